@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint format lock clean
+
+# The environment is rebuilt whenever the project or its pinned lock file changes.
+$(INSTALLED): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install  ## run the nightly flow once on data/raw; marts and extracts go to data/marts
+	$(BIN)/spotprices run
+
+test: install  ## the test suite, on real Prefect, DuckDB, Pandera and Great Expectations
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check flows schemas tests
+	$(BIN)/ruff format --check flows schemas tests
+	$(BIN)/sqlfluff lint sql
+
+format: install
+	$(BIN)/ruff check --fix flows schemas tests
+	$(BIN)/ruff format flows schemas tests
+	$(BIN)/sqlfluff fix sql
+
+# Re-resolve every dependency and pin it; commit requirements.lock afterwards.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) data/marts/spotprices.duckdb data/marts/extracts data/marts/_state

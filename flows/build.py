@@ -1,0 +1,139 @@
+"""Build the marts from the SQL in sql/ into a new DuckDB file, beside the published one.
+
+Each ``.sql`` file is one model: a single SELECT whose file name is the table it makes. Models
+run in dependency order (a model depends on every other model it names), staging and
+intermediate models first in practice, marts last. The leading comment of a file becomes the
+table's comment; column comments come from ``sql/columns.yml``. The private ingest database
+is attached read-only as ``ingest`` while building and detached before the file is published,
+so the published file stands alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from flows.config import Settings
+from flows.reference import load_reference
+
+
+class ReconciliationError(Exception):
+    """Rows read do not equal rows staged plus rows quarantined for some file."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str  # the folder under sql/: staging, intermediate or marts
+    sql: str
+
+    @property
+    def description(self) -> str:
+        """The leading ``--`` comment block, joined into one paragraph."""
+        lines = []
+        for line in self.sql.splitlines():
+            if not line.startswith("--"):
+                break
+            lines.append(line[2:].strip())
+        return " ".join(lines)
+
+
+def load_models(sql_dir: Path) -> list[Model]:
+    """Every model under ``sql_dir``, ordered so that each runs after the models it reads."""
+    models = {
+        path.stem: Model(path.stem, path.parent.name, path.read_text(encoding="utf-8"))
+        for path in sorted(sql_dir.rglob("*.sql"))
+    }
+    graph = {}
+    for model in models.values():
+        # Comments and tables of the attached ingest database (ingest.x) are not models.
+        body = re.sub(r"--[^\n]*|\bingest\.\w+", "", model.sql.lower())
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", body))
+        graph[model.name] = {other for other in models if other in words and other != model.name}
+    return [models[name] for name in TopologicalSorter(graph).static_order()]
+
+
+def _column_docs(sql_dir: Path) -> dict[str, str]:
+    path = sql_dir / "columns.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str, str]) -> None:
+    con.execute(f"COMMENT ON TABLE {model.name} IS {_quote(model.description)}")
+    for (column,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
+        " AND table_name = ?",
+        [model.name],
+    ).fetchall():
+        text = column_docs.get(f"{model.name}.{column}") or column_docs.get(column)
+        if text:
+            con.execute(f'COMMENT ON COLUMN {model.name}."{column}" IS {_quote(text)}')
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_build(settings: Settings, run_id: str) -> Path:
+    """Create the new build file with the reference tables; return its path."""
+    for stale in settings.state_dir.glob("build-*.duckdb*"):
+        stale.unlink()  # left by a run that stopped before publishing
+    target = settings.state_dir / f"build-{run_id}.duckdb"
+    with duckdb.connect(str(target)) as con:
+        load_reference(con, settings.reference_dir)
+    return target
+
+
+def run_models(settings: Settings, target: Path, layers: tuple[str, ...]) -> dict[str, int]:
+    """Materialise the models of ``layers`` into ``target``; return rows per table."""
+    column_docs = _column_docs(settings.sql_dir)
+    counts = {}
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        con.execute(f"SET threads = {settings.duckdb_threads}")
+        con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
+        for model in load_models(settings.sql_dir):
+            if model.layer not in layers:
+                continue
+            con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+            _comment(con, model, column_docs)
+            counts[model.name] = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
+        con.execute("DETACH ingest")
+    return counts
+
+
+def check_reconciliation(target: Path) -> None:
+    """Fail the build if any file's rows read differ from rows staged plus quarantined."""
+    with duckdb.connect(str(target), read_only=True) as con:
+        broken = con.execute(
+            "SELECT file_path, rows_read, rows_staged, rows_quarantined FROM ingest_files"
+            " WHERE NOT reconciles"
+        ).fetchall()
+    if broken:
+        detail = "; ".join(f"{f}: read {r}, staged {s}, quarantined {q}" for f, r, s, q in broken)
+        raise ReconciliationError(f"row counts do not reconcile: {detail}")
+
+
+def stamp_build(target: Path, run_id: str, summary: dict) -> None:
+    """Record which run built this file, so analysts can see how fresh it is."""
+    with duckdb.connect(str(target)) as con:
+        con.execute(
+            "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"
+            " ?::JSON AS summary",
+            [run_id, datetime.now(), json.dumps(summary)],
+        )
+        for statement in (
+            "COMMENT ON TABLE build_info IS 'The run that built this file, and when.'",
+            "COMMENT ON COLUMN build_info.run_id IS 'Identifier of the run (Prefect flow run id).'",
+            "COMMENT ON COLUMN build_info.built_at IS 'When the build was made (local time).'",
+            "COMMENT ON COLUMN build_info.summary IS 'Files by status, row counts, table sizes.'",
+        ):
+            con.execute(statement)
+        con.execute("CHECKPOINT")

@@ -1,0 +1,82 @@
+"""One place for configuration: where raw files, reference tables, SQL and marts live.
+
+Every default runs out of the box from a clone: paths are resolved against the project root,
+and each can be overridden on the command line (``--raw-dir``, ``--marts-dir``) or by the
+environment variables ``SPOTPRICES_RAW_DIR``, ``SPOTPRICES_MARTS_DIR`` and
+``SPOTPRICES_REFERENCE_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Datasets and the folder under the raw directory each is read from.
+DATASETS = ("prices", "routes")
+
+#: File endings read as observations; anything else under data/raw is ignored.
+READABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
+
+PUBLISHED_DB_NAME = "spotprices.duckdb"
+STATE_DIR_NAME = "_state"
+EXTRACTS_DIR_NAME = "extracts"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and knobs for one run; build with :func:`settings_from`."""
+
+    raw_dir: Path
+    marts_dir: Path
+    reference_dir: Path
+    sql_dir: Path = PROJECT_ROOT / "sql"
+    chunk_rows: int = 100_000
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int = 2
+
+    @property
+    def published_db(self) -> Path:
+        """The file analysts open read-only."""
+        return self.marts_dir / PUBLISHED_DB_NAME
+
+    @property
+    def state_dir(self) -> Path:
+        """Private working area: the ingest database and spooled chunks."""
+        return self.marts_dir / STATE_DIR_NAME
+
+    @property
+    def state_db(self) -> Path:
+        """The ingest database: manifest, raw layer and validated rows across runs."""
+        return self.state_dir / "ingest.duckdb"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Parquet chunks handed from the per-file validation tasks to the single writer."""
+        return self.state_dir / "spool"
+
+    @property
+    def extracts_dir(self) -> Path:
+        return self.marts_dir / EXTRACTS_DIR_NAME
+
+
+def settings_from(
+    raw_dir: str | Path | None = None,
+    marts_dir: str | Path | None = None,
+    reference_dir: str | Path | None = None,
+) -> Settings:
+    """Resolve settings: explicit argument, then environment variable, then project default."""
+
+    def pick(value: str | Path | None, env: str, default: Path) -> Path:
+        chosen = value or os.environ.get(env) or default
+        return Path(chosen).expanduser().resolve()
+
+    return Settings(
+        raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
+        marts_dir=pick(marts_dir, "SPOTPRICES_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
+        reference_dir=pick(
+            reference_dir, "SPOTPRICES_REFERENCE_DIR", PROJECT_ROOT / "data" / "reference"
+        ),
+    )

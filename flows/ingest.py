@@ -1,0 +1,83 @@
+"""Read and validate one file, spooling its raw rows, valid rows and failures as Parquet.
+
+This runs per file and in parallel; it never writes to DuckDB (one writer, in
+:mod:`flows.load`), so files can be validated on threads or on a Dask cluster alike.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flows.config import Settings
+from flows.discover import FileItem
+from flows.readers import UnreadableFile, read_chunks
+from flows.validation import ContractError, validate_chunk
+from schemas import CONTRACTS, Contract
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What ingesting one file produced; ``spool`` holds its Parquet parts."""
+
+    item: FileItem
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_failed: int = 0
+    error: str | None = None
+    spool: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def spool_path(settings: Settings, run_id: str, item: FileItem) -> Path:
+    return settings.spool_dir / run_id / (item.content_hash or "none")
+
+
+def _raw_rows(contract: Contract, frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
+    """Canonical columns as text plus every unknown column folded into a JSON ``extra``."""
+    rows = pd.DataFrame(index=frame.index)
+    rows["sheet"] = sheet
+    for column in contract.columns:
+        rows[column] = frame.get(column, pd.NA)
+    extras = [c for c in frame.columns if c not in contract.columns]
+    if extras:
+        records = frame[extras].to_json(orient="records", lines=True, force_ascii=False)
+        rows["extra"] = records.splitlines()
+    else:
+        rows["extra"] = None
+    return rows.astype("string").reset_index()
+
+
+def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
+    """Read ``item`` in chunks, validate each, and spool the results for the loader."""
+    contract = CONTRACTS[item.dataset]
+    out = spool_path(settings, run_id, item)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    rows_read = rows_valid = rows_failed = 0
+    path = settings.raw_dir / item.file_path
+    try:
+        for number, chunk in enumerate(read_chunks(path, contract.columns, settings.chunk_rows)):
+            typed = contract.prepare(chunk.frame)
+            valid, failures = validate_chunk(contract, typed)
+            valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])
+            valid.insert(0, "sheet", chunk.sheet)
+            failures.insert(0, "sheet", chunk.sheet)
+            failures.insert(0, "dataset", item.dataset)
+            part = f"{number:05d}.parquet"
+            _raw_rows(contract, chunk.frame, chunk.sheet).to_parquet(out / f"raw-{part}")
+            valid.reset_index().to_parquet(out / f"valid-{part}")
+            failures.to_parquet(out / f"failures-{part}")
+            rows_read += len(chunk.frame)
+            rows_valid += len(valid)
+            rows_failed += failures["row_number"].nunique()
+    except (UnreadableFile, ContractError) as err:
+        shutil.rmtree(out, ignore_errors=True)
+        return FileResult(item, rows_read=rows_read, error=str(err))
+    return FileResult(item, rows_read, rows_valid, rows_failed, spool=out)

@@ -1,0 +1,107 @@
+"""The ingest database: the manifest, the raw layer and validated rows, kept across runs.
+
+It is private to the pipeline (``<marts>/_state/ingest.duckdb``); analysts read the published
+file instead. Every load is idempotent by construction: a file's slice is deleted and inserted
+again in one transaction, keyed by its path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from flows.config import Settings
+from schemas import CONTRACTS, Contract
+
+ROW_KEY = "file_path VARCHAR NOT NULL, sheet VARCHAR NOT NULL, row_number BIGINT NOT NULL"
+
+
+def _ddl(contract: Contract) -> list[str]:
+    raw_columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
+    typed = [f'"{c}" VARCHAR' for c in contract.text_columns]
+    typed += [f'"{c}" DOUBLE' for c in contract.number_columns]
+    typed += ["period_start DATE", "period_end DATE", "period_precision VARCHAR"]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {contract.raw_table} ({ROW_KEY}, {raw_columns}, extra JSON)",
+        f"CREATE TABLE IF NOT EXISTS {contract.valid_table} ({ROW_KEY}, {', '.join(typed)})",
+    ]
+
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS ingest_files (
+        file_path VARCHAR PRIMARY KEY,
+        dataset VARCHAR NOT NULL,
+        file_format VARCHAR,
+        content_hash VARCHAR,
+        size_bytes BIGINT,
+        rows_read BIGINT,
+        status VARCHAR NOT NULL,
+        error VARCHAR,
+        run_id VARCHAR NOT NULL,
+        ingested_at TIMESTAMP
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS validation_failures (
+        {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
+        failure_case VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP,
+        status VARCHAR,
+        summary JSON
+    )""",
+    *[statement for contract in CONTRACTS.values() for statement in _ddl(contract)],
+]
+
+
+@contextmanager
+def connect(settings: Settings, read_only: bool = False):
+    """A connection to the ingest database, created with its tables on first use."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.state_db), read_only=read_only)
+    try:
+        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        con.execute(f"SET threads = {settings.duckdb_threads}")
+        if not read_only:
+            for statement in SCHEMA:
+                con.execute(statement)
+        yield con
+    finally:
+        con.close()
+
+
+def reset(settings: Settings) -> None:
+    """Forget every file ingested so far (``--full-refresh``): the next run reads all again."""
+    for path in (settings.state_db, settings.state_db.with_suffix(".duckdb.wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(settings.spool_dir, ignore_errors=True)
+
+
+def replace_file_slice(
+    con: duckdb.DuckDBPyConnection, contract: Contract, file_path: str, spool: Path | None
+) -> None:
+    """Delete every row a file contributed, then insert its new rows from the spool (if any).
+
+    Runs inside the caller's transaction, so a file's old and new rows are never both live.
+    """
+    for table in (contract.raw_table, contract.valid_table):
+        con.execute(f"DELETE FROM {table} WHERE file_path = ?", [file_path])
+    con.execute("DELETE FROM validation_failures WHERE file_path = ?", [file_path])
+    if spool is None:
+        return
+    for kind, table in (
+        ("raw", contract.raw_table),
+        ("valid", contract.valid_table),
+        ("failures", "validation_failures"),
+    ):
+        parts = sorted(str(p) for p in spool.glob(f"{kind}-*.parquet"))
+        if parts:
+            con.execute(
+                f"INSERT INTO {table} BY NAME "
+                "SELECT ? AS file_path, * FROM read_parquet(?, union_by_name = true)",
+                [file_path, parts],
+            )

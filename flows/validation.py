@@ -1,0 +1,73 @@
+"""Validate a chunk with its Pandera model and split it into valid rows and failures.
+
+The failures follow Pandera's own failure-case table (``column``, ``check``,
+``failure_case``, ``index``), one row per broken rule per input row, so that the quarantine
+can list every rule a row broke.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas import Contract
+
+FAILURE_COLUMNS = ["row_number", "column_name", "rule", "failure_case"]
+
+#: Pandera validates lazily but can stop short on a row; re-validating what is left until it
+#: passes clean catches rows a first pass missed. Two passes are the norm.
+MAX_PASSES = 5
+
+
+class ContractError(Exception):
+    """The chunk as a whole breaks the contract (e.g. a required column has the wrong type)."""
+
+
+def validate_chunk(contract: Contract, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(valid_rows, failures)`` for a typed chunk indexed by row number."""
+    found: list[pd.DataFrame] = []
+    remaining = typed
+    for _ in range(MAX_PASSES):
+        try:
+            contract.model.validate(remaining, lazy=True)
+            break
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+            row_cases = cases[cases["index"].notna()]
+            if row_cases.empty:
+                raise ContractError(str(cases[["column", "check"]].to_dict("records"))) from err
+            found.append(row_cases)
+            remaining = remaining.drop(index=row_cases["index"].unique())
+    else:
+        raise ContractError(f"validation did not settle after {MAX_PASSES} passes")
+    return remaining, _failure_table(found, typed)
+
+
+def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFrame:
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in FAILURE_COLUMNS}).astype(
+            {"row_number": "int64"}
+        )
+    cases = pd.concat(found, ignore_index=True)
+    # A dataframe-wide check is reported once per column: keep one line per row and rule.
+    column_level = cases["schema_context"] == "Column"
+    cases["column_name"] = cases["column"].where(column_level, None)
+    cases["failure_case"] = cases["failure_case"].where(column_level, None)
+    cases = cases.drop_duplicates(["index", "check", "column_name"])
+    table = pd.DataFrame(
+        {
+            "row_number": cases["index"].astype("int64"),
+            "column_name": cases["column_name"].astype("string"),
+            "rule": cases["check"].astype("string"),
+            "failure_case": cases["failure_case"].astype("string"),
+        }
+    )
+    return table.sort_values(["row_number", "rule"]).reset_index(drop=True)
+
+
+def rule_descriptions(contract: Contract) -> dict[str, str]:
+    """Rule name -> the sentence a person reads, taken from the model's check docstrings."""
+    schema = contract.model.to_schema()
+    checks = [check for column in schema.columns.values() for check in column.checks]
+    checks += list(schema.checks)
+    return {check.name: (check.description or check.name) for check in checks}

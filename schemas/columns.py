@@ -1,0 +1,50 @@
+"""Canonical columns of the raw data contract and how incoming headers are matched to them."""
+
+from __future__ import annotations
+
+import re
+
+PRICE_COLUMNS = (
+    "obs_id", "flow", "commodity", "market_level",
+    "origin_country", "origin_place", "destination_country", "destination_place",
+    "location_country", "location_place",
+    "period_start", "period_end",
+    "price_low", "price_high", "price_point", "currency", "unit",
+    "source_title", "source_url", "source_locator", "quote",
+    "confidence", "source_type", "notes",
+)  # fmt: skip
+
+ROUTE_COLUMNS = (
+    "obs_id", "metric", "route_or_leg",
+    "origin_country", "destination_country", "reporting_country",
+    "period_start", "period_end", "value",
+    "source_org", "source_title", "source_url", "quote", "confidence", "notes",
+)  # fmt: skip
+
+#: Free-text columns that may name people (informants, sources): kept in the private raw
+#: layer for the researcher, never copied to marts, quarantine extracts or CSV.
+SENSITIVE_COLUMNS = ("notes",)
+
+
+def header_key(name: object) -> str:
+    """Match headers case- and separator-insensitively: ``"Price Low"``, ``"price-low"``,
+    ``"PRICE_LOW"`` and ``" price.low "`` all become ``"price_low"``."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def match_headers(headers: list[object], canonical: tuple[str, ...]) -> dict[object, str]:
+    """Map each incoming header to its canonical name, or to its normalised key if unknown.
+
+    Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
+    a researcher sent is lost. The first of two headers that normalise alike wins; the second
+    is kept as an extra column under a suffixed key.
+    """
+    mapping: dict[object, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = header_key(header) or "unnamed"
+        while key in taken:
+            key = f"{key}_dup"
+        taken.add(key)
+        mapping[header] = key
+    return mapping

@@ -1,0 +1,71 @@
+"""Rules shared by every observation model: codes, periods and sources.
+
+Each check's name is the quarantine reason a researcher sees, and its docstring the sentence
+that explains it; both are read from the model, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.vocabulary import CONFIDENCE_LEVELS, COUNTRY_CODES
+
+Text = Series[pd.StringDtype]
+
+
+def today() -> pd.Timestamp:
+    return pd.Timestamp(dt.date.today())
+
+
+class ObservationRules(pa.DataFrameModel):
+    """Period, confidence and source rules common to price and route observations."""
+
+    obs_id: Text = pa.Field(nullable=True)
+    period_start: Series[pa.DateTime] = pa.Field(nullable=True)
+    period_end: Series[pa.DateTime] = pa.Field(nullable=True)
+    period_precision: Text = pa.Field(nullable=True)
+    period_start_text: Text = pa.Field(nullable=True)
+    period_end_text: Text = pa.Field(nullable=True)
+    source_title: Text = pa.Field(nullable=True)
+    source_url: Text = pa.Field(nullable=True)
+    quote: Text = pa.Field(nullable=True)
+    confidence: Text = pa.Field(nullable=True)
+    notes: Text = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @pa.check("confidence")
+    def confidence_known(cls, confidence: Text) -> Series[bool]:
+        """confidence must be high, medium or low"""
+        return confidence.isin(CONFIDENCE_LEVELS)
+
+    @pa.dataframe_check
+    def period_start_is_date(cls, df: pd.DataFrame) -> Series[bool]:
+        """period_start must be YYYY, YYYY-MM or YYYY-MM-DD (a real date)"""
+        return df["period_start_text"].isna() | df["period_start"].notna()
+
+    @pa.dataframe_check
+    def period_end_is_date(cls, df: pd.DataFrame) -> Series[bool]:
+        """period_end must be YYYY, YYYY-MM or YYYY-MM-DD (a real date)"""
+        return df["period_end_text"].isna() | df["period_end"].notna()
+
+    @pa.dataframe_check
+    def period_start_not_after_end(cls, df: pd.DataFrame) -> Series[bool]:
+        """period_start must not be after period_end"""
+        return ~(df["period_start"] > df["period_end"]).fillna(False)
+
+    @pa.dataframe_check
+    def period_not_in_future(cls, df: pd.DataFrame) -> Series[bool]:
+        """the period must have started by the day of the run (not in the future)"""
+        return ~(df["period_start"] > today()).fillna(False)
+
+
+def is_country(codes: Text) -> Series[bool]:
+    """True where the code is ISO 3166-1 alpha-2 or XK (Kosovo)."""
+    return codes.isin(COUNTRY_CODES)

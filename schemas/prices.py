@@ -1,0 +1,150 @@
+"""The contract for price observations: what it costs to be smuggled, what drugs cost, what it
+costs to move and launder money."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.columns import PRICE_COLUMNS
+from schemas.common import ObservationRules, Text, is_country
+from schemas.prepare import prepare
+from schemas.vocabulary import CURRENCY_CODES, FLOWS, MARKET_LEVELS, MONEY_UNIT_KINDS, UNITS
+
+PRICE_NUMBERS = ("price_low", "price_high", "price_point")
+PRICE_TEXT = tuple(
+    c for c in PRICE_COLUMNS if c not in PRICE_NUMBERS + ("period_start", "period_end")
+)
+UNIT_KIND = {name: unit.kind for name, unit in UNITS.items()}
+
+
+def prepare_prices(raw: pd.DataFrame) -> pd.DataFrame:
+    """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`."""
+    return prepare(raw, PRICE_TEXT, PRICE_NUMBERS)
+
+
+def _place(country: pd.Series, place: pd.Series) -> pd.Series:
+    return country.fillna("") + "|" + place.fillna("").str.lower().str.strip()
+
+
+class PriceObservations(ObservationRules):
+    """One price, estimate or ratio as a source states it."""
+
+    flow: Text = pa.Field(nullable=True)
+    commodity: Text = pa.Field(nullable=True)
+    market_level: Text = pa.Field(nullable=True)
+    origin_country: Text = pa.Field(nullable=True)
+    origin_place: Text = pa.Field(nullable=True)
+    destination_country: Text = pa.Field(nullable=True)
+    destination_place: Text = pa.Field(nullable=True)
+    location_country: Text = pa.Field(nullable=True)
+    location_place: Text = pa.Field(nullable=True)
+    price_low: Series[float] = pa.Field(nullable=True)
+    price_high: Series[float] = pa.Field(nullable=True)
+    price_point: Series[float] = pa.Field(nullable=True)
+    price_low_text: Text = pa.Field(nullable=True)
+    price_high_text: Text = pa.Field(nullable=True)
+    price_point_text: Text = pa.Field(nullable=True)
+    currency: Text = pa.Field(nullable=True)
+    unit: Text = pa.Field(nullable=True)
+    source_locator: Text = pa.Field(nullable=True)
+    source_type: Text = pa.Field(nullable=True)
+
+    @pa.check("flow", ignore_na=False)
+    def flow_known(cls, flow: Text) -> Series[bool]:
+        """flow is required and must be people, drugs or money"""
+        return flow.isin(FLOWS).fillna(False)
+
+    @pa.check("market_level")
+    def market_level_known(cls, level: Text) -> Series[bool]:
+        """market_level must be service, retail, wholesale or estimate"""
+        return level.isin(MARKET_LEVELS)
+
+    @pa.check("unit", ignore_na=False)
+    def unit_known(cls, unit: Text) -> Series[bool]:
+        """unit is required and must be one of the units in the data contract"""
+        return unit.isin(UNITS).fillna(False)
+
+    @pa.check("currency")
+    def currency_iso4217(cls, currency: Text) -> Series[bool]:
+        """currency must be an ISO 4217 code such as EUR, USD, RSD or BAM"""
+        return currency.isin(CURRENCY_CODES)
+
+    @pa.check("origin_country", "destination_country", "location_country")
+    def country_iso3166(cls, codes: Text) -> Series[bool]:
+        """country must be an ISO 3166-1 alpha-2 code (XK for Kosovo)"""
+        return is_country(codes)
+
+    @pa.check("price_low", "price_high", "price_point")
+    def price_positive(cls, price: Series[float]) -> Series[bool]:
+        """prices and amounts must be greater than zero"""
+        return price > 0
+
+    @pa.dataframe_check
+    def price_low_is_number(cls, df: pd.DataFrame) -> Series[bool]:
+        """price_low must be a number"""
+        return df["price_low_text"].isna() | df["price_low"].notna()
+
+    @pa.dataframe_check
+    def price_high_is_number(cls, df: pd.DataFrame) -> Series[bool]:
+        """price_high must be a number"""
+        return df["price_high_text"].isna() | df["price_high"].notna()
+
+    @pa.dataframe_check
+    def price_point_is_number(cls, df: pd.DataFrame) -> Series[bool]:
+        """price_point must be a number"""
+        return df["price_point_text"].isna() | df["price_point"].notna()
+
+    @pa.dataframe_check
+    def price_given(cls, df: pd.DataFrame) -> Series[bool]:
+        """at least one of price_low, price_high or price_point is required"""
+        texts = df[["price_low_text", "price_high_text", "price_point_text"]]
+        return texts.notna().any(axis=1)
+
+    @pa.dataframe_check
+    def price_low_not_above_high(cls, df: pd.DataFrame) -> Series[bool]:
+        """price_low must not exceed price_high"""
+        return ~(df["price_low"] > df["price_high"]).fillna(False)
+
+    @pa.dataframe_check
+    def currency_given_for_amounts(cls, df: pd.DataFrame) -> Series[bool]:
+        """a price, markup or money estimate needs its currency"""
+        is_money = df["unit"].map(UNIT_KIND).isin(MONEY_UNIT_KINDS).fillna(False)
+        return ~is_money | df["currency"].notna()
+
+    @pa.dataframe_check
+    def period_given_for_prices(cls, df: pd.DataFrame) -> Series[bool]:
+        """a price needs the period it was observed in (period_start)"""
+        is_price = (df["unit"].map(UNIT_KIND) == "price").fillna(False)
+        return ~is_price | df["period_start_text"].notna()
+
+    @pa.dataframe_check
+    def people_price_has_leg(cls, df: pd.DataFrame) -> Series[bool]:
+        """a people-smuggling price needs a leg: an origin or a destination"""
+        is_people_price = (df["flow"] == "people") & (df["unit"].map(UNIT_KIND) == "price")
+        leg = df[["origin_country", "origin_place", "destination_country", "destination_place"]]
+        return ~is_people_price.fillna(False) | leg.notna().any(axis=1)
+
+    @pa.dataframe_check
+    def drugs_price_has_location(cls, df: pd.DataFrame) -> Series[bool]:
+        """a drug price needs a location (location_country or location_place)"""
+        is_drug_price = (df["flow"] == "drugs") & (df["unit"].map(UNIT_KIND) == "price")
+        where = df[["location_country", "location_place"]]
+        return ~is_drug_price.fillna(False) | where.notna().any(axis=1)
+
+    @pa.dataframe_check
+    def origin_differs_from_destination(cls, df: pd.DataFrame) -> Series[bool]:
+        """origin and destination must differ (country and place together)"""
+        has_both = df[["origin_country", "origin_place"]].notna().any(axis=1) & df[
+            ["destination_country", "destination_place"]
+        ].notna().any(axis=1)
+        same = _place(df["origin_country"], df["origin_place"]) == _place(
+            df["destination_country"], df["destination_place"]
+        )
+        return ~(has_both & same)
+
+    @pa.dataframe_check
+    def source_named(cls, df: pd.DataFrame) -> Series[bool]:
+        """every figure needs its source: source_title or source_url"""
+        return df[["source_title", "source_url"]].notna().any(axis=1)

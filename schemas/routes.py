@@ -1,0 +1,70 @@
+"""The contract for route observations: how many people are detected, registered or pushed
+back along the route, per leg, country or route and period."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.columns import ROUTE_COLUMNS
+from schemas.common import ObservationRules, Text, is_country
+from schemas.prepare import prepare
+
+ROUTE_NUMBERS = ("value",)
+ROUTE_TEXT = tuple(
+    c for c in ROUTE_COLUMNS if c not in ROUTE_NUMBERS + ("period_start", "period_end")
+)
+
+
+def prepare_routes(raw: pd.DataFrame) -> pd.DataFrame:
+    """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`."""
+    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS)
+
+
+class RouteObservations(ObservationRules):
+    """One count along the route, as a source states it."""
+
+    metric: Text = pa.Field(nullable=True)
+    route_or_leg: Text = pa.Field(nullable=True)
+    origin_country: Text = pa.Field(nullable=True)
+    destination_country: Text = pa.Field(nullable=True)
+    reporting_country: Text = pa.Field(nullable=True)
+    value: Series[float] = pa.Field(nullable=True)
+    value_text: Text = pa.Field(nullable=True)
+    source_org: Text = pa.Field(nullable=True)
+
+    @pa.check("metric", ignore_na=False)
+    def metric_is_name(cls, metric: Text) -> Series[bool]:
+        """metric is required, in snake_case (e.g. detections_irregular_crossings)"""
+        return metric.str.fullmatch(r"[a-z][a-z0-9_]*").fillna(False).astype(bool)
+
+    @pa.check("route_or_leg", ignore_na=False)
+    def route_or_leg_given(cls, route: Text) -> Series[bool]:
+        """route_or_leg is required (a route name, an XX->YY leg or a country series)"""
+        return route.notna()
+
+    @pa.check("origin_country", "destination_country", "reporting_country")
+    def country_iso3166(cls, codes: Text) -> Series[bool]:
+        """country must be an ISO 3166-1 alpha-2 code (XK for Kosovo)"""
+        return is_country(codes)
+
+    @pa.dataframe_check
+    def period_given(cls, df: pd.DataFrame) -> Series[bool]:
+        """a count needs the period it covers (period_start)"""
+        return df["period_start_text"].notna()
+
+    @pa.dataframe_check
+    def value_is_number(cls, df: pd.DataFrame) -> Series[bool]:
+        """value is required and must be a number"""
+        return df["value"].notna()
+
+    @pa.check("value")
+    def value_not_negative(cls, value: Series[float]) -> Series[bool]:
+        """value must not be negative"""
+        return value >= 0
+
+    @pa.dataframe_check
+    def source_named(cls, df: pd.DataFrame) -> Series[bool]:
+        """every figure needs its source: source_org, source_title or source_url"""
+        return df[["source_org", "source_title", "source_url"]].notna().any(axis=1)

@@ -1,0 +1,55 @@
+"""The controlled vocabulary of the raw data contract: allowed values and code lists.
+
+Kept in Python (not a CSV) because both the Pandera models and the SQL build read it: the
+build loads :data:`UNITS` into DuckDB as ``ref_units`` so units are defined once.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pycountry
+
+FLOWS = ("people", "drugs", "money")
+MARKET_LEVELS = ("service", "retail", "wholesale", "estimate")
+CONFIDENCE_LEVELS = ("high", "medium", "low")
+
+
+class Unit(NamedTuple):
+    """What a unit measures.
+
+    kind: ``price`` (an amount paid per item), ``markup`` (an amount added per item along the
+    route), ``estimate`` (an aggregate money amount) or ``ratio`` (a dimensionless figure).
+    Only prices are summarised as prices; markups, estimates and ratios are kept apart.
+    grams: grams per unit for drug quantities, so per-gram and per-kg prices compare.
+    """
+
+    kind: str
+    per: str
+    grams: float | None = None
+
+
+UNITS: dict[str, Unit] = {
+    "per_person": Unit("price", "person"),
+    "per_gram": Unit("price", "gram", 1.0),
+    "per_kg": Unit("price", "kilogram", 1000.0),
+    "per_m2": Unit("price", "square metre"),
+    "per_kg_increase_per_border": Unit("markup", "kilogram per border crossed", 1000.0),
+    "total_per_year": Unit("estimate", "year"),
+    "percent_of_gdp": Unit("ratio", "percent of GDP"),
+    "percent_growth_yoy": Unit("ratio", "percent year on year"),
+    "percent_premium": Unit("ratio", "percent above comparison"),
+    "ratio_price_vs_origin": Unit("ratio", "times the price at origin"),
+}
+
+#: Units whose figures are amounts of money and so need a currency.
+MONEY_UNIT_KINDS = ("price", "markup", "estimate")
+
+#: ISO 3166-1 alpha-2, plus Kosovo's user-assigned XK (used by the EU, Frontex and GI-TOC).
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}
+
+#: Codes withdrawn from ISO 4217 that still appear in observations from before their euro
+#: changeover; pycountry lists only current codes.
+HISTORIC_CURRENCY_CODES = frozenset({"HRK", "SIT", "DEM", "YUM", "CSD"})
+
+CURRENCY_CODES = frozenset(c.alpha_3 for c in pycountry.currencies) | HISTORIC_CURRENCY_CODES

@@ -1,0 +1,31 @@
+-- What drugs cost, per drug, market level, country (and place where known) and period, in
+-- EUR: per gram at retail, per kilogram at wholesale, whatever unit the source used.
+with drug_prices as (
+    select
+        *,
+        case when market_level = 'wholesale' then 'per_kg' else 'per_gram' end as price_unit,
+        case when market_level = 'wholesale' then 1000.0 else 1.0 end as grams_per_price_unit
+    from stg_price_observations
+    where flow = 'drugs' and unit_kind = 'price' and grams_per_unit is not null
+),
+
+final as (
+    select
+        commodity as drug,
+        market_level,
+        location_country as country,
+        location_place as place,
+        period_start,
+        period_end,
+        price_unit,
+        count(*) as n_obs,
+        count(distinct source_key) as n_sources,
+        median(price_mid_eur_per_gram * grams_per_price_unit) as median_eur,
+        min(price_low_eur_per_gram * grams_per_price_unit) as min_eur,
+        max(price_high_eur_per_gram * grams_per_price_unit) as max_eur
+    from drug_prices
+    group by all
+)
+
+select * from final
+order by drug, market_level, country, place, period_start

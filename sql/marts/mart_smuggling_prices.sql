@@ -1,0 +1,33 @@
+-- What it costs a person to be smuggled, per leg (origin -> destination country, with the
+-- places where the source names them), kind of service and observation period, in EUR.
+-- Ranges stay ranges: the median is taken over point estimates (a stated price, or the
+-- midpoint of a stated range); a bound given alone ("up to 8,000") counts towards the
+-- minimum of lows or the maximum of highs, never towards the median.
+with prices as (
+    select * from stg_price_observations
+    where flow = 'people' and unit_kind = 'price'
+),
+
+final as (
+    select
+        leg,
+        origin_country,
+        origin_place,
+        destination_country,
+        destination_place,
+        commodity,
+        unit,
+        period_start,
+        period_end,
+        count(*) as n_obs,
+        count(distinct source_key) as n_sources,
+        count(price_mid_eur) as n_point_estimates,
+        median(price_mid_eur) as median_eur,
+        min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
+        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
+    from prices
+    group by all
+)
+
+select * from final
+order by leg, origin_place, destination_place, commodity, period_start
