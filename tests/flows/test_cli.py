@@ -1,0 +1,96 @@
+"""`spotprices run` on the bundled real data, and `spotprices status`, as a user types them."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+from flows.cli import EXIT_FAILED, EXIT_OK, main
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def spotprices(*args: str) -> tuple[int, str, str]:
+    """Run the command in-process; return its exit code, standard output and error.
+
+    Not pytest's capsys: Prefect's log handler would keep its captured stream after the test.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def bundled(workspace):
+    for dataset in ("prices", "routes"):
+        shutil.copytree(
+            PROJECT / "data" / "raw" / dataset, workspace.raw / dataset, dirs_exist_ok=True
+        )
+    return workspace
+
+
+def test_run_on_the_bundled_data(bundled):
+    ws = bundled
+    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    assert code == EXIT_OK
+    assert "715 read = 713 staged + 2 quarantined" in out
+    assert str(ws.db) in out and str(ws.marts / "extracts") in out
+    # il Giornale: "2,500 euros to cross the Serbian-Hungarian border from Subotica".
+    assert ws.query(
+        "SELECT median_eur, n_obs FROM mart_smuggling_prices"
+        " WHERE origin_place = 'Subotica' AND destination_country = 'HU'"
+    ) == [(2500.0, 1)]
+    # Greece -> Albania: "dai mille ai 2.500 euro" is a range; its midpoint is the estimate.
+    assert ws.query(
+        "SELECT min_low_eur, max_high_eur, median_eur FROM mart_smuggling_prices"
+        " WHERE leg = 'GR->AL'"
+    ) == [(1000.0, 2500.0, 1750.0)]
+    # Two rows break published rules and are quarantined, not dropped.
+    assert ws.query("SELECT obs_id, rules FROM quarantine_rows ORDER BY obs_id") == [
+        ("SP010", ["origin_differs_from_destination"]),
+        ("SP021", ["people_price_has_leg"]),
+    ]
+    # GI-TOC's 2020 estimate of the Western Balkan smuggling market: at least EUR 50 million.
+    assert ws.query("SELECT value_low_eur FROM mart_estimates WHERE obs_id = 'SP023'") == [
+        (50_000_000.0,)
+    ]
+    # Frontex (revised data file): 2,995 detections on the Western Balkan route in 2009.
+    assert ws.query(
+        "SELECT value FROM mart_route_volumes WHERE route_or_leg = 'western_balkan_route'"
+        " AND period_grain = 'year' AND period_start = DATE '2009-01-01'"
+        " AND figure_status = 'revised' AND origin_country IS NULL"
+    ) == [(2995.0,)]
+    assert ws.query(
+        "SELECT human_smuggling FROM dim_country_context WHERE country = 'RS' AND edition = 2021"
+    ) == [(6.5,)]
+
+
+def test_status_reports_the_last_run(bundled):
+    ws = bundled
+    assert spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))[0] == EXIT_OK
+    code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
+    assert code == EXIT_OK
+    assert "last run:" in out and "new" in out and "715 / 713 / 2" in out
+
+
+def test_status_before_any_run_says_what_to_do(tmp_path):
+    code, out, _ = spotprices("status", "--marts-dir", str(tmp_path))
+    assert code == EXIT_OK and "no marts published yet" in out
+
+
+def test_a_failing_run_exits_non_zero_with_a_one_line_reason(tmp_path, monkeypatch):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "fx_rates.csv").write_text("not,a\nrate,table\n", encoding="utf-8")
+    raw = tmp_path / "raw"
+    (raw / "prices").mkdir(parents=True)
+    monkeypatch.setenv("SPOTPRICES_REFERENCE_DIR", str(reference))
+    code, _, err = spotprices("run", "--raw-dir", str(raw), "--marts-dir", str(tmp_path / "m"))
+    assert code == EXIT_FAILED
+    assert err.strip().splitlines()[-1].startswith("spotprices run failed: ")
+    assert not (tmp_path / "m" / "spotprices.duckdb").exists()

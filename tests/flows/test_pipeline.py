@@ -1,0 +1,216 @@
+"""The nightly flow end to end, for real: Prefect, Pandera and DuckDB on small files in a
+temporary workspace, checked through a separate read-only connection."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+SUBOTICA = (
+    "SELECT n_obs, n_sources, median_eur, min_low_eur, max_high_eur FROM mart_smuggling_prices"
+    " WHERE origin_place = 'Subotica' AND destination_country = 'HU'"
+)
+
+
+def counts_reconcile(ws) -> bool:
+    return all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
+
+
+def test_fixture_run_builds_every_mart_and_reconciles(fixture_workspace):
+    ws = fixture_workspace
+    summary = ws.run()
+    assert summary.files == {"new": 2}
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (11, 10, 1)
+    assert counts_reconcile(ws)
+    tables = {name for (name,) in ws.query("SHOW TABLES")}
+    assert {
+        "stg_price_observations", "stg_route_observations", "mart_smuggling_prices",
+        "mart_drug_prices", "mart_route_volumes", "mart_estimates", "dim_country_context",
+        "ingest_files", "quarantine_rows",
+    } <= tables  # fmt: skip
+    # A point price (2,000) and a range (2,500-3,500, midpoint 3,000) from two sources.
+    assert ws.query(SUBOTICA) == [(2, 2, 2500.0, 2000.0, 3500.0)]
+
+
+def test_prices_are_converted_to_eur_at_the_observation_period(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    eur = dict(ws.query("SELECT obs_id, round(price_mid_eur, 2) FROM stg_price_observations"))
+    assert eur["FN003"] == 1000.00  # 1,119.30 USD on 2 Jan 2020: ECB rate 1.1193
+    assert eur["FN004"] == 1000.00  # 1,955.83 BAM: the legal peg 1.95583
+    assert eur["FN005"] == 20.00  # 2,349.08 RSD in Nov 2019: monthly average 117.454
+    kinds = dict(ws.query("SELECT obs_id, fx_rate_kind FROM stg_price_observations"))
+    assert (kinds["FN003"], kinds["FN004"], kinds["FN005"]) == (
+        "ecb_period_mean", "fixed_peg", "monthly_average",
+    )  # fmt: skip
+
+
+def test_a_price_with_no_rate_for_its_period_is_quarantined_not_guessed(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    (rules, reasons) = ws.query(
+        "SELECT rules, reasons FROM quarantine_rows WHERE obs_id = 'FN006'"
+    )[0]
+    assert rules == ["no_fx_rate"]
+    assert "RSD for 2020-01-01 to 2020-12-31" in reasons
+    assert ws.query("SELECT count(*) FROM stg_price_observations WHERE obs_id = 'FN006'") == [(0,)]
+
+
+def test_drug_prices_compare_per_gram_and_per_kg(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    rows = ws.query(
+        "SELECT drug, market_level, country, price_unit, median_eur FROM mart_drug_prices"
+        " ORDER BY drug"
+    )
+    assert rows == [
+        ("cannabis_herb", "wholesale", "AL", "per_kg", 1500.0),  # stated as EUR 1.5 per gram
+        ("heroin", "retail", "BA", "per_gram", 20.0),
+    ]
+
+
+def test_estimates_are_kept_apart_from_prices(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    assert ws.query("SELECT obs_id, value_low_eur, value_high_eur FROM mart_estimates") == [
+        ("FN008", 1_000_000.0, 2_000_000.0)
+    ]
+    assert ws.query("SELECT count(*) FROM mart_smuggling_prices WHERE max_high_eur > 1e6") == [(0,)]
+
+
+def test_revised_and_preliminary_route_figures_stay_apart(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    rows = ws.query(
+        "SELECT figure_status, value FROM mart_route_volumes"
+        " WHERE route_or_leg = 'western_balkan_route' AND period_grain = 'month'"
+        " ORDER BY figure_status"
+    )
+    assert rows == [("preliminary", 1100.0), ("revised", 1200.0)]
+
+
+def test_a_second_run_with_no_change_skips_every_file_and_keeps_the_marts(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    before = {
+        t: ws.query(f"SELECT * FROM {t} ORDER BY ALL")
+        for t in (
+            "mart_smuggling_prices",
+            "mart_drug_prices",
+            "mart_route_volumes",
+            "mart_estimates",
+            "quarantine_rows",
+        )
+    }
+    summary = ws.run()
+    assert summary.files == {"unchanged": 2}
+    assert {status for (status,) in ws.query("SELECT status FROM ingest_files")} == {"unchanged"}
+    for table, rows in before.items():
+        assert ws.query(f"SELECT * FROM {table} ORDER BY ALL") == rows, table
+
+
+def test_a_changed_file_replaces_all_rows_it_contributed(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    path = ws.raw / "prices" / "field_notes_2020.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    kept = [row for row in rows if row.startswith("FN001")]
+    path.write_text("\n".join([header, *kept]) + "\n", encoding="utf-8")
+    summary = ws.run()
+    assert summary.files == {"changed": 1, "unchanged": 1}
+    assert ws.query("SELECT obs_id FROM stg_price_observations") == [("FN001",)]
+    assert ws.query("SELECT count(*) FROM quarantine_rows") == [(0,)]
+    assert ws.query(SUBOTICA) == [(1, 1, 2000.0, 2000.0, 2000.0)]
+    assert counts_reconcile(ws)
+
+
+def test_a_deleted_file_has_its_rows_retired(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    (ws.raw / "routes" / "detections_2020.csv").unlink()
+    summary = ws.run()
+    assert summary.files == {"deleted": 1, "unchanged": 1}
+    assert ws.query("SELECT count(*) FROM stg_route_observations") == [(0,)]
+    assert ws.query("SELECT status, rows_staged FROM ingest_files WHERE dataset = 'routes'") == [
+        ("deleted", 0)
+    ]
+
+
+def test_bad_rows_are_quarantined_with_file_row_and_every_rule(workspace):
+    ws = workspace
+    source = FIXTURES / "raw" / "prices" / "field_notes_2020.csv"
+    header, first, *_ = source.read_text(encoding="utf-8").splitlines()
+    bad = first.replace("FN001,people", "BAD1,weapons").replace(
+        ",RS,Subotica,HU,", ",RS,Subotica,ZZ,"
+    )
+    (ws.raw / "prices" / "mixed.csv").write_text(
+        "\n".join([header, first, bad]) + "\n", encoding="utf-8"
+    )
+    summary = ws.run()
+    assert (summary.rows_staged, summary.rows_quarantined) == (1, 1)
+    ((file_path, row_number, rules, reasons, raw),) = ws.query(
+        "SELECT file_path, row_number, rules, reasons, raw_values FROM quarantine_rows"
+    )
+    assert (file_path, row_number) == ("prices/mixed.csv", 3)
+    assert rules == ["country_iso3166", "flow_known"]
+    assert "destination_country = ZZ" in reasons and "people, drugs or money" in reasons
+    assert '"obs_id":"BAD1"' in raw
+
+
+def test_free_text_notes_reach_no_mart_and_no_extract(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    name = "Testović"
+    for (table,) in ws.query("SHOW TABLES"):
+        columns = [c for (c,) in ws.query(f"SELECT column_name FROM (DESCRIBE {table})")]
+        assert "notes" not in columns, table
+        hits = ws.query(
+            f"SELECT count(*) FROM {table} t WHERE CAST(t AS VARCHAR) LIKE ?", [f"%{name}%"]
+        )
+        assert hits == [(0,)], table
+    for extract in (ws.marts / "extracts").glob("*.csv"):
+        assert name not in extract.read_text(encoding="utf-8"), extract.name
+
+
+def test_an_unreadable_file_is_recorded_and_the_others_still_publish(fixture_workspace):
+    ws = fixture_workspace
+    (ws.raw / "routes" / "bihac_cp1250.csv").write_bytes(
+        "obs_id,metric,route_or_leg\nX1,pushbacks,Bihać\n".encode("cp1250")
+    )
+    summary = ws.run()
+    assert list(summary.failed_files) == ["routes/bihac_cp1250.csv"]
+    ((status, error),) = ws.query(
+        "SELECT status, error FROM ingest_files WHERE file_path = 'routes/bihac_cp1250.csv'"
+    )
+    assert status == "failed" and "not UTF-8" in error
+    assert ws.query(SUBOTICA)[0][0] == 2
+
+
+def test_every_published_column_is_documented(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    undocumented = ws.query(
+        "SELECT table_name || '.' || column_name FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND comment IS NULL"
+        " AND NOT starts_with(table_name, 'ref_')"
+    )
+    assert undocumented == []
+    assert ws.query(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND comment IS NULL AND NOT starts_with(table_name, 'ref_')"
+    ) == [(0,)]
+
+
+def test_every_mart_lands_as_a_csv_extract(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    extracts = {p.stem for p in (ws.marts / "extracts").glob("*.csv")}
+    assert {
+        "mart_smuggling_prices", "mart_drug_prices", "mart_route_volumes", "mart_estimates",
+        "dim_country_context", "ingest_files", "quarantine_rows",
+    } <= extracts  # fmt: skip
+    header = (ws.marts / "extracts" / "mart_smuggling_prices.csv").read_text().splitlines()[0]
+    assert header.startswith("leg,origin_country,origin_place")

@@ -1,0 +1,134 @@
+"""Each rule of the price contract catches the row that breaks it, under the rule's name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flows.validation import rule_descriptions, validate_chunk
+from schemas import CONTRACTS
+from schemas.columns import PRICE_COLUMNS
+
+PRICES = CONTRACTS["prices"]
+
+VALID = {
+    "obs_id": "T1",
+    "flow": "people",
+    "commodity": "smuggling_service",
+    "market_level": "service",
+    "origin_country": "RS",
+    "origin_place": "Subotica",
+    "destination_country": "HU",
+    "period_start": "2020",
+    "period_end": "2021",
+    "price_point": "2500",
+    "currency": "EUR",
+    "unit": "per_person",
+    "source_title": "Synthetic test row",
+    "source_url": "https://example.org/synthetic",
+    "confidence": "high",
+    "source_type": "synthetic",
+}
+
+
+def check(**changes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    row = {column: "" for column in PRICE_COLUMNS} | VALID | changes
+    raw = pd.DataFrame([row], index=pd.Index([2], name="row_number")).astype("string")
+    return validate_chunk(PRICES, PRICES.prepare(raw))
+
+
+def rules_broken(**changes) -> set[str]:
+    return set(check(**changes)[1]["rule"])
+
+
+def test_a_valid_row_passes():
+    valid, failures = check()
+    assert len(valid) == 1 and failures.empty
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"flow": "weapons"}, "flow_known"),
+        ({"flow": ""}, "flow_known"),
+        ({"market_level": "street"}, "market_level_known"),
+        ({"unit": "per_donkey"}, "unit_known"),
+        ({"confidence": "certain"}, "confidence_known"),
+        ({"currency": "EURO"}, "currency_iso4217"),
+        ({"origin_country": "YU"}, "country_iso3166"),
+        ({"destination_country": "Hungary"}, "country_iso3166"),
+        ({"price_point": "-5"}, "price_positive"),
+        ({"price_point": "0"}, "price_positive"),
+        ({"price_point": "", "price_low": "abc", "price_high": "3000"}, "price_low_is_number"),
+        ({"price_point": "lots"}, "price_point_is_number"),
+        ({"price_point": ""}, "price_given"),
+        ({"price_point": "", "price_low": "5000", "price_high": "500"}, "price_low_not_above_high"),
+        ({"currency": ""}, "currency_given_for_amounts"),
+        ({"period_start": "", "period_end": ""}, "period_given_for_prices"),
+        ({"period_start": "2020-13"}, "period_start_is_date"),
+        ({"period_end": "31/12/2021"}, "period_end_is_date"),
+        ({"period_start": "2021", "period_end": "2020"}, "period_start_not_after_end"),
+        ({"period_start": "2999", "period_end": "2999"}, "period_not_in_future"),
+        (
+            {"origin_country": "", "origin_place": "", "destination_country": ""},
+            "people_price_has_leg",
+        ),
+        (
+            {"flow": "drugs", "commodity": "heroin", "market_level": "retail", "unit": "per_gram"},
+            "drugs_price_has_location",
+        ),
+        (
+            {"destination_country": "RS", "destination_place": "subotica "},
+            "origin_differs_from_destination",
+        ),
+        ({"source_title": "", "source_url": ""}, "source_named"),
+    ],
+)
+def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
+    valid, failures = check(**changes)
+    assert valid.empty
+    assert rule in set(failures["rule"])
+    assert set(failures["row_number"]) == {2}
+
+
+def test_a_row_breaking_several_rules_lists_every_rule():
+    broken = rules_broken(currency="XYZ", origin_country="ZZ", confidence="sure")
+    assert {"currency_iso4217", "country_iso3166", "confidence_known"} <= broken
+
+
+def test_column_failures_name_the_offending_value():
+    _, failures = check(origin_country="ZZ")
+    row = failures[failures["rule"] == "country_iso3166"].iloc[0]
+    assert (row["column_name"], row["failure_case"]) == ("origin_country", "ZZ")
+
+
+def test_one_bound_alone_and_internal_legs_with_places_are_valid():
+    assert rules_broken(price_point="", price_high="8000") == set()
+    assert rules_broken(destination_country="RS", destination_place="Horgoš") == set()
+
+
+def test_non_price_units_need_no_leg_period_or_currency():
+    ratio = {
+        "flow": "drugs",
+        "unit": "ratio_price_vs_origin",
+        "origin_country": "",
+        "destination_country": "",
+        "period_start": "",
+        "period_end": "",
+        "currency": "",
+        "price_point": "2",
+    }
+    assert rules_broken(**ratio) == set()
+
+
+def test_codes_are_matched_case_insensitively():
+    valid, _ = check(flow="People", origin_country="rs", currency="eur", unit="PER_PERSON")
+    assert valid.iloc[0][["flow", "origin_country", "currency", "unit"]].tolist() == [
+        "people", "RS", "EUR", "per_person",
+    ]  # fmt: skip
+
+
+def test_every_rule_has_a_sentence_for_people():
+    descriptions = rule_descriptions(PRICES)
+    assert descriptions["price_low_not_above_high"] == "price_low must not exceed price_high"
+    assert all(text and text != rule for rule, text in descriptions.items())

@@ -1,0 +1,54 @@
+"""Each rule of the route contract catches the row that breaks it, under the rule's name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flows.validation import validate_chunk
+from schemas import CONTRACTS
+from schemas.columns import ROUTE_COLUMNS
+
+ROUTES = CONTRACTS["routes"]
+
+VALID = {
+    "obs_id": "R1",
+    "metric": "detections_irregular_crossings",
+    "route_or_leg": "western_balkan_route",
+    "period_start": "2020-01",
+    "value": "1200",
+    "source_org": "Synthetic test source",
+    "confidence": "high",
+}
+
+
+def rules_broken(**changes) -> set[str]:
+    row = {column: "" for column in ROUTE_COLUMNS} | VALID | changes
+    raw = pd.DataFrame([row], index=pd.Index([2], name="row_number")).astype("string")
+    valid, failures = validate_chunk(ROUTES, ROUTES.prepare(raw))
+    assert len(valid) + failures["row_number"].nunique() == 1
+    return set(failures["rule"])
+
+
+def test_a_valid_row_passes():
+    assert rules_broken() == set()
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"metric": ""}, "metric_is_name"),
+        ({"metric": "Detections at border"}, "metric_is_name"),
+        ({"route_or_leg": ""}, "route_or_leg_given"),
+        ({"reporting_country": "BiH"}, "country_iso3166"),
+        ({"period_start": ""}, "period_given"),
+        ({"period_start": "January"}, "period_start_is_date"),
+        ({"value": ""}, "value_is_number"),
+        ({"value": "many"}, "value_is_number"),
+        ({"value": "-3"}, "value_not_negative"),
+        ({"source_org": ""}, "source_named"),
+        ({"confidence": "sure"}, "confidence_known"),
+    ],
+)
+def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
+    assert rule in rules_broken(**changes)
