@@ -17,11 +17,13 @@ with periods as (
 ),
 
 reference_rates as (
-    select * from int_fx_rates where rate_origin = 'reference'
+    select * from int_fx_rates
+    where rate_origin = 'reference'
 ),
 
 ecb_rates as (
-    select * from int_fx_rates where rate_origin = 'ecb'
+    select * from int_fx_rates
+    where rate_origin = 'ecb'
 ),
 
 reference_match as (
@@ -44,7 +46,7 @@ reference_match as (
     inner join reference_rates
         on
             periods.currency = reference_rates.currency
-            and reference_rates.valid_from <= periods.period_start
+            and periods.period_start >= reference_rates.valid_from
             and coalesce(reference_rates.valid_to, date '9999-12-31') >= periods.period_end
 ),
 
@@ -53,7 +55,8 @@ ecb_period_mean as (
         periods.currency,
         periods.period_start,
         periods.period_end,
-        avg(ecb_rates.rate_per_eur) as rate_per_eur,
+        -- Rounded: a parallel sum adds in any order, and the marts must be reproducible.
+        round(avg(ecb_rates.rate_per_eur), 6) as rate_per_eur,
         any_value(ecb_rates.rate_source) as rate_source,
         any_value(ecb_rates.rate_source_url) as rate_source_url
     from periods

@@ -41,7 +41,7 @@ final as (
         coalesce(quarantined.n_rows, 0) as rows_quarantined,
         manifest.status in ('failed', 'deleted')
         or manifest.rows_read = coalesce(staged.n_rows, 0) + coalesce(quarantined.n_rows, 0)
-        as reconciles,
+            as reconciles,
         manifest.run_id,
         manifest.ingested_at
     from manifest

@@ -41,7 +41,7 @@ explained as (
         failures.*,
         failures.rule || ': ' || coalesce(rules.description, failures.rule)
         || coalesce(' (' || failures.column_name || ' = ' || failures.failure_case || ')', '')
-        as reason
+            as reason
     from (
         select * from validation_failures
         union all
@@ -68,16 +68,16 @@ raw_rows as (
         sheet,
         row_number,
         obs_id,
-        to_json(raw) as raw_values
-    from (select * exclude (notes, extra) from ingest.raw_prices_rows) as raw
+        to_json(raw_row) as raw_values
+    from (select * exclude (notes, extra) from ingest.raw_prices_rows) as raw_row
     union all
     select
         file_path,
         sheet,
         row_number,
         obs_id,
-        to_json(raw) as raw_values
-    from (select * exclude (notes, extra) from ingest.raw_routes_rows) as raw
+        to_json(raw_row) as raw_values
+    from (select * exclude (notes, extra) from ingest.raw_routes_rows) as raw_row
 ),
 
 final as (

@@ -21,11 +21,16 @@ final as (
         period_end,
         period_precision,
         case
-            when period_start = date_trunc('month', period_start)
-                and period_end = last_day(period_start) then 'month'
-            when period_start = date_trunc('year', period_start)
-                and period_end = cast(date_trunc('year', period_start) + interval 1 year
-                    - interval 1 day as date) then 'year'
+            when
+                period_start = date_trunc('month', period_start)
+                and period_end = last_day(period_start)
+                then 'month'
+            when
+                period_start = date_trunc('year', period_start)
+                and period_end = cast(
+                    date_trunc('year', period_start) + interval 1 year - interval 1 day as date
+                )
+                then 'year'
             else 'other'
         end as period_grain,
         value,
