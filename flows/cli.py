@@ -1,7 +1,8 @@
 """The ``spotprices`` command: run the nightly flow once, or show the last run.
 
-Exit codes: 0 success; 1 the run failed and nothing was published (the previous marts stay
-live); 2 bad arguments; 3 the run published, but some files could not be read (listed).
+Exit codes: 0 success; 1 the run failed (if it failed before the publish step, nothing was
+published and the previous marts stay live); 2 bad arguments; 3 the run published, but some
+files could not be read (listed in the summary).
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ def apply_results(
             con.execute("BEGIN TRANSACTION")
             replace_file_slice(con, CONTRACTS[item.dataset], item.file_path, None)
             con.execute(
-                "UPDATE ingest_files SET status = 'deleted', rows_read = 0, run_id = ?,"
-                " ingested_at = ? WHERE file_path = ?",
+                "UPDATE ingest_files SET status = 'deleted', rows_read = 0, error = NULL,"
+                " run_id = ?, ingested_at = ? WHERE file_path = ?",
                 [run_id, datetime.now(), item.file_path],
             )
             con.execute("COMMIT")

@@ -120,6 +120,13 @@ class PriceObservations(ObservationRules):
         return ~is_price | df["period_start_text"].notna()
 
     @pa.dataframe_check
+    def period_given_for_conversion(cls, df: pd.DataFrame) -> Series[bool]:
+        """an amount in a currency other than EUR needs its period, to be converted at its rate"""
+        is_money = df["unit"].map(UNIT_KIND).isin(MONEY_UNIT_KINDS).fillna(False)
+        foreign = df["currency"].notna() & (df["currency"] != "EUR")
+        return ~(is_money & foreign).fillna(False) | df["period_start_text"].notna()
+
+    @pa.dataframe_check
     def people_price_has_leg(cls, df: pd.DataFrame) -> Series[bool]:
         """a people-smuggling price needs a leg: an origin or a destination"""
         is_people_price = (df["flow"] == "people") & (df["unit"].map(UNIT_KIND) == "price")

@@ -3,8 +3,15 @@ temporary workspace, checked through a separate read-only connection."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
 
+import duckdb
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+from schemas.columns import SENSITIVE_COLUMNS
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -163,10 +170,10 @@ def test_bad_rows_are_quarantined_with_file_row_and_every_rule(workspace):
 def test_free_text_notes_reach_no_mart_and_no_extract(fixture_workspace):
     ws = fixture_workspace
     ws.run()
-    name = "Testović"
+    name = "Testović"  # planted in the notes of FN001
     for (table,) in ws.query("SHOW TABLES"):
-        columns = [c for (c,) in ws.query(f"SELECT column_name FROM (DESCRIBE {table})")]
-        assert "notes" not in columns, table
+        columns = {c for (c,) in ws.query(f"SELECT column_name FROM (DESCRIBE {table})")}
+        assert not columns & set(SENSITIVE_COLUMNS), table
         hits = ws.query(
             f"SELECT count(*) FROM {table} t WHERE CAST(t AS VARCHAR) LIKE ?", [f"%{name}%"]
         )
@@ -214,3 +221,33 @@ def test_every_mart_lands_as_a_csv_extract(fixture_workspace):
     } <= extracts  # fmt: skip
     header = (ws.marts / "extracts" / "mart_smuggling_prices.csv").read_text().splitlines()[0]
     assert header.startswith("leg,origin_country,origin_place")
+
+
+def test_unknown_columns_are_kept_in_the_raw_layer_not_published(workspace):
+    ws = workspace
+    source = FIXTURES / "raw" / "routes" / "detections_2020.csv"
+    header, first, *_ = source.read_text(encoding="utf-8").splitlines()
+    (ws.raw / "routes" / "extra.csv").write_text(
+        f"{header},Field Team\n{first},Team Bihać\n", encoding="utf-8"
+    )
+    ws.run()
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        extra = con.execute("SELECT extra FROM raw_routes_rows").fetchone()[0]
+    assert json.loads(extra) == {"field_team": "Team Bihać"}
+    assert ws.query("SELECT count(*) FROM stg_route_observations") == [(1,)]
+
+
+def test_the_run_is_recorded_in_the_prefect_server(fixture_workspace):
+    ws = fixture_workspace
+    summary = ws.run()
+
+    async def read_run():
+        async with get_client() as client:
+            (run,) = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summary.run_id]))
+            )
+            return run
+
+    run = asyncio.run(read_run())
+    assert run.state.is_completed()
+    assert run.parameters["marts_dir"] == str(ws.marts)

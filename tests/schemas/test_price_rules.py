@@ -65,6 +65,10 @@ def test_a_valid_row_passes():
         ({"price_point": "", "price_low": "5000", "price_high": "500"}, "price_low_not_above_high"),
         ({"currency": ""}, "currency_given_for_amounts"),
         ({"period_start": "", "period_end": ""}, "period_given_for_prices"),
+        (
+            {"unit": "total_per_year", "currency": "RSD", "period_start": "", "period_end": ""},
+            "period_given_for_conversion",
+        ),
         ({"period_start": "2020-13"}, "period_start_is_date"),
         ({"period_end": "31/12/2021"}, "period_end_is_date"),
         ({"period_start": "2021", "period_end": "2020"}, "period_start_not_after_end"),
