@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the run failed (if it failed before the publish step, nothing was
 published and the previous marts stay live); 2 bad arguments; 3 the run published, but some
-files could not be read (listed in the summary).
+files could not be read (listed in the summary); 4 another run is in progress on the same
+marts folder (this one changed nothing).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import os
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 # Prefect starts a temporary local server when no PREFECT_API_URL is set; these defaults make
 # that quiet (no telemetry, no internet here) and patient on a cold two-core machine.
@@ -33,8 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh", action="store_true", help="forget the manifest and re-read every file"
     )
-    status = commands.add_parser("status", help="show the last published run and its counts")
+    status = commands.add_parser(
+        "status", help="recent runs, the published build, data freshness, quarantine counts"
+    )
     status.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
+    status.add_argument(
+        "--warn-days", type=int, help="warn when the newest observation is older (default 365)"
+    )
+    quarantine = commands.add_parser("quarantine", help="list rejected rows with their reasons")
+    quarantine.add_argument("--file", help="only files whose path contains this text")
+    quarantine.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
     return parser
 
 
@@ -57,11 +66,16 @@ def _print_summary(summary) -> None:
 def _run(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    from flows.lock import RunInProgress
     from flows.nightly import nightly
 
-    summary = nightly(
-        raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
-    )
+    try:
+        summary = nightly(
+            raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
+        )
+    except RunInProgress as busy:
+        print(f"spotprices run: {busy}; nothing changed", file=sys.stderr)
+        return EXIT_BUSY
     _print_summary(summary)
     return EXIT_PARTIAL if summary.failed_files else EXIT_OK
 
@@ -69,14 +83,24 @@ def _run(args) -> int:
 def _status(args) -> int:
     from flows.status import describe
 
-    print(describe(args.marts_dir))
+    print(describe(args.marts_dir, args.warn_days))
     return EXIT_OK
+
+
+def _quarantine(args) -> int:
+    from flows.status import quarantine_listing
+
+    print(quarantine_listing(args.marts_dir, args.file))
+    return EXIT_OK
+
+
+COMMANDS = {"run": _run, "status": _status, "quarantine": _quarantine}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args) if args.command == "run" else _status(args)
+        return COMMANDS[args.command](args)
     except Exception as err:  # one line for the operator; the Prefect log has the traceback
         print(f"spotprices {args.command} failed: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILED

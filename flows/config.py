@@ -36,6 +36,8 @@ class Settings:
     chunk_rows: int = 100_000
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = 2
+    #: Seconds to wait before each retry of a file that could not be opened (locked, I/O).
+    ingest_retry_delays: tuple[int, ...] = (2, 10)
 
     @property
     def published_db(self) -> Path:
@@ -73,10 +75,12 @@ def settings_from(
         chosen = value or os.environ.get(env) or default
         return Path(chosen).expanduser().resolve()
 
+    delays = os.environ.get("SPOTPRICES_INGEST_RETRY_DELAYS")
     return Settings(
         raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
         marts_dir=pick(marts_dir, "SPOTPRICES_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
         reference_dir=pick(
             reference_dir, "SPOTPRICES_REFERENCE_DIR", PROJECT_ROOT / "data" / "reference"
         ),
+        **({"ingest_retry_delays": tuple(int(d) for d in delays.split(","))} if delays else {}),
     )

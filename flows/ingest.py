@@ -6,6 +6,7 @@ This runs per file and in parallel; it never writes to DuckDB (one writer, in
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,8 @@ class FileResult:
 
 
 def spool_path(settings: Settings, run_id: str, item: FileItem) -> Path:
-    return settings.spool_dir / run_id / (item.content_hash or "none")
+    """A folder per file and run; keyed by path, since two files may have the same bytes."""
+    return settings.spool_dir / run_id / hashlib.sha1(item.file_path.encode()).hexdigest()
 
 
 def _raw_rows(contract: Contract, frame: pd.DataFrame, sheet: str) -> pd.DataFrame:

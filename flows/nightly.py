@@ -4,26 +4,31 @@ discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts 
 -> extract.
 
 Each task is one coarse step around a plain function in this package, so every step can be
-tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs).
+tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
+whole run holds a lock on its marts folder: a second run started meanwhile stops at once.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows import build, state
+from flows import build, runs, state
 from flows.config import Settings, settings_from
 from flows.discover import FileItem, discover
 from flows.ingest import FileResult, ingest_file
 from flows.load import apply_results
+from flows.lock import run_lock
 from flows.publish import publish, write_extracts
 
 NORMALISE_LAYERS = ("staging", "intermediate")
@@ -32,7 +37,7 @@ MART_LAYERS = ("marts",)
 
 @dataclass
 class RunSummary:
-    """What a run did; printed by the CLI and stored with the build."""
+    """What a run did; printed by the CLI, stored with the build and in pipeline_runs."""
 
     run_id: str
     files: dict[str, int] = field(default_factory=dict)  # status -> number of files
@@ -58,7 +63,23 @@ def discover_files(settings: Settings, full_refresh: bool) -> list[FileItem]:
     return items
 
 
-@task(name="ingest", task_run_name="ingest {item.file_path}", cache_policy=NO_CACHE)
+def _is_transient(task, task_run, state) -> bool:
+    """Retry an ingest only for operating-system errors (locked, vanished, I/O)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest",
+    task_run_name="ingest {item.file_path}",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_is_transient,
+)
 def ingest(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     """Read and validate one new or changed file."""
     result = ingest_file(settings, item, run_id)
@@ -71,6 +92,25 @@ def ingest(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             item.file_path, item.status, result.rows_read, result.rows_valid, result.rows_failed,
         )  # fmt: skip
     return result
+
+
+def _ingest_all(settings: Settings, todo: list[FileItem], run_id: str) -> list[FileResult]:
+    """Ingest files in parallel; a file that could not be opened is tried again after each of
+    the configured delays (content that does not parse is not retried), and a file whose task
+    failed even so is recorded as failed while the other files go on."""
+    delays = list(settings.ingest_retry_delays)
+    retrying = ingest.with_options(retries=len(delays), retry_delay_seconds=delays)
+    futures = retrying.map(unmapped(settings), todo, unmapped(run_id))
+    results = []
+    for item, future in zip(todo, futures, strict=True):
+        future.wait()
+        if future.state.is_completed():
+            results.append(future.result())
+        else:
+            error = future.state.result(raise_on_failure=False)
+            reason = f"gave up after {len(delays) + 1} tries: {type(error).__name__}: {error}"
+            results.append(FileResult(item, error=reason))
+    return results
 
 
 @task(name="stage", cache_policy=NO_CACHE)
@@ -121,6 +161,7 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
             summary.failed_files[result.item.file_path] = result.error
             summary.files[result.item.status] -= 1
             summary.files["failed"] = summary.files.get("failed", 0) + 1
+    summary.files = {status: n for status, n in summary.files.items() if n}
     with duckdb.connect(str(target), read_only=True) as con:
         row = con.execute(
             "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_staged), 0),"
@@ -129,21 +170,20 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
-@flow(name="nightly", log_prints=True)
-def nightly(
-    raw_dir: str | None = None,
-    marts_dir: str | None = None,
-    full_refresh: bool = False,
-) -> RunSummary:
-    """Ingest new and changed observation files, rebuild the marts, publish them."""
+def _publish_artifacts(summary: RunSummary) -> None:
+    create_markdown_artifact(runs.summary_markdown(summary), key="nightly-summary")
+    create_table_artifact(
+        [{"table": table, "rows": rows} for table, rows in summary.tables.items()],
+        key="nightly-tables",
+    )
+
+
+def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> None:
     started = time.monotonic()
-    settings = settings_from(raw_dir, marts_dir)
-    summary = RunSummary(run_id=_run_id())
+    shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
     todo = [item for item in items if item.needs_ingest]
-    results = [
-        future.result() for future in ingest.map(unmapped(settings), todo, unmapped(summary.run_id))
-    ]
+    results = _ingest_all(settings, todo, summary.run_id)
     stage(settings, items, results, summary.run_id)
     target, normalised = normalise(settings, summary.run_id)
     marts = build_marts(settings, target)
@@ -154,4 +194,25 @@ def nightly(
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary)
     extract(settings)
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(
+    raw_dir: str | None = None,
+    marts_dir: str | None = None,
+    full_refresh: bool = False,
+) -> RunSummary:
+    """Ingest new and changed observation files, rebuild the marts, publish them."""
+    settings = settings_from(raw_dir, marts_dir)
+    summary = RunSummary(run_id=_run_id())
+    with run_lock(settings.state_dir):
+        runs.record_start(settings, summary.run_id, datetime.now())
+        try:
+            _pipeline(settings, summary, full_refresh)
+        except Exception as err:
+            runs.record_end(settings, summary, "failed", f"{type(err).__name__}: {err}")
+            raise
+        status = "published_with_failed_files" if summary.failed_files else "published"
+        runs.record_end(settings, summary, status)
+    _publish_artifacts(summary)
     return summary

@@ -57,7 +57,9 @@ def read_chunks(path: Path, canonical: tuple[str, ...], chunk_rows: int) -> Iter
         raise UnreadableFile(
             f"not UTF-8 text (byte {err.object[err.start : err.start + 1]!r} at offset {err.start})"
         ) from err
-    except (pd.errors.ParserError, ValueError, OSError, KeyError) as err:
+    except (pd.errors.ParserError, ValueError, KeyError) as err:
+        # Content that does not parse is permanent. An OSError (a file locked or vanishing
+        # while read) is not caught here: the ingest task retries it.
         if isinstance(err, UnreadableFile):
             raise
         raise UnreadableFile(f"{type(err).__name__}: {str(err).splitlines()[0]}") from err

@@ -47,12 +47,16 @@ SCHEMA = [
         {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
         failure_case VARCHAR
     )""",
-    """CREATE TABLE IF NOT EXISTS runs (
+    """CREATE TABLE IF NOT EXISTS pipeline_runs (
         run_id VARCHAR PRIMARY KEY,
-        started_at TIMESTAMP,
+        started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP,
-        status VARCHAR,
-        summary JSON
+        status VARCHAR NOT NULL,
+        files_new INTEGER, files_changed INTEGER, files_unchanged INTEGER,
+        files_deleted INTEGER, files_failed INTEGER,
+        rows_read BIGINT, rows_staged BIGINT, rows_quarantined BIGINT,
+        seconds DOUBLE,
+        error VARCHAR
     )""",
     *[statement for contract in CONTRACTS.values() for statement in _ddl(contract)],
 ]
@@ -75,9 +79,17 @@ def connect(settings: Settings, read_only: bool = False):
 
 
 def reset(settings: Settings) -> None:
-    """Forget every file ingested so far (``--full-refresh``): the next run reads all again."""
-    for path in (settings.state_db, settings.state_db.with_suffix(".duckdb.wal")):
-        path.unlink(missing_ok=True)
+    """Forget every file ingested so far (``--full-refresh``): the next run reads all again.
+
+    The run log (pipeline_runs) is kept: it is history, not derived from the files.
+    """
+    with connect(settings) as con:
+        tables = ["ingest_files", "validation_failures"]
+        tables += [t for c in CONTRACTS.values() for t in (c.raw_table, c.valid_table)]
+        con.execute("BEGIN TRANSACTION")
+        for table in tables:
+            con.execute(f"DELETE FROM {table}")
+        con.execute("COMMIT")
     shutil.rmtree(settings.spool_dir, ignore_errors=True)
 
 

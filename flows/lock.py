@@ -1,0 +1,41 @@
+"""One run at a time per marts folder.
+
+An OS file lock (``flock``) on ``_state/run.lock``: the kernel releases it when the process
+ends, however it ends (SIGKILL included), so a crashed run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+
+class RunInProgress(Exception):
+    """Another run holds the lock; this one must change nothing and stop."""
+
+
+@contextmanager
+def run_lock(state_dir: Path):
+    """Hold the run lock for the block, or raise :class:`RunInProgress` at once."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "run.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunInProgress(f"another run is in progress ({holder}); lock: {path}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,55 @@
+"""The run log: a row per run in ``pipeline_runs`` (ingest database) and a Prefect artifact,
+so that a person can see what each night did without reading logs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows import state
+from flows.config import Settings
+
+
+def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
+    with state.connect(settings) as con:
+        con.execute(
+            "INSERT OR REPLACE INTO pipeline_runs (run_id, started_at, status)"
+            " VALUES (?, ?, 'running')",
+            [run_id, started_at],
+        )
+
+
+def record_end(settings: Settings, summary, status: str, error: str | None = None) -> None:
+    """Close the run's row: ``published``, ``published_with_failed_files`` or ``failed``."""
+    files = summary.files
+    with state.connect(settings) as con:
+        con.execute(
+            """UPDATE pipeline_runs SET finished_at = ?, status = ?,
+                   files_new = ?, files_changed = ?, files_unchanged = ?, files_deleted = ?,
+                   files_failed = ?, rows_read = ?, rows_staged = ?, rows_quarantined = ?,
+                   seconds = ?, error = ?
+               WHERE run_id = ?""",
+            [
+                datetime.now(), status,
+                files.get("new", 0), files.get("changed", 0), files.get("unchanged", 0),
+                files.get("deleted", 0), files.get("failed", 0),
+                summary.rows_read, summary.rows_staged, summary.rows_quarantined,
+                summary.seconds, error, summary.run_id,
+            ],
+        )  # fmt: skip
+
+
+def summary_markdown(summary) -> str:
+    """The run in a few lines of markdown, for the Prefect UI."""
+    files = ", ".join(f"{n} {s}" for s, n in sorted(summary.files.items())) or "no files"
+    lines = [
+        f"# spotprices run `{summary.run_id}`",
+        "",
+        f"- files: {files}",
+        f"- rows: {summary.rows_read} read = {summary.rows_staged} staged"
+        f" + {summary.rows_quarantined} quarantined",
+        f"- published: `{summary.published_db}`",
+    ]
+    lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
+    lines += ["", "| table | rows |", "|---|---|"]
+    lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]
+    return "\n".join(lines)

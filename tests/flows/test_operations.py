@@ -1,0 +1,214 @@
+"""Operating the nightly run: one run at a time, readers never blocked, crashes that lose
+nothing, retries, a full refresh equal to incremental runs, and a run log people can read."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from flows.cli import EXIT_BUSY, main
+from flows.lock import run_lock
+from tests.conftest import FIXTURES, PROJECT
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+COMPARED = (
+    "stg_price_observations", "stg_route_observations", "mart_smuggling_prices",
+    "mart_drug_prices", "mart_route_volumes", "mart_estimates", "dim_country_context",
+)  # fmt: skip
+
+
+def snapshot(ws) -> dict[str, list[tuple]]:
+    """The published marts' contents, and the manifest and quarantine without run ids."""
+    tables = {t: ws.query(f"SELECT * FROM {t} ORDER BY ALL") for t in COMPARED}
+    tables["ingest_files"] = ws.query(
+        "SELECT file_path, content_hash, rows_read, rows_staged, rows_quarantined"
+        " FROM ingest_files WHERE status <> 'deleted' ORDER BY ALL"
+    )
+    tables["quarantine_rows"] = ws.query(
+        "SELECT file_path, row_number, rules, reasons FROM quarantine_rows ORDER BY ALL"
+    )
+    return tables
+
+
+def edit_prices(ws) -> None:
+    """Drop the last row of the fixture price file: a change the next run must pick up."""
+    path = ws.raw / "prices" / "field_notes_2020.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+
+
+def test_a_second_run_while_one_is_in_progress_exits_at_once_and_changes_nothing(
+    fixture_workspace,
+):
+    ws = fixture_workspace
+    with run_lock(ws.marts / "_state"):
+        started = time.monotonic()
+        code = main(["run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts)])
+        assert code == EXIT_BUSY
+        assert time.monotonic() - started < 30
+    assert not ws.db.exists()
+    assert not (ws.marts / "_state" / "ingest.duckdb").exists()
+
+
+def test_full_refresh_yields_the_same_marts_as_incremental_runs(workspace):
+    ws = workspace
+    prices = FIXTURES / "raw" / "prices" / "field_notes_2020.csv"
+    ws.add(prices, "prices")
+    ws.run()
+    ws.add(FIXTURES / "raw" / "routes" / "detections_2020.csv", "routes")
+    ws.run()
+    edit_prices(ws)
+    ws.run()
+    incremental = snapshot(ws)
+    summary = ws.run(full_refresh=True)
+    assert summary.files == {"new": 2}
+    assert snapshot(ws) == incremental
+
+
+READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    path = sys.argv[1]
+    con = duckdb.connect(path, read_only=True)
+    query = "SELECT count(*) FROM stg_price_observations"
+    print(con.execute(query).fetchone()[0], flush=True)
+    sys.stdin.readline()  # the run happens now
+    print(con.execute(query).fetchone()[0], flush=True)
+    con.close()
+    print(duckdb.connect(path, read_only=True).execute(query).fetchone()[0], flush=True)
+    """
+)
+
+
+def test_a_reader_holding_the_marts_open_never_blocks_or_sees_a_half_build(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(ws.db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout.readline().strip() == "7"  # the reader holds the file open
+        edit_prices(ws)
+        summary = ws.run()  # never blocked by the reader
+        assert summary.rows_staged == 9
+        out, _ = reader.communicate("go\n", timeout=60)
+    finally:
+        reader.kill()
+    old_connection, new_connection = out.split()
+    assert (old_connection, new_connection) == ("7", "6")
+
+
+def flaky_reader(monkeypatch, name: str, failures: int) -> list[int]:
+    """Make opening ``name`` fail with an OSError ``failures`` times, as a file held open by
+    another program does on Windows; returns the list of attempts."""
+    from flows import ingest
+
+    attempts = []
+    real = ingest.read_chunks
+
+    def read_chunks(path, *args):
+        if path.name == name:
+            attempts.append(1)
+            if len(attempts) <= failures:
+                raise PermissionError(13, "locked by another program", str(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(ingest, "read_chunks", read_chunks)
+    monkeypatch.setenv("SPOTPRICES_INGEST_RETRY_DELAYS", "0,0")
+    return attempts
+
+
+def test_a_file_locked_for_a_moment_is_retried_and_read(fixture_workspace, monkeypatch):
+    ws = fixture_workspace
+    attempts = flaky_reader(monkeypatch, "detections_2020.csv", failures=1)
+    summary = ws.run()
+    assert len(attempts) == 2 and not summary.failed_files
+    assert ws.query("SELECT count(*) FROM stg_route_observations") == [(3,)]
+
+
+def test_a_file_that_stays_locked_is_recorded_and_the_rest_publishes(
+    fixture_workspace, monkeypatch
+):
+    ws = fixture_workspace
+    attempts = flaky_reader(monkeypatch, "detections_2020.csv", failures=99)
+    summary = ws.run()
+    assert len(attempts) == 3
+    reason = summary.failed_files["routes/detections_2020.csv"]
+    assert reason.startswith("gave up after 3 tries: PermissionError")
+    assert ws.query(
+        "SELECT status FROM ingest_files WHERE file_path = 'routes/detections_2020.csv'"
+    ) == [("failed",)]
+    assert summary.rows_staged == 7  # the price file went on
+
+
+def test_each_run_is_logged_and_status_shows_it(fixture_workspace, capsys):
+    ws = fixture_workspace
+    first = ws.run()
+    second = ws.run()
+    from flows.status import describe, quarantine_listing
+
+    text = describe(str(ws.marts))
+    assert second.run_id in text and first.run_id in text
+    assert text.count("published ") >= 2
+    assert "no_fx_rate" in text and "freshness" in text
+    listing = quarantine_listing(str(ws.marts), "field_notes")
+    assert "row 7 (FN006)" in listing and "no_fx_rate" in listing
+
+
+def harness_api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def start_run(ws) -> subprocess.Popen:
+    env = os.environ | {"PREFECT_API_URL": harness_api_url(), "PYTHONPATH": str(PROJECT)}
+    command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(ws.raw)]
+    command += ["--marts-dir", str(ws.marts)]
+    return subprocess.Popen(
+        command, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def published_changed(ws, mtime):
+    return lambda: ws.db.stat().st_mtime != mtime
+
+
+@pytest.mark.parametrize("stage", ["ingest", "build", "publish"])
+def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, stage):
+    ws = fixture_workspace
+    ws.run()
+    before = snapshot(ws)
+    edit_prices(ws)
+    triggers = {
+        "ingest": lambda: any((ws.marts / "_state" / "spool").rglob("raw-*.parquet")),
+        "build": lambda: any((ws.marts / "_state").glob("build-*.duckdb")),
+        "publish": published_changed(ws, ws.db.stat().st_mtime),
+    }
+    run = start_run(ws)
+    deadline = time.monotonic() + 120
+    while not triggers[stage]() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert run.poll() is None, f"the run ended before reaching {stage}"
+    run.send_signal(signal.SIGKILL)
+    assert run.wait() == -signal.SIGKILL
+    # The published marts are a whole build, old or new, never a mix.
+    assert all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
+    assert ws.query("SELECT count(*) FROM stg_price_observations")[0][0] in (7, 6)
+    # The next run completes and gives what an uninterrupted run gives.
+    ws.run()
+    after = snapshot(ws)
+    assert after != before
+    from tests.conftest import Workspace
+
+    clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
+    clean.run()
+    assert after == snapshot(clean)
