@@ -41,6 +41,17 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--warn-days", type=int, help="warn when the newest observation is older (default 365)"
     )
+    serve = commands.add_parser(
+        "serve", help="serve the nightly flow on a schedule (a Prefect deployment) until stopped"
+    )
+    serve.add_argument("--cron", default="0 2 * * *", help="when to run (default: 0 2 * * *)")
+    serve.add_argument(
+        "--timezone", default="Europe/Sarajevo", help="time zone of the cron (default: %(default)s)"
+    )
+    serve.add_argument("--interval", type=int, help="run every N seconds instead of the cron")
+    serve.add_argument("--raw-dir", help="folder with prices/ and routes/ (default: data/raw)")
+    serve.add_argument("--marts-dir", help="where marts and extracts go (default: data/marts)")
+    serve.add_argument("--port", type=int, help="port of the local Prefect server (default: free)")
     quarantine = commands.add_parser("quarantine", help="list rejected rows with their reasons")
     quarantine.add_argument("--file", help="only files whose path contains this text")
     quarantine.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
@@ -94,7 +105,19 @@ def _quarantine(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _run, "status": _status, "quarantine": _quarantine}
+def _serve(args) -> int:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.serve import serve
+
+    try:
+        serve(args.cron, args.timezone, args.interval, args.raw_dir, args.marts_dir, args.port)
+    except KeyboardInterrupt:
+        print("spotprices serve: stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"run": _run, "status": _status, "quarantine": _quarantine, "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,101 @@
+"""``spotprices serve``: the nightly flow as a Prefect deployment on a schedule, served by
+this process until it is stopped.
+
+Schedules need a long-running Prefect server (the temporary one Prefect starts for a single
+run does not schedule anything). With ``PREFECT_API_URL`` set, that server is used; without
+it, a local ``prefect server start`` is launched beside this process and stopped with it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Europe/Sarajevo"
+SERVER_START_TIMEOUT = 180
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def prefect_api(port: int | None = None):
+    """Yield the API URL of a Prefect server: the configured one, or a local one started here."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        yield configured
+        return
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the local Prefect server did not start on port {port}")
+            time.sleep(0.5)
+        print(f"local Prefect server: {url.removesuffix('/api')} (UI and API)", flush=True)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def serve(
+    cron: str = DEFAULT_CRON,
+    timezone: str = DEFAULT_TIMEZONE,
+    interval_seconds: int | None = None,
+    raw_dir: str | None = None,
+    marts_dir: str | None = None,
+    port: int | None = None,
+) -> None:
+    """Register the ``nightly`` deployment on its schedule and serve it until interrupted."""
+    from prefect.schedules import Cron, Interval
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.nightly import nightly
+
+    schedule = (
+        Interval(timedelta(seconds=interval_seconds), timezone=timezone)
+        if interval_seconds
+        else Cron(cron, timezone=timezone)
+    )
+    parameters = {"raw_dir": raw_dir, "marts_dir": marts_dir}
+    # A service manager stops us with SIGTERM: unwind like Ctrl-C, so the server stops too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with prefect_api(port) as url, temporary_settings({PREFECT_API_URL: url}):
+        nightly.serve(
+            name="nightly",
+            schedules=[schedule],
+            parameters={k: v for k, v in parameters.items() if v is not None},
+            description="Ingest new observation files, rebuild and publish the marts.",
+            limit=1,
+        )
