@@ -22,13 +22,13 @@ test: install  ## the test suite, on real Prefect, DuckDB, Pandera and Great Exp
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check flows schemas tests
-	$(BIN)/ruff format --check flows schemas tests
+	$(BIN)/ruff check flows schemas tests bench
+	$(BIN)/ruff format --check flows schemas tests bench
 	$(BIN)/sqlfluff lint sql
 
 format: install
-	$(BIN)/ruff check --fix flows schemas tests
-	$(BIN)/ruff format flows schemas tests
+	$(BIN)/ruff check --fix flows schemas tests bench
+	$(BIN)/ruff format flows schemas tests bench
 	$(BIN)/sqlfluff fix sql
 
 # Re-resolve every dependency and pin it; commit requirements.lock afterwards.
