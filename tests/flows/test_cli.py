@@ -75,7 +75,8 @@ def test_status_reports_the_last_run(bundled):
     assert spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))[0] == EXIT_OK
     code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
     assert code == EXIT_OK
-    assert "last run:" in out and "new" in out and "715 / 713 / 2" in out
+    assert "recent runs:" in out and "published:" in out and "715 / 713 / 2" in out
+    assert "origin_differs_from_destination    1" in out
 
 
 def test_status_before_any_run_says_what_to_do(tmp_path):
