@@ -14,8 +14,70 @@ with smuggling_price_trends as (
     from int_smuggling_price_cells
 ),
 
+journey_costs as (
+    select distinct
+        'mart_journey_costs' as mart_name,
+        journey.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_journey_costs as journey
+    inner join int_smuggling_price_cells as cells
+        on cells.mart_row_key in (journey.leg_row_key, journey.package_row_key)
+),
+
+drug_price_trends as (
+    select distinct
+        'mart_drug_price_trends' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from int_drug_price_cells
+),
+
+drug_price_gradients as (
+    select distinct
+        'mart_drug_price_gradients' as mart_name,
+        gradients.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_drug_price_gradients as gradients
+    inner join int_drug_price_cells as cells
+        on
+            gradients.drug = cells.drug
+            and gradients.market_level = cells.market_level
+            and gradients.period_grain = cells.period_grain
+            and gradients.period_start = cells.period_start
+            and list_contains(string_split(gradients.countries, '->'), cells.country)
+    where gradients.basis = 'observed_prices'
+    union all
+    select distinct
+        'mart_drug_price_gradients' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from int_drug_markup_cells
+),
+
 final as (
     select * from smuggling_price_trends
+    union all
+    select * from journey_costs
+    union all
+    select * from drug_price_trends
+    union all
+    select * from drug_price_gradients
 )
 
 select * from final
