@@ -70,6 +70,76 @@ drug_price_gradients as (
     from int_drug_markup_cells
 ),
 
+money_flows as (
+    select
+        'mart_money_flows' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from mart_money_flows
+),
+
+market_volumes as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'routes' as dataset,
+        volumes.file_path,
+        volumes.sheet,
+        volumes.row_number,
+        volumes.obs_id
+    from mart_market_size as market
+    inner join int_market_volumes as volumes
+        on
+            market.market_zone = volumes.market_zone
+            and market.period_year = volumes.period_year
+            and market.metric = volumes.metric
+            and market.figure_status = volumes.figure_status
+            and market.volume_source_org = volumes.source_org
+    where market.basis = 'volume_times_price'
+),
+
+market_prices as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_market_size as market
+    inner join int_smuggling_price_cells as cells
+        on list_contains(market.price_row_keys, cells.mart_row_key)
+),
+
+market_published as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'prices' as dataset,
+        estimates.file_path,
+        estimates.sheet,
+        estimates.row_number,
+        estimates.obs_id
+    from mart_market_size as market
+    inner join stg_price_observations as estimates
+        on
+            list_contains(
+                market.published_row_keys,
+                concat_ws(
+                    '|',
+                    'published_estimate',
+                    estimates.file_path,
+                    estimates.sheet,
+                    estimates.row_number
+                )
+            )
+),
+
 final as (
     select * from smuggling_price_trends
     union all
@@ -78,6 +148,14 @@ final as (
     select * from drug_price_trends
     union all
     select * from drug_price_gradients
+    union all
+    select * from money_flows
+    union all
+    select * from market_volumes
+    union all
+    select * from market_prices
+    union all
+    select * from market_published
 )
 
 select * from final
