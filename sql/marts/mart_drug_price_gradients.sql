@@ -71,7 +71,8 @@ observed as (
         country_prices.period_start,
         country_prices.period_end,
         cast(sum(country_prices.n_obs) as bigint) as n_obs,
-        regr_slope(country_prices.median_eur, stops.stop_position) as increment_per_border_eur,
+        round(regr_slope(country_prices.median_eur, stops.stop_position), 2)
+            as increment_per_border_eur,
         cast(null as double) as increment_low_eur,
         cast(null as double) as increment_high_eur
     from country_prices

@@ -1,7 +1,8 @@
 -- Provenance: one row per mart row and observation it was computed from. Join a mart on
 -- (mart_name, mart_row_key) to reach the observations, then stg_price_observations or
 -- stg_route_observations on (file_path, sheet, row_number) for their sources and quotes.
--- A trend row lists the observations of its own period (not those of the rolling window).
+-- A trend row lists the observations of its own period (not those of the rolling window);
+-- a journey row those of every leg of its corridor and period, and the package prices.
 with smuggling_price_trends as (
     select distinct
         'mart_smuggling_price_trends' as mart_name,
@@ -15,6 +16,8 @@ with smuggling_price_trends as (
 ),
 
 journey_costs as (
+    -- Every row shows the corridor's totals, so it leads to every leg price of its corridor
+    -- and period, and to the package prices beside them.
     select distinct
         'mart_journey_costs' as mart_name,
         journey.mart_row_key,
@@ -24,8 +27,13 @@ journey_costs as (
         cells.row_number,
         cells.obs_id
     from mart_journey_costs as journey
+    inner join mart_journey_costs as same_journey
+        on
+            journey.corridor = same_journey.corridor
+            and journey.period_grain = same_journey.period_grain
+            and journey.period_start = same_journey.period_start
     inner join int_smuggling_price_cells as cells
-        on cells.mart_row_key in (journey.leg_row_key, journey.package_row_key)
+        on cells.mart_row_key in (same_journey.leg_row_key, journey.package_row_key)
 ),
 
 drug_price_trends as (

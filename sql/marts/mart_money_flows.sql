@@ -46,6 +46,7 @@ final as (
         money.currency,
         money.price_low_eur as value_low_eur,
         money.price_high_eur as value_high_eur,
+        money.price_point_eur as value_point_eur,
         money.price_mid_eur as value_mid_eur,
         nearest_edition.oc_edition,
         context.criminality as oc_criminality,
