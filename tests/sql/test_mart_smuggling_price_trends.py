@@ -89,3 +89,19 @@ def test_low_confidence_flags_few_sources_or_few_observations(mart_fixtures):
 )
 def test_weighted_median_beside_the_plain_one(mart_fixtures, grain, start, expected):
     assert trend(mart_fixtures, grain, start, "weighted_median_eur") == (expected,)
+
+
+def test_admiralty_grades_weigh_on_the_weighted_median(mart_fixtures):
+    # GR->AL May 2022 (graded_sources_synthetic.csv): 1,000 from an A1 source (weight 1.0);
+    # 2,000 and 3,000 from E5 sources (1.0 x 0.2 x 0.2 = 0.04 each, "e"/"5.0" read as E/5).
+    weights = mart_fixtures.query(
+        "SELECT o.obs_id, w.source_weight FROM int_source_weights w"
+        " JOIN stg_price_observations o USING (file_path, sheet, row_number)"
+        " WHERE o.obs_id LIKE 'W%' ORDER BY o.obs_id"
+    )
+    assert weights == [("W1", 1.0), ("W2", 0.04), ("W3", 0.04)]
+    ((median, weighted),) = mart_fixtures.query(
+        "SELECT median_eur, weighted_median_eur FROM mart_smuggling_price_trends"
+        " WHERE leg = 'GR->AL' AND period_grain = 'month' AND period_start = '2022-05-01'"
+    )
+    assert (median, weighted) == (2000.0, 1000.0)
