@@ -1,4 +1,4 @@
--- Provenance: one row per mart row and observation it was computed from. Join a mart on
+-- Provenance: one row per mart row and observation it was computed from, for every mart. Join a mart on
 -- (mart_name, mart_row_key) to reach the observations, then stg_price_observations or
 -- stg_route_observations on (file_path, sheet, row_number) for their sources and quotes.
 -- A trend row lists the observations of its own period (not those of the rolling window);
@@ -148,6 +148,93 @@ market_published as (
             )
 ),
 
+smuggling_prices as (
+    select
+        'mart_smuggling_prices' as mart_name,
+        mart.mart_row_key,
+        'prices' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_smuggling_prices as mart
+    inner join stg_price_observations as observations
+        on
+            mart.leg is not distinct from observations.leg
+            and mart.origin_country is not distinct from observations.origin_country
+            and mart.origin_place is not distinct from observations.origin_place
+            and mart.destination_country is not distinct from observations.destination_country
+            and mart.destination_place is not distinct from observations.destination_place
+            and mart.commodity = observations.commodity
+            and mart.unit = observations.unit
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+    where observations.flow = 'people' and observations.unit_kind = 'price'
+),
+
+drug_prices as (
+    select
+        'mart_drug_prices' as mart_name,
+        mart.mart_row_key,
+        'prices' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_drug_prices as mart
+    inner join stg_price_observations as observations
+        on
+            mart.drug = observations.commodity
+            and mart.market_level is not distinct from observations.market_level
+            and mart.country is not distinct from observations.location_country
+            and mart.place is not distinct from observations.location_place
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+            and mart.price_unit
+            = case when observations.market_level = 'wholesale' then 'per_kg' else 'per_gram' end
+    where
+        observations.flow = 'drugs'
+        and observations.unit_kind = 'price'
+        and observations.grams_per_unit is not null
+),
+
+estimates as (
+    select
+        'mart_estimates' as mart_name,
+        concat_ws('|', file_path, sheet, row_number) as mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from stg_price_observations
+    where unit_kind in ('estimate', 'markup', 'ratio')
+),
+
+route_volumes as (
+    select
+        'mart_route_volumes' as mart_name,
+        mart.mart_row_key,
+        'routes' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_route_volumes as mart
+    inner join stg_route_observations as observations
+        on
+            mart.route_or_leg is not distinct from observations.route_or_leg
+            and mart.metric is not distinct from observations.metric
+            and mart.origin_country is not distinct from observations.origin_country
+            and mart.destination_country is not distinct from observations.destination_country
+            and mart.reporting_country is not distinct from observations.reporting_country
+            and mart.period_grain = observations.period_grain
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+            and mart.figure_status = observations.figure_status
+            and mart.source_org is not distinct from observations.source_org
+),
+
 final as (
     select * from smuggling_price_trends
     union all
@@ -164,6 +251,14 @@ final as (
     select * from market_prices
     union all
     select * from market_published
+    union all
+    select * from smuggling_prices
+    union all
+    select * from drug_prices
+    union all
+    select * from estimates
+    union all
+    select * from route_volumes
 )
 
 select * from final

@@ -7,6 +7,7 @@ import pytest
 MARTS = (
     "mart_smuggling_price_trends", "mart_journey_costs", "mart_drug_price_trends",
     "mart_drug_price_gradients", "mart_money_flows", "mart_market_size",
+    "mart_smuggling_prices", "mart_drug_prices", "mart_estimates", "mart_route_volumes",
 )  # fmt: skip
 
 
@@ -61,3 +62,22 @@ def test_every_lineage_row_points_at_a_staged_observation(mart_fixtures):
         " = (l.file_path, l.sheet, l.row_number))"
     )
     assert dangling == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "mart",
+    [
+        "mart_smuggling_price_trends", "mart_drug_price_trends", "mart_smuggling_prices",
+        "mart_drug_prices", "mart_route_volumes",
+    ],
+)  # fmt: skip
+def test_lineage_holds_exactly_the_observations_counted_in_n_obs(
+    mart_fixtures, bundled_marts, mart
+):
+    for ws in (mart_fixtures, bundled_marts):
+        mismatched = ws.query(
+            f"SELECT count(*) FROM {mart} m LEFT JOIN (SELECT mart_row_key, count(*) AS n"
+            f" FROM mart_lineage WHERE mart_name = '{mart}' GROUP BY ALL) l USING (mart_row_key)"
+            " WHERE m.n_obs IS DISTINCT FROM l.n"
+        )
+        assert mismatched == [(0,)], (ws.marts, mart)
