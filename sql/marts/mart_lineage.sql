@@ -1,8 +1,9 @@
--- Provenance: one row per mart row and observation it was computed from, for every mart. Join a mart on
--- (mart_name, mart_row_key) to reach the observations, then stg_price_observations or
--- stg_route_observations on (file_path, sheet, row_number) for their sources and quotes.
--- A trend row lists the observations of its own period (not those of the rolling window);
--- a journey row those of every leg of its corridor and period, and the package prices.
+-- Provenance: one row per mart row and observation it was computed from, for every mart.
+-- Join a mart on (mart_name, mart_row_key) to reach the observations, then
+-- stg_price_observations or stg_route_observations on (file_path, sheet, row_number) for
+-- their sources and quotes. A trend row lists the observations of its own period (not those
+-- of the rolling window); a journey row those of every leg of its corridor and period, and
+-- the package prices.
 with smuggling_price_trends as (
     select distinct
         'mart_smuggling_price_trends' as mart_name,
