@@ -24,9 +24,16 @@ def _ddl(contract: Contract) -> list[str]:
     typed = [f'"{c}" VARCHAR' for c in contract.text_columns]
     typed += [f'"{c}" DOUBLE' for c in contract.number_columns]
     typed += ["period_start DATE", "period_end DATE", "period_precision VARCHAR"]
+    # A column added to the contract later is added to an existing ingest database too.
+    added = [
+        f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR'
+        for table in (contract.raw_table, contract.valid_table)
+        for column in contract.text_columns
+    ]
     return [
         f"CREATE TABLE IF NOT EXISTS {contract.raw_table} ({ROW_KEY}, {raw_columns}, extra JSON)",
         f"CREATE TABLE IF NOT EXISTS {contract.valid_table} ({ROW_KEY}, {', '.join(typed)})",
+        *added,
     ]
 
 

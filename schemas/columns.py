@@ -11,7 +11,7 @@ PRICE_COLUMNS = (
     "period_start", "period_end",
     "price_low", "price_high", "price_point", "currency", "unit",
     "source_title", "source_url", "source_locator", "quote",
-    "confidence", "source_type", "notes",
+    "confidence", "source_type", "source_reliability", "information_credibility", "notes",
 )  # fmt: skip
 
 ROUTE_COLUMNS = (

@@ -10,7 +10,15 @@ from pandera.typing import Series
 from schemas.columns import PRICE_COLUMNS
 from schemas.common import ObservationRules, Text, is_country
 from schemas.prepare import prepare
-from schemas.vocabulary import CURRENCY_CODES, FLOWS, MARKET_LEVELS, MONEY_UNIT_KINDS, UNITS
+from schemas.vocabulary import (
+    CURRENCY_CODES,
+    FLOWS,
+    INFORMATION_CREDIBILITY_GRADES,
+    MARKET_LEVELS,
+    MONEY_UNIT_KINDS,
+    SOURCE_RELIABILITY_GRADES,
+    UNITS,
+)
 
 PRICE_NUMBERS = ("price_low", "price_high", "price_point")
 PRICE_TEXT = tuple(
@@ -50,6 +58,8 @@ class PriceObservations(ObservationRules):
     unit: Text = pa.Field(nullable=True)
     source_locator: Text = pa.Field(nullable=True)
     source_type: Text = pa.Field(nullable=True)
+    source_reliability: Text = pa.Field(nullable=True)
+    information_credibility: Text = pa.Field(nullable=True)
 
     @pa.check("flow", ignore_na=False)
     def flow_known(cls, flow: Text) -> Series[bool]:
@@ -65,6 +75,20 @@ class PriceObservations(ObservationRules):
     def unit_known(cls, unit: Text) -> Series[bool]:
         """unit is required and must be one of the units in the data contract"""
         return unit.isin(UNITS).fillna(False)
+
+    @pa.check("source_reliability")
+    def source_reliability_grade(cls, grade: Text) -> Series[bool]:
+        """source_reliability must be an Admiralty grade A-F (F = cannot be judged)"""
+        return grade.str.strip().str.upper().isin(SOURCE_RELIABILITY_GRADES)
+
+    @pa.check("information_credibility")
+    def information_credibility_grade(cls, grade: Text) -> Series[bool]:
+        """information_credibility must be an Admiralty grade 1-6 (6 = cannot be judged)"""
+        return (
+            grade.str.strip()
+            .str.replace(r"\.0+$", "", regex=True)
+            .isin(INFORMATION_CREDIBILITY_GRADES)
+        )
 
     @pa.check("currency")
     def currency_iso4217(cls, currency: Text) -> Series[bool]:

@@ -14,6 +14,12 @@ FLOWS = ("people", "drugs", "money")
 MARKET_LEVELS = ("service", "retail", "wholesale", "estimate")
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 
+#: The Admiralty (NATO) grading a source may carry beside its confidence: how reliable the
+#: source is (A completely reliable ... E unreliable, F cannot be judged) and how credible the
+#: information is (1 confirmed ... 5 improbable, 6 cannot be judged). Both optional.
+SOURCE_RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+INFORMATION_CREDIBILITY_GRADES = ("1", "2", "3", "4", "5", "6")
+
 
 class Unit(NamedTuple):
     """What a unit measures.

@@ -22,7 +22,17 @@ final as (
         count(distinct source_key) as n_sources,
         median(price_mid_eur_per_gram * grams_per_price_unit) as median_eur,
         min(price_low_eur_per_gram * grams_per_price_unit) as min_eur,
-        max(price_high_eur_per_gram * grams_per_price_unit) as max_eur
+        max(price_high_eur_per_gram * grams_per_price_unit) as max_eur,
+        concat_ws(
+            '|',
+            commodity,
+            coalesce(market_level, ''),
+            coalesce(location_country, ''),
+            coalesce(location_place, ''),
+            coalesce(strftime(period_start, '%Y-%m-%d'), ''),
+            coalesce(strftime(period_end, '%Y-%m-%d'), ''),
+            price_unit
+        ) as mart_row_key
     from drug_prices
     group by all
 )

@@ -37,7 +37,8 @@ final as (
         confidence,
         source_type,
         file_path,
-        row_number
+        row_number,
+        concat_ws('|', file_path, sheet, row_number) as mart_row_key
     from estimates
 )
 

@@ -22,7 +22,20 @@ final as (
         count(*) as n_obs,
         median(value) as value,
         min(value) as value_min,
-        max(value) as value_max
+        max(value) as value_max,
+        concat_ws(
+            '|',
+            coalesce(route_or_leg, ''),
+            coalesce(metric, ''),
+            coalesce(origin_country, ''),
+            coalesce(destination_country, ''),
+            coalesce(reporting_country, ''),
+            period_grain,
+            coalesce(strftime(period_start, '%Y-%m-%d'), ''),
+            coalesce(strftime(period_end, '%Y-%m-%d'), ''),
+            figure_status,
+            coalesce(source_org, '')
+        ) as mart_row_key
     from routes
     group by all
 )

@@ -24,7 +24,17 @@ final as (
         count(price_mid_eur) as n_point_estimates,
         median(price_mid_eur) as median_eur,
         min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
-        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
+        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur,
+        concat_ws(
+            '|',
+            coalesce(leg, ''),
+            coalesce(origin_place, ''),
+            coalesce(destination_place, ''),
+            commodity,
+            unit,
+            coalesce(strftime(period_start, '%Y-%m-%d'), ''),
+            coalesce(strftime(period_end, '%Y-%m-%d'), '')
+        ) as mart_row_key
     from prices
     group by all
 )

@@ -100,7 +100,9 @@ final as (
         quote,
         confidence,
         source_type,
-        coalesce(source_url, source_title) as source_key
+        coalesce(source_url, source_title) as source_key,
+        upper(trim(source_reliability)) as source_reliability,
+        left(trim(information_credibility), 1) as information_credibility
     from staged
 )
 

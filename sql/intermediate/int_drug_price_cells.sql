@@ -1,0 +1,62 @@
+-- Drug prices, one row per observation and calendar period it covers (month, quarter,
+-- year), in EUR per gram at retail and per kilogram at wholesale whatever unit the source
+-- used, with the key of the mart_drug_price_trends row it feeds and its source weight.
+with prices as (
+    select
+        *,
+        case when market_level = 'wholesale' then 'per_kg' else 'per_gram' end as price_unit,
+        case when market_level = 'wholesale' then 1000.0 else 1.0 end as grams_per_price_unit
+    from stg_price_observations
+    where flow = 'drugs' and unit_kind = 'price' and grams_per_unit is not null
+),
+
+periods as (
+    select * from int_price_observation_periods
+),
+
+weights as (
+    select * from int_source_weights
+),
+
+final as (
+    select
+        concat_ws(
+            '|',
+            prices.commodity,
+            prices.market_level,
+            coalesce(prices.location_country, ''),
+            coalesce(prices.location_place, ''),
+            periods.period_grain,
+            strftime(periods.period_start, '%Y-%m-%d')
+        ) as mart_row_key,
+        prices.commodity as drug,
+        prices.market_level,
+        prices.location_country as country,
+        prices.location_place as place,
+        prices.price_unit,
+        periods.period_grain,
+        periods.period_start,
+        periods.period_end,
+        prices.file_path,
+        prices.sheet,
+        prices.row_number,
+        prices.obs_id,
+        prices.source_key,
+        prices.price_low_eur_per_gram * prices.grams_per_price_unit as price_low_eur,
+        prices.price_high_eur_per_gram * prices.grams_per_price_unit as price_high_eur,
+        prices.price_mid_eur_per_gram * prices.grams_per_price_unit as price_mid_eur,
+        weights.source_weight
+    from prices
+    inner join periods
+        on
+            prices.file_path = periods.file_path
+            and prices.sheet = periods.sheet
+            and prices.row_number = periods.row_number
+    inner join weights
+        on
+            prices.file_path = weights.file_path
+            and prices.sheet = weights.sheet
+            and prices.row_number = weights.row_number
+)
+
+select * from final

@@ -1,0 +1,63 @@
+-- People-smuggling prices per leg, one row per observation and calendar period it covers
+-- (month, quarter, year), with the key of the mart_smuggling_price_trends row it feeds and
+-- its source weight. Observations with no country at either end have no leg and are only
+-- in mart_smuggling_prices.
+with prices as (
+    select * from stg_price_observations
+    where flow = 'people' and unit_kind = 'price' and leg is not null
+),
+
+periods as (
+    select * from int_price_observation_periods
+),
+
+weights as (
+    select * from int_source_weights
+),
+
+final as (
+    select
+        concat_ws(
+            '|', prices.leg, prices.commodity, prices.unit, periods.period_grain
+        ) as series_key,
+        concat_ws(
+            '|',
+            prices.leg,
+            prices.commodity,
+            prices.unit,
+            periods.period_grain,
+            strftime(periods.period_start, '%Y-%m-%d')
+        ) as mart_row_key,
+        prices.leg,
+        prices.origin_country,
+        prices.destination_country,
+        prices.commodity,
+        prices.unit,
+        periods.period_grain,
+        periods.period_months,
+        periods.period_start,
+        periods.period_end,
+        prices.file_path,
+        prices.sheet,
+        prices.row_number,
+        prices.obs_id,
+        prices.source_key,
+        prices.price_low_eur,
+        prices.price_high_eur,
+        prices.price_point_eur,
+        prices.price_mid_eur,
+        weights.source_weight
+    from prices
+    inner join periods
+        on
+            prices.file_path = periods.file_path
+            and prices.sheet = periods.sheet
+            and prices.row_number = periods.row_number
+    inner join weights
+        on
+            prices.file_path = weights.file_path
+            and prices.sheet = weights.sheet
+            and prices.row_number = weights.row_number
+)
+
+select * from final

@@ -1,0 +1,124 @@
+-- How much a drug gains in value at each border along the route, per drug, market level and
+-- calendar month, quarter and year, in EUR per kg at wholesale (per gram at retail). Two
+-- bases side by side: observed_prices - the slope of the countries' median prices against
+-- their position along a corridor (data/reference/corridors.csv), so the increment per
+-- border crossed, from at least two countries of the corridor; published_markup - the
+-- per-border markups sources state (e.g. heroin about EUR 2,000 per kg per border).
+with corridor_legs as (
+    select
+        corridor,
+        cast(leg_order as integer) as leg_order,
+        upper(trim(origin_country)) as origin_country,
+        upper(trim(destination_country)) as destination_country
+    from ref_corridors
+),
+
+drug_cells as (
+    select * from int_drug_price_cells
+    where country is not null and price_mid_eur is not null
+),
+
+markup_cells as (
+    select * from int_drug_markup_cells
+),
+
+stops as (
+    select
+        corridor,
+        country,
+        min(stop_position) as stop_position
+    from (
+        select
+            corridor,
+            origin_country as country,
+            leg_order as stop_position
+        from corridor_legs
+        union all
+        select
+            corridor,
+            destination_country as country,
+            leg_order + 1 as stop_position
+        from corridor_legs
+    ) as corridor_stops
+    group by corridor, country
+),
+
+country_prices as (
+    select
+        drug,
+        market_level,
+        price_unit,
+        country,
+        period_grain,
+        period_start,
+        period_end,
+        count(*) as n_obs,
+        median(price_mid_eur) as median_eur
+    from drug_cells
+    group by all
+),
+
+observed as (
+    select
+        country_prices.drug,
+        country_prices.market_level,
+        country_prices.price_unit,
+        'observed_prices' as basis,
+        stops.corridor,
+        string_agg(country_prices.country, '->' order by stops.stop_position) as countries,
+        count(*) as n_countries,
+        country_prices.period_grain,
+        country_prices.period_start,
+        country_prices.period_end,
+        cast(sum(country_prices.n_obs) as bigint) as n_obs,
+        round(regr_slope(country_prices.median_eur, stops.stop_position), 2)
+            as increment_per_border_eur,
+        cast(null as double) as increment_low_eur,
+        cast(null as double) as increment_high_eur
+    from country_prices
+    inner join stops on country_prices.country = stops.country
+    group by all
+    having count(*) >= 2
+),
+
+published as (
+    select
+        drug,
+        market_level,
+        price_unit,
+        'published_markup' as basis,
+        cast(null as varchar) as corridor,
+        cast(null as varchar) as countries,
+        cast(null as bigint) as n_countries,
+        period_grain,
+        period_start,
+        period_end,
+        count(*) as n_obs,
+        median(markup_mid_eur) as increment_per_border_eur,
+        min(coalesce(markup_low_eur, markup_mid_eur)) as increment_low_eur,
+        max(coalesce(markup_high_eur, markup_mid_eur)) as increment_high_eur
+    from markup_cells
+    group by all
+),
+
+final as (
+    select
+        *,
+        concat_ws(
+            '|',
+            drug,
+            market_level,
+            basis,
+            corridor,
+            period_grain,
+            strftime(period_start, '%Y-%m-%d')
+        ) as mart_row_key
+    from (
+        select * from observed
+        union all
+        select * from published
+    ) as gradients
+)
+
+select * from final
+order by drug, market_level, period_grain, period_start, basis, corridor

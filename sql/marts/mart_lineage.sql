@@ -1,0 +1,266 @@
+-- Provenance: one row per mart row and observation it was computed from, for every mart.
+-- Join a mart on (mart_name, mart_row_key) to reach the observations, then
+-- stg_price_observations or stg_route_observations on (file_path, sheet, row_number) for
+-- their sources and quotes. A trend row lists the observations of its own period (not those
+-- of the rolling window); a journey row those of every leg of its corridor and period, and
+-- the package prices.
+with smuggling_price_trends as (
+    select distinct
+        'mart_smuggling_price_trends' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from int_smuggling_price_cells
+),
+
+journey_costs as (
+    -- Every row shows the corridor's totals, so it leads to every leg price of its corridor
+    -- and period, and to the package prices beside them.
+    select distinct
+        'mart_journey_costs' as mart_name,
+        journey.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_journey_costs as journey
+    inner join mart_journey_costs as same_journey
+        on
+            journey.corridor = same_journey.corridor
+            and journey.period_grain = same_journey.period_grain
+            and journey.period_start = same_journey.period_start
+    inner join int_smuggling_price_cells as cells
+        on cells.mart_row_key in (same_journey.leg_row_key, journey.package_row_key)
+),
+
+drug_price_trends as (
+    select distinct
+        'mart_drug_price_trends' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from int_drug_price_cells
+),
+
+drug_price_gradients as (
+    select distinct
+        'mart_drug_price_gradients' as mart_name,
+        gradients.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_drug_price_gradients as gradients
+    inner join int_drug_price_cells as cells
+        on
+            gradients.drug = cells.drug
+            and gradients.market_level = cells.market_level
+            and gradients.period_grain = cells.period_grain
+            and gradients.period_start = cells.period_start
+            and list_contains(string_split(gradients.countries, '->'), cells.country)
+    where gradients.basis = 'observed_prices'
+    union all
+    select distinct
+        'mart_drug_price_gradients' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from int_drug_markup_cells
+),
+
+money_flows as (
+    select
+        'mart_money_flows' as mart_name,
+        mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from mart_money_flows
+),
+
+market_volumes as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'routes' as dataset,
+        volumes.file_path,
+        volumes.sheet,
+        volumes.row_number,
+        volumes.obs_id
+    from mart_market_size as market
+    inner join int_market_volumes as volumes
+        on
+            market.market_zone = volumes.market_zone
+            and market.period_year = volumes.period_year
+            and market.metric = volumes.metric
+            and market.figure_status = volumes.figure_status
+            and market.volume_source_org = volumes.source_org
+    where market.basis = 'volume_times_price'
+),
+
+market_prices as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'prices' as dataset,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.obs_id
+    from mart_market_size as market
+    inner join int_smuggling_price_cells as cells
+        on list_contains(market.price_row_keys, cells.mart_row_key)
+),
+
+market_published as (
+    select distinct
+        'mart_market_size' as mart_name,
+        market.mart_row_key,
+        'prices' as dataset,
+        estimates.file_path,
+        estimates.sheet,
+        estimates.row_number,
+        estimates.obs_id
+    from mart_market_size as market
+    inner join stg_price_observations as estimates
+        on
+            list_contains(
+                market.published_row_keys,
+                concat_ws(
+                    '|',
+                    'published_estimate',
+                    estimates.file_path,
+                    estimates.sheet,
+                    estimates.row_number
+                )
+            )
+),
+
+smuggling_prices as (
+    select
+        'mart_smuggling_prices' as mart_name,
+        mart.mart_row_key,
+        'prices' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_smuggling_prices as mart
+    inner join stg_price_observations as observations
+        on
+            mart.leg is not distinct from observations.leg
+            and mart.origin_country is not distinct from observations.origin_country
+            and mart.origin_place is not distinct from observations.origin_place
+            and mart.destination_country is not distinct from observations.destination_country
+            and mart.destination_place is not distinct from observations.destination_place
+            and mart.commodity = observations.commodity
+            and mart.unit = observations.unit
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+    where observations.flow = 'people' and observations.unit_kind = 'price'
+),
+
+drug_prices as (
+    select
+        'mart_drug_prices' as mart_name,
+        mart.mart_row_key,
+        'prices' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_drug_prices as mart
+    inner join stg_price_observations as observations
+        on
+            mart.drug = observations.commodity
+            and mart.market_level is not distinct from observations.market_level
+            and mart.country is not distinct from observations.location_country
+            and mart.place is not distinct from observations.location_place
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+            and mart.price_unit
+            = case when observations.market_level = 'wholesale' then 'per_kg' else 'per_gram' end
+    where
+        observations.flow = 'drugs'
+        and observations.unit_kind = 'price'
+        and observations.grams_per_unit is not null
+),
+
+estimates as (
+    select
+        'mart_estimates' as mart_name,
+        concat_ws('|', file_path, sheet, row_number) as mart_row_key,
+        'prices' as dataset,
+        file_path,
+        sheet,
+        row_number,
+        obs_id
+    from stg_price_observations
+    where unit_kind in ('estimate', 'markup', 'ratio')
+),
+
+route_volumes as (
+    select
+        'mart_route_volumes' as mart_name,
+        mart.mart_row_key,
+        'routes' as dataset,
+        observations.file_path,
+        observations.sheet,
+        observations.row_number,
+        observations.obs_id
+    from mart_route_volumes as mart
+    inner join stg_route_observations as observations
+        on
+            mart.route_or_leg is not distinct from observations.route_or_leg
+            and mart.metric is not distinct from observations.metric
+            and mart.origin_country is not distinct from observations.origin_country
+            and mart.destination_country is not distinct from observations.destination_country
+            and mart.reporting_country is not distinct from observations.reporting_country
+            and mart.period_grain = observations.period_grain
+            and mart.period_start is not distinct from observations.period_start
+            and mart.period_end is not distinct from observations.period_end
+            and mart.figure_status = observations.figure_status
+            and mart.source_org is not distinct from observations.source_org
+),
+
+final as (
+    select * from smuggling_price_trends
+    union all
+    select * from journey_costs
+    union all
+    select * from drug_price_trends
+    union all
+    select * from drug_price_gradients
+    union all
+    select * from money_flows
+    union all
+    select * from market_volumes
+    union all
+    select * from market_prices
+    union all
+    select * from market_published
+    union all
+    select * from smuggling_prices
+    union all
+    select * from drug_prices
+    union all
+    select * from estimates
+    union all
+    select * from route_volumes
+)
+
+select * from final
+order by mart_name, mart_row_key, dataset, file_path, sheet, row_number

@@ -1,0 +1,137 @@
+-- How the price of each smuggling leg moves, per leg (origin -> destination country), kind
+-- of service and calendar month, quarter and year, in EUR, with how sure we are of it. An
+-- observation that spans several months counts once in every period it touches (n_obs
+-- counts observations, not months). Medians and percentiles are taken over point estimates
+-- (a stated price or the midpoint of a range); bounds given alone count only towards
+-- min_low_eur and max_high_eur. Changes compare medians with the period just before and the
+-- same period a year before, where both have data. low_confidence flags fewer than 2
+-- independent sources or fewer than 3 observations. mart_lineage lists the observations
+-- behind every row (join on mart_row_key).
+with cells as (
+    select * from int_smuggling_price_cells
+),
+
+period_stats as (
+    select
+        mart_row_key,
+        series_key,
+        leg,
+        origin_country,
+        destination_country,
+        commodity,
+        unit,
+        period_grain,
+        period_months,
+        period_start,
+        period_end,
+        count(*) as n_obs,
+        count(distinct source_key) as n_sources,
+        count(price_mid_eur) as n_point_estimates,
+        median(price_mid_eur) as median_eur,
+        quantile_cont(price_mid_eur, 0.25) as p25_eur,
+        quantile_cont(price_mid_eur, 0.75) as p75_eur,
+        min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
+        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
+    from cells
+    group by all
+),
+
+cumulative_weights as (
+    select
+        mart_row_key,
+        price_mid_eur,
+        round(
+            sum(source_weight) over (
+                partition by mart_row_key
+                order by price_mid_eur, file_path, sheet, row_number
+                rows between unbounded preceding and current row
+            ),
+            9
+        ) as weight_up_to_here,
+        round(sum(source_weight) over (partition by mart_row_key) / 2, 9) as half_weight
+    from cells
+    where price_mid_eur is not null
+),
+
+weighted_medians as (
+    -- The value where the cumulative weight reaches half the total; when it lands exactly on
+    -- half, the midpoint of that value and the next (as the plain median does with equal
+    -- weights and an even count).
+    select
+        mart_row_key,
+        (
+            min(price_mid_eur) filter (where weight_up_to_here >= half_weight)
+            + min(price_mid_eur) filter (where weight_up_to_here > half_weight)
+        ) / 2 as weighted_median_eur
+    from cumulative_weights
+    group by mart_row_key
+),
+
+window_observations as (
+    select distinct
+        period_stats.mart_row_key,
+        cells.file_path,
+        cells.sheet,
+        cells.row_number,
+        cells.price_mid_eur
+    from period_stats
+    inner join cells
+        on
+            period_stats.series_key = cells.series_key
+            and cells.period_start
+            between period_stats.period_start - to_months(2 * period_stats.period_months)
+            and period_stats.period_start
+),
+
+rolling_medians as (
+    select
+        mart_row_key,
+        median(price_mid_eur) as rolling_3_median_eur
+    from window_observations
+    group by mart_row_key
+),
+
+final as (
+    select
+        current_period.leg,
+        current_period.origin_country,
+        current_period.destination_country,
+        current_period.commodity,
+        current_period.unit,
+        current_period.period_grain,
+        current_period.period_start,
+        current_period.period_end,
+        current_period.n_obs,
+        current_period.n_sources,
+        current_period.n_point_estimates,
+        current_period.median_eur,
+        current_period.p25_eur,
+        current_period.p75_eur,
+        current_period.min_low_eur,
+        current_period.max_high_eur,
+        weighted_medians.weighted_median_eur,
+        current_period.median_eur - previous_period.median_eur as change_vs_previous_eur,
+        round(100 * (current_period.median_eur / previous_period.median_eur - 1), 2)
+            as change_vs_previous_pct,
+        current_period.median_eur - year_before.median_eur as change_vs_year_before_eur,
+        round(100 * (current_period.median_eur / year_before.median_eur - 1), 2)
+            as change_vs_year_before_pct,
+        rolling_medians.rolling_3_median_eur,
+        current_period.n_sources < 2 or current_period.n_obs < 3 as low_confidence,
+        current_period.mart_row_key
+    from period_stats as current_period
+    left join period_stats as previous_period
+        on
+            current_period.series_key = previous_period.series_key
+            and previous_period.period_start
+            = current_period.period_start - to_months(current_period.period_months)
+    left join period_stats as year_before
+        on
+            current_period.series_key = year_before.series_key
+            and year_before.period_start = current_period.period_start - to_months(12)
+    left join weighted_medians on current_period.mart_row_key = weighted_medians.mart_row_key
+    left join rolling_medians on current_period.mart_row_key = rolling_medians.mart_row_key
+)
+
+select * from final
+order by leg, commodity, unit, period_grain, period_start

@@ -1,0 +1,107 @@
+"""mart_smuggling_price_trends on tests/fixtures/marts/prices/mart_prices_synthetic.csv.
+
+Leg RS->HU: T1 point 1,000 (Jan 2020, source A, high), T2 range 1,500-2,500 (Jan 2020, B,
+medium), T3 point 3,000 spanning Jan-Mar 2020 (A, low), T4 "up to 5,000" (Feb 2020, C, high),
+T5 2,000 and T6 2,400 (Jan 2021, A and B, high).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+COLUMNS = (
+    "n_obs, n_sources, n_point_estimates, median_eur, p25_eur, p75_eur, min_low_eur,"
+    " max_high_eur, low_confidence"
+)
+
+
+def trend(ws, grain: str, start: str, columns: str = COLUMNS):
+    rows = ws.query(
+        f"SELECT {columns} FROM mart_smuggling_price_trends WHERE leg = 'RS->HU'"
+        " AND commodity = 'smuggling_service' AND period_grain = ? AND period_start = ?",
+        [grain, start],
+    )
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_a_month_with_a_range_a_point_and_a_span(mart_fixtures):
+    # Mids 1,000, 2,000 (range midpoint) and 3,000; lows 1,000/1,500/3,000; highs 1,000/2,500/3,000.
+    assert trend(mart_fixtures, "month", "2020-01-01") == (
+        3, 2, 3, 2000.0, 1500.0, 2500.0, 1000.0, 3000.0, False,
+    )  # fmt: skip
+
+
+def test_a_bound_given_alone_counts_for_the_range_not_the_median(mart_fixtures):
+    # February: T3 (3,000, spanning) and T4 (up to 5,000, no point estimate).
+    assert trend(mart_fixtures, "month", "2020-02-01") == (
+        2, 2, 1, 3000.0, 3000.0, 3000.0, 3000.0, 5000.0, True,
+    )  # fmt: skip
+
+
+def test_a_span_counts_once_per_period_without_inflating_n(mart_fixtures):
+    # Q1 2020 holds T1-T4 once each (T3 touches all three months but is one observation).
+    assert trend(mart_fixtures, "quarter", "2020-01-01", "n_obs, n_sources, median_eur") == (
+        4, 3, 2000.0,
+    )  # fmt: skip
+    assert trend(mart_fixtures, "year", "2020-01-01", "n_obs") == (4,)
+    assert trend(mart_fixtures, "month", "2020-03-01", "n_obs, median_eur") == (1, 3000.0)
+
+
+def test_changes_against_the_previous_period_and_the_year_before(mart_fixtures):
+    columns = (
+        "change_vs_previous_eur, change_vs_previous_pct,"
+        " change_vs_year_before_eur, change_vs_year_before_pct"
+    )
+    assert trend(mart_fixtures, "month", "2020-02-01", columns) == (1000.0, 50.0, None, None)
+    # January 2021 (median 2,200): December 2020 has no data; January 2020 had 2,000.
+    assert trend(mart_fixtures, "month", "2021-01-01", columns) == (None, None, 200.0, 10.0)
+    assert trend(mart_fixtures, "year", "2021-01-01", columns) == (200.0, 10.0, 200.0, 10.0)
+
+
+def test_rolling_three_period_median_counts_each_observation_once(mart_fixtures):
+    # March 2020 window (Jan-Mar): T1, T2, T3 once each -> median of 1,000, 2,000, 3,000.
+    assert trend(mart_fixtures, "month", "2020-03-01", "rolling_3_median_eur") == (2000.0,)
+    # Year 2021 window (2019-2021): 1,000, 2,000, 3,000, 2,000, 2,400.
+    assert trend(mart_fixtures, "year", "2021-01-01", "rolling_3_median_eur") == (2000.0,)
+
+
+def test_low_confidence_flags_few_sources_or_few_observations(mart_fixtures):
+    flags = dict(
+        mart_fixtures.query(
+            "SELECT period_start::VARCHAR, low_confidence FROM mart_smuggling_price_trends"
+            " WHERE leg = 'RS->HU' AND period_grain = 'month'"
+        )
+    )
+    assert flags["2020-01-01"] is False  # 3 observations, 2 sources
+    assert flags["2020-03-01"] is True  # 1 observation
+    assert flags["2021-01-01"] is True  # 2 sources but only 2 observations
+
+
+@pytest.mark.parametrize(
+    ("grain", "start", "expected"),
+    [
+        # Weights high 1.0, medium 0.6, low 0.3: 1,000 (1.0) already holds half of 1.9.
+        ("month", "2020-01-01", 1000.0),
+        # Equal weights: the weighted median is the plain median (2,000 and 2,400 -> 2,200).
+        ("month", "2021-01-01", 2200.0),
+    ],
+)
+def test_weighted_median_beside_the_plain_one(mart_fixtures, grain, start, expected):
+    assert trend(mart_fixtures, grain, start, "weighted_median_eur") == (expected,)
+
+
+def test_admiralty_grades_weigh_on_the_weighted_median(mart_fixtures):
+    # GR->AL May 2022 (graded_sources_synthetic.csv): 1,000 from an A1 source (weight 1.0);
+    # 2,000 and 3,000 from E5 sources (1.0 x 0.2 x 0.2 = 0.04 each, "e"/"5.0" read as E/5).
+    weights = mart_fixtures.query(
+        "SELECT o.obs_id, w.source_weight FROM int_source_weights w"
+        " JOIN stg_price_observations o USING (file_path, sheet, row_number)"
+        " WHERE o.obs_id LIKE 'W%' ORDER BY o.obs_id"
+    )
+    assert weights == [("W1", 1.0), ("W2", 0.04), ("W3", 0.04)]
+    ((median, weighted),) = mart_fixtures.query(
+        "SELECT median_eur, weighted_median_eur FROM mart_smuggling_price_trends"
+        " WHERE leg = 'GR->AL' AND period_grain = 'month' AND period_start = '2022-05-01'"
+    )
+    assert (median, weighted) == (2000.0, 1000.0)
