@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format lock clean
+.PHONY: install run test lint format docs lock clean
 
 # The environment is rebuilt whenever the project or its pinned lock file changes.
 $(INSTALLED): pyproject.toml requirements.lock
@@ -20,6 +20,9 @@ run: install  ## run the nightly flow once on data/raw; marts and extracts go to
 
 test: install  ## the test suite, on real Prefect, DuckDB, Pandera and Great Expectations
 	$(BIN)/python -m pytest
+
+docs: run  ## regenerate docs/marts.md from the comments of the freshly built marts
+	$(BIN)/spotprices docs
 
 lint: install
 	$(BIN)/ruff check flows schemas tests bench

@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--raw-dir", help="folder with prices/ and routes/ (default: data/raw)")
     serve.add_argument("--marts-dir", help="where marts and extracts go (default: data/marts)")
     serve.add_argument("--port", type=int, help="port of the local Prefect server (default: free)")
+    docs = commands.add_parser(
+        "docs", help="write the data dictionary (docs/marts.md) from the published comments"
+    )
+    docs.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
+    docs.add_argument("--out", help="where to write it (default: docs/marts.md)")
     quarantine = commands.add_parser("quarantine", help="list rejected rows with their reasons")
     quarantine.add_argument("--file", help="only files whose path contains this text")
     quarantine.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
@@ -117,7 +122,20 @@ def _serve(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": _run, "status": _status, "quarantine": _quarantine, "serve": _serve}
+def _docs(args) -> int:
+    from flows.dictionary import DEFAULT_OUT, write_dictionary
+
+    print(f"wrote {write_dictionary(args.marts_dir, args.out or DEFAULT_OUT)}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": _run,
+    "status": _status,
+    "quarantine": _quarantine,
+    "serve": _serve,
+    "docs": _docs,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
