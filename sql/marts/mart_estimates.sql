@@ -37,9 +37,10 @@ final as (
         confidence,
         source_type,
         file_path,
+        sheet,
         row_number
     from estimates
 )
 
 select * from final
-order by flow, commodity, period_start, obs_id
+order by flow, commodity, period_start, obs_id, file_path, sheet, row_number

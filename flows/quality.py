@@ -1,0 +1,354 @@
+"""Quality gates: run the expectation suites of ``schemas/expectations.py`` on a new build,
+before it is published.
+
+Each table is read from the (not yet published) build file through a read-only DuckDB
+connection into pandas, only the columns its checks need, and validated with Great
+Expectations Core (a pandas data source; GX's DuckDB support through SQLAlchemy is fragile).
+Row counts come from DuckDB. The outcome is a :class:`QualityReport`; the GX Data Docs are
+written in any case, and only then does a failed blocking expectation raise
+:class:`QualityGateFailed`, so the person who reads the error can read the docs too.
+
+Plain functions, no Prefect: the nightly flow calls :func:`check_build` between building the
+marts and publishing them. Great Expectations is imported on first use: it takes seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from flows import data_docs
+from schemas.expectations import (
+    ROW_COUNT_MIN_SLACK,
+    ROW_COUNT_TOLERANCE,
+    SUITES,
+    Check,
+    Suite,
+)
+
+#: How many unexpected values a result keeps as examples (GX's partial_unexpected_count).
+EXAMPLES = 5
+
+
+class QualityGateFailed(Exception):
+    """A build failed at least one blocking expectation; it must not be published."""
+
+    def __init__(self, report: QualityReport):
+        self.report = report
+        failures = "; ".join(o.describe() for o in report.failed_blocking)
+        super().__init__(
+            f"{len(report.failed_blocking)} blocking expectation(s) failed, build not published:"
+            f" {failures}. Data Docs: {report.data_docs}"
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one expectation on one table."""
+
+    table: str
+    expectation: str  # GX's name for it, e.g. expect_column_values_to_not_be_null
+    target: str  # the columns it is about, or "table"
+    why: str
+    blocking: bool
+    success: bool
+    observed: str  # the observed value, or how many rows were unexpected, with examples
+    unexpected_count: int | None = None
+
+    @property
+    def result(self) -> str:
+        if self.success:
+            return "passed"
+        return "FAILED" if self.blocking else "warning"
+
+    def describe(self) -> str:
+        return f"{self.table}: {self.expectation} ({self.target}: {self.why}) - {self.observed}"
+
+
+@dataclass
+class QualityReport:
+    """Every expectation's outcome on every table of one build."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # checks that were skipped, and why
+    data_docs: Path | None = None
+    checked_at: str = ""
+    seconds: float = 0.0
+
+    @property
+    def tables(self) -> list[str]:
+        return list(dict.fromkeys(o.table for o in self.outcomes))
+
+    @property
+    def failed_blocking(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.blocking]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and not o.blocking]
+
+    @property
+    def passed(self) -> int:
+        return sum(o.success for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.passed
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """One row per expectation, e.g. for a Prefect table artifact."""
+        return [
+            {
+                "table": o.table,
+                "expectation": o.expectation,
+                "columns": o.target,
+                "on_failure": "block" if o.blocking else "warn",
+                "result": o.result,
+                "observed": o.observed,
+                "why": o.why,
+            }
+            for o in self.outcomes
+        ]
+
+    def markdown(self) -> str:
+        """A short summary: the verdict, the counts, and each failure or warning."""
+        verdict = "BLOCKED, not published" if self.failed_blocking else "passed"
+        lines = [
+            f"### Quality gates: {verdict}",
+            "",
+            f"{len(self.outcomes)} expectations on {len(self.tables)} tables: {self.passed}"
+            f" passed, {len(self.failed_blocking)} blocking failures,"
+            f" {len(self.warnings)} warnings ({self.seconds:.1f} s).",
+        ]
+        problems = self.failed_blocking + self.warnings
+        if problems:
+            lines += ["", "| result | table | expectation | columns | observed |"]
+            lines += ["|---|---|---|---|---|"]
+            lines += [
+                f"| {o.result} | {o.table} | {o.expectation} | {_md(o.target)}"
+                f" | {_md(o.observed)} |"
+                for o in problems
+            ]
+        lines += [f"- {note}" for note in self.notes]
+        if self.data_docs:
+            lines += ["", f"Data Docs: `{self.data_docs}`"]
+        return "\n".join(lines)
+
+
+def check_build(build_db: Path, published_db: Path | None, data_docs_dir: Path) -> QualityReport:
+    """Validate every table of ``build_db``; write the Data Docs; raise if a blocking check fails.
+
+    ``published_db`` is the build now live (None or missing on the first build): each table's
+    row count is compared with its count there, as a warning.
+    """
+    started = time.monotonic()
+    report = QualityReport(checked_at=datetime.now().astimezone().isoformat(timespec="seconds"))
+    previous = _published_counts(published_db, report)
+    gx = _import_great_expectations()
+    site_dir = data_docs.new_site_dir(data_docs_dir)
+    try:
+        context = _context(gx, site_dir)
+        with duckdb.connect(str(build_db), read_only=True) as con:
+            existing = _table_columns(con)
+            for suite in SUITES.values():
+                if suite.table not in existing:
+                    report.outcomes.append(_missing_table(suite))
+                    continue
+                frame = _read(con, suite, existing[suite.table])
+                checks = list(suite.checks)
+                if suite.table in previous:
+                    checks.append(_row_count_check(previous[suite.table]))
+                _validate(gx, context, suite.table, checks, frame, report)
+                del frame
+        context.build_data_docs(site_names=[data_docs.SITE_NAME])
+        report.seconds = round(time.monotonic() - started, 2)
+        data_docs.write_index(site_dir, report, build_db.name)
+        report.data_docs = data_docs.publish_site(site_dir, data_docs_dir)
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)  # left only if something failed midway
+        shutil.rmtree(site_dir.with_name(site_dir.name + ".work"), ignore_errors=True)
+    report.seconds = round(time.monotonic() - started, 2)
+    if report.failed_blocking:
+        raise QualityGateFailed(report)
+    return report
+
+
+def _import_great_expectations():
+    """Import GX quietly: no analytics, and none of its import-time deprecation warnings
+    (it imports ``sre_constants``), which would fail a run under ``-W error``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations as gx
+    return gx
+
+
+def _context(gx, site_dir: Path):
+    """An ephemeral GX context: suites and results live in memory, the docs go to site_dir."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    workdir = site_dir.with_name(site_dir.name + ".work")
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites={data_docs.SITE_NAME: data_docs.site_config(site_dir)},
+        plugins_directory=str(data_docs.plugins_dir(workdir)),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    context.data_sources.add_pandas("build")
+    return context
+
+
+def _validate(gx, context, table: str, checks: list[Check], frame, report: QualityReport):
+    asset = context.data_sources.get("build").add_dataframe_asset(table)
+    batch = asset.add_batch_definition_whole_dataframe("whole table")
+    suite = context.suites.add(gx.ExpectationSuite(name=table))
+    for number, check in enumerate(checks):
+        suite.add_expectation(_expectation(gx, check, number))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=table, data=batch, suite=suite)
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES},
+    )
+    outcomes = {}
+    for item in result.results:  # GX lists table-level expectations first: keep our order
+        number = item.expectation_config.meta["check"]
+        outcomes[number] = _outcome(table, checks[number], item)
+    report.outcomes.extend(outcomes[number] for number in sorted(outcomes))
+
+
+def _expectation(gx, check: Check, number: int):
+    from great_expectations.expectations.row_conditions import Column
+
+    options: dict[str, Any] = dict(check.kwargs)
+    if check.when:
+        column, value = check.when
+        options["row_condition"] = Column(column) == value
+    return getattr(gx.expectations, check.expectation)(
+        **options,
+        severity="critical" if check.blocking else "warning",
+        notes=f"{check.why} ({'blocks the publish' if check.blocking else 'warns'} on failure)",
+        meta={"check": number, "blocking": check.blocking},
+    )
+
+
+def _outcome(table: str, check: Check, item) -> Outcome:
+    result = item.result or {}
+    error = _exception_message(item.exception_info)
+    unexpected = result.get("unexpected_count")
+    if error:
+        observed = f"could not be evaluated: {error}"
+    elif "observed_value" in result:
+        observed = str(result["observed_value"])
+    elif unexpected:
+        examples = ", ".join(_short(v) for v in result.get("partial_unexpected_list", []))
+        observed = f"{unexpected} of {result.get('element_count')} rows unexpected, e.g. {examples}"
+    else:
+        observed = f"0 of {result.get('element_count', 0)} rows unexpected"
+    return Outcome(
+        table=table,
+        expectation=item.expectation_config.type,
+        target=check.target + (f" where {check.when[0]} = {check.when[1]}" if check.when else ""),
+        why=check.why,
+        blocking=check.blocking,
+        success=bool(item.success),
+        observed=observed,
+        unexpected_count=unexpected,
+    )
+
+
+def _exception_message(info) -> str | None:
+    """GX reports an expectation that raised either flat or keyed by metric."""
+    if not info:
+        return None
+    candidates = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for entry in candidates:
+        if entry.get("raised_exception") or entry.get("exception_message"):
+            message = str(entry.get("exception_message") or "error").strip()
+            return message.splitlines()[-1][:300]
+    return None
+
+
+def _missing_table(suite: Suite) -> Outcome:
+    return Outcome(
+        table=suite.table,
+        expectation="expect_table_to_exist",
+        target="table",
+        why="every published table is in the build",
+        blocking=True,
+        success=False,
+        observed="the build has no such table",
+    )
+
+
+def _row_count_check(previous: int) -> Check:
+    slack = max(math.ceil(previous * ROW_COUNT_TOLERANCE), ROW_COUNT_MIN_SLACK)
+    return Check(
+        "ExpectTableRowCountToBeBetween",
+        {"min_value": max(previous - slack, 0), "max_value": previous + slack},
+        f"row count within {ROW_COUNT_TOLERANCE:.0%} (or {ROW_COUNT_MIN_SLACK} rows) of the last"
+        f" published build's {previous}",
+        blocking=False,
+    )
+
+
+def _published_counts(published_db: Path | None, report: QualityReport) -> dict[str, int]:
+    """Row counts per table of the live build; a note instead when there is none to compare."""
+    if published_db is None or not Path(published_db).exists():
+        report.notes.append("row counts not compared: no published build yet")
+        return {}
+    try:
+        with duckdb.connect(str(published_db), read_only=True) as con:
+            tables = [t for t in SUITES if t in _table_columns(con)]
+            return {t: con.execute(f"SELECT count(*) FROM {_q(t)}").fetchone()[0] for t in tables}
+    except duckdb.Error as err:  # a broken live file must not hide the new build's checks
+        report.notes.append(f"row counts not compared: cannot read {published_db}: {err}")
+        return {}
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND schema_name = 'main'"
+        " ORDER BY table_name, column_index"
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def _read(con: duckdb.DuckDBPyConnection, suite: Suite, present: list[str]):
+    """The columns the suite reads (those the table has: a missing one fails its checks)."""
+    wanted = [c for c in suite.columns if c in present]
+    select = ", ".join(_q(c) for c in wanted) if wanted else "1 AS no_checked_columns"
+    return con.execute(f"SELECT {select} FROM {_q(suite.table)}").df()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
