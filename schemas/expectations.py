@@ -300,7 +300,11 @@ SUITES: dict[str, Suite] = _suites(
             grain_unique(*INPUT_ROW),
             *not_null(*INPUT_ROW, "flow", "unit", "unit_kind", "price_form"),
             one_of("flow", ("people", "drugs", "money")),
-            between("fx_rate_per_eur", 0, None, "exchange rates are positive"),
+            Check(
+                "ExpectColumnValuesToBeBetween",
+                {"column": "fx_rate_per_eur", "min_value": 0, "strict_min": True},
+                "exchange rates are above zero",
+            ),
             at_most("price_low_eur", "price_high_eur", "a range's low is not above its high"),
             between("price_low_eur", 0, None, "amounts in EUR are not negative"),
             between("price_high_eur", 0, None, "amounts in EUR are not negative"),
