@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from flows import data_docs
 from schemas.expectations import (
@@ -36,8 +37,10 @@ from schemas.expectations import (
     Suite,
 )
 
-#: How many unexpected values a result keeps as examples (GX's partial_unexpected_count).
+#: How many unexpected values a result keeps as examples (GX's partial_unexpected_count),
+#: and how many of them a message quotes.
 EXAMPLES = 5
+MESSAGE_EXAMPLES = 3
 
 #: What html.escape replaces, in its order (the ampersand first).
 HTML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
@@ -53,6 +56,9 @@ class QualityGateFailed(Exception):
             f"{len(report.failed_blocking)} blocking expectation(s) failed, build not published:"
             f" {failures}. Data Docs: {report.data_docs}"
         )
+
+    def __reduce__(self):  # picklable with its report, e.g. across Prefect's task boundary
+        return (type(self), (self.report,))
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ def check_build(build_db: Path, published_db: Path | None, data_docs_dir: Path) 
                 checks = list(suite.checks)
                 if suite.table in previous:
                     checks.append(_row_count_check(previous[suite.table]))
-                _validate(gx, context, suite.table, checks, frame, report)
+                _validate(gx, context, suite, checks, frame, report)
                 del frame
         context.build_data_docs(site_names=[data_docs.SITE_NAME])
         report.seconds = round(time.monotonic() - started, 2)
@@ -217,19 +223,23 @@ def _context(gx, site_dir: Path):
     return context
 
 
-def _validate(gx, context, table: str, checks: list[Check], frame, report: QualityReport):
+def _validate(gx, context, suite: Suite, checks: list[Check], frame, report: QualityReport):
+    table = suite.table
     asset = context.data_sources.get("build").add_dataframe_asset(table)
     batch = asset.add_batch_definition_whole_dataframe("whole table")
     # One suite with all its expectations: adding them one by one re-serialises it each time.
     expectations = [_expectation(gx, check, number) for number, check in enumerate(checks)]
-    suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=table, data=batch, suite=suite)
+        gx.ValidationDefinition(name=table, data=batch, suite=gx_suite)
     )
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES},
-    )
+    # Unexpected rows are shown with their grain (file and row, or the mart's key), so a
+    # message says where the problem is, not only what the value was.
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+    identify_by = [c for c in suite.grain if c in frame.columns]
+    if identify_by:
+        result_format["unexpected_index_column_names"] = identify_by
+    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     outcomes = {}
     for item in result.results:  # GX lists table-level expectations first: keep our order
         number = item.expectation_config.meta["check"]
@@ -261,8 +271,15 @@ def _outcome(table: str, check: Check, item) -> Outcome:
     elif "observed_value" in result:
         observed = str(result["observed_value"])
     elif unexpected:
-        examples = ", ".join(_short(v) for v in result.get("partial_unexpected_list", []))
-        observed = f"{unexpected} of {result.get('element_count')} rows unexpected, e.g. {examples}"
+        rows = result.get("partial_unexpected_index_list") or []
+        if rows and all(isinstance(row, dict) for row in rows):
+            examples = [_located(row, check.columns) for row in rows]
+        else:
+            examples = [_short(value) for value in result.get("partial_unexpected_list", [])]
+        observed = (
+            f"{unexpected} of {result.get('element_count')} rows unexpected,"
+            f" e.g. {'; '.join(examples[:MESSAGE_EXAMPLES])}"
+        )
     else:
         observed = f"0 of {result.get('element_count', 0)} rows unexpected"
     return Outcome(
@@ -365,6 +382,19 @@ def _html_escaped(expression: str) -> str:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _located(row: dict, checked: tuple[str, ...]) -> str:
+    """``value at grain`` for one unexpected row, leaving out empty grain columns."""
+    values = ", ".join(f"{c}={_short(row[c])}" for c in checked if c in row)
+    where = ", ".join(
+        f"{c}={_short(v)}" for c, v in row.items() if c not in checked and not _empty(v)
+    )
+    return f"{values} at {where}" if values and where else values or where
+
+
+def _empty(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def _short(value: object) -> str:

@@ -4,6 +4,7 @@ a strange source would leave them."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -155,7 +156,16 @@ def test_only_the_broken_checks_fail(blocked):
     assert str(error).startswith(f"{len(expected)} blocking expectation(s) failed")
     assert str(error).endswith(f"Data Docs: {docs / 'index.html'}")
     reconciles = next(o for o in error.report.failed_blocking if o.table == "ingest_files")
-    assert reconciles.unexpected_count == 1 and "1 of 2 rows unexpected" in reconciles.observed
+    assert reconciles.unexpected_count == 1 and reconciles.observed == (
+        "1 of 2 rows unexpected, e.g. reconciles=False at file_path=prices/field_notes_2020.csv"
+    )
+    assert reconciles.observed in str(error)  # the message says which file
+
+
+def test_the_error_survives_pickling_with_its_report(blocked):
+    error, _ = blocked
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and copy.report.failed_blocking == error.report.failed_blocking
 
 
 def test_hostile_values_are_escaped_in_the_docs(blocked):
