@@ -62,8 +62,13 @@ def plugins_dir(workdir: Path) -> Path:
 
 
 def new_site_dir(data_docs_dir: Path) -> Path:
-    """An empty folder beside ``data_docs_dir`` (same filesystem, so the swap is a rename)."""
+    """An empty folder beside ``data_docs_dir`` (same filesystem, so the swap is a rename).
+
+    Folders a killed run left there are removed first: one run at a time writes the docs.
+    """
     data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in data_docs_dir.parent.glob(f".{data_docs_dir.name}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f".{data_docs_dir.name}.", dir=data_docs_dir.parent))
 
 

@@ -180,7 +180,6 @@ def check_build(build_db: Path, published_db: Path | None, data_docs_dir: Path) 
                 _validate(gx, context, suite, checks, frame, report)
                 del frame
         context.build_data_docs(site_names=[data_docs.SITE_NAME])
-        report.seconds = round(time.monotonic() - started, 2)
         data_docs.write_index(site_dir, report, build_db.name)
         report.data_docs = data_docs.publish_site(site_dir, data_docs_dir)
     finally:
