@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from flows import data_docs
@@ -179,7 +180,10 @@ def check_build(build_db: Path, published_db: Path | None, data_docs_dir: Path) 
                     checks.append(_row_count_check(previous[suite.table]))
                 _validate(gx, context, suite, checks, frame, report)
                 del frame
-        context.build_data_docs(site_names=[data_docs.SITE_NAME])
+        try:
+            context.build_data_docs(site_names=[data_docs.SITE_NAME])
+        except Exception as err:  # the verdict stands on the checks, not on GX's HTML
+            report.notes.append(f"GX's own pages could not be written: {err!r}"[:500])
         data_docs.write_index(site_dir, report, build_db.name)
         report.data_docs = data_docs.publish_site(site_dir, data_docs_dir)
     finally:
@@ -275,6 +279,7 @@ def _outcome(table: str, check: Check, item) -> Outcome:
             examples = [_located(row, check.columns) for row in rows]
         else:
             examples = [_short(value) for value in result.get("partial_unexpected_list", [])]
+        examples = list(dict.fromkeys(examples))  # both rows of a duplicate read the same
         observed = (
             f"{unexpected} of {result.get('element_count')} rows unexpected,"
             f" e.g. {'; '.join(examples[:MESSAGE_EXAMPLES])}"
@@ -397,6 +402,13 @@ def _empty(value: object) -> bool:
 
 
 def _short(value: object) -> str:
+    """A value as people write it: dates without midnight, empty as "(empty)", text unescaped."""
+    if _empty(value):
+        return "(empty)"
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        value = value.date().isoformat()
     text = html.unescape(str(value))
     return text if len(text) <= 80 else text[:77] + "..."
 
