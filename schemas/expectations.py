@@ -185,7 +185,7 @@ def eur_bounds(
             f"a price {unit} is plausibly EUR {low:,g} to {high:,g}",
             blocking=False,
             when=(unit_column, unit),
-        )  # fmt: skip
+        )
         for column in columns
     )
 
