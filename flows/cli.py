@@ -75,6 +75,10 @@ def _print_summary(summary) -> None:
         print(f"  FAILED  {path}: {reason}")
     marts = [t for t in summary.tables if not t.startswith("int_")]
     print("  tables: " + ", ".join(f"{t} ({summary.tables[t]})" for t in marts))
+    print(
+        f"  checks: {summary.expectations_passed} expectations passed,"
+        f" {summary.expectations_warned} warnings; Data Docs: {summary.data_docs}"
+    )
     print(f"  marts:    {summary.published_db}")
     print(f"  extracts: {summary.extracts_dir}")
 

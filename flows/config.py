@@ -60,6 +60,11 @@ class Settings:
         return self.state_dir / "spool"
 
     @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the last checked build (HTML, offline)."""
+        return self.marts_dir / "data_docs"
+
+    @property
     def extracts_dir(self) -> Path:
         return self.marts_dir / EXTRACTS_DIR_NAME
 

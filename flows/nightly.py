@@ -1,7 +1,7 @@
 """The nightly flow, read top to bottom like the pipeline diagram:
 
-discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts -> publish
--> extract.
+discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts -> check
+(Great Expectations) -> publish -> extract.
 
 Each task is one coarse step around a plain function in this package, so every step can be
 tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
@@ -30,6 +30,7 @@ from flows.ingest import FileResult, ingest_file
 from flows.load import apply_results
 from flows.lock import run_lock
 from flows.publish import publish, write_extracts
+from flows.quality import QualityReport, check_build
 
 NORMALISE_LAYERS = ("staging", "intermediate")
 MART_LAYERS = ("marts",)
@@ -49,6 +50,9 @@ class RunSummary:
     published_db: str = ""
     extracts_dir: str = ""
     seconds: float = 0.0
+    expectations_passed: int = 0
+    expectations_warned: int = 0
+    data_docs: str = ""
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -135,6 +139,22 @@ def build_marts(settings: Settings, target: Path) -> dict[str, int]:
     return counts
 
 
+@task(name="check", cache_policy=NO_CACHE)
+def check(settings: Settings, target: Path) -> QualityReport:
+    """Run the Great Expectations suites on the new build; a blocking failure raises and the
+    build is not published (the previous marts stay live)."""
+    previous = settings.published_db if settings.published_db.exists() else None
+    report = check_build(target, previous, settings.data_docs_dir)
+    logger = get_run_logger()
+    for outcome in report.warnings:
+        logger.warning("expectation warning: %s", outcome.describe())
+    logger.info(
+        "%d expectations passed, %d warnings; Data Docs: %s",
+        report.passed, len(report.warnings), report.data_docs,
+    )  # fmt: skip
+    return report
+
+
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_build(settings: Settings, target: Path, summary: RunSummary) -> Path:
     """Stamp the build and swap it in as the published marts file."""
@@ -170,15 +190,18 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
-def _publish_artifacts(summary: RunSummary) -> None:
-    create_markdown_artifact(runs.summary_markdown(summary), key="nightly-summary")
+def _publish_artifacts(summary: RunSummary, quality: QualityReport | None) -> None:
+    markdown = runs.summary_markdown(summary)
+    if quality is not None:
+        markdown += "\n\n" + quality.markdown()
+    create_markdown_artifact(markdown, key="nightly-summary")
     create_table_artifact(
         [{"table": table, "rows": rows} for table, rows in summary.tables.items()],
         key="nightly-tables",
     )
 
 
-def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> None:
+def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> QualityReport:
     started = time.monotonic()
     shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
@@ -191,9 +214,14 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> No
     _summarise(summary, items, results, target)
     summary.published_db = str(settings.published_db)
     summary.extracts_dir = str(settings.extracts_dir)
+    quality = check(settings, target)
+    summary.expectations_passed = quality.passed
+    summary.expectations_warned = len(quality.warnings)
+    summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary)
     extract(settings)
+    return quality
 
 
 @flow(name="nightly", log_prints=True)
@@ -208,11 +236,12 @@ def nightly(
     with run_lock(settings.state_dir):
         runs.record_start(settings, summary.run_id, datetime.now())
         try:
-            _pipeline(settings, summary, full_refresh)
+            quality = _pipeline(settings, summary, full_refresh)
         except Exception as err:
             runs.record_end(settings, summary, "failed", f"{type(err).__name__}: {err}")
+            _publish_artifacts(summary, getattr(err, "report", None))
             raise
         status = "published_with_failed_files" if summary.failed_files else "published"
         runs.record_end(settings, summary, status)
-    _publish_artifacts(summary)
+    _publish_artifacts(summary, quality)
     return summary

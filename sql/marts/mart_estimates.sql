@@ -37,10 +37,11 @@ final as (
         confidence,
         source_type,
         file_path,
+        sheet,
         row_number,
         concat_ws('|', file_path, sheet, row_number) as mart_row_key
     from estimates
 )
 
 select * from final
-order by flow, commodity, period_start, obs_id
+order by flow, commodity, period_start, obs_id, file_path, sheet, row_number

@@ -4,6 +4,7 @@ nothing, retries, a full refresh equal to incremental runs, and a run log people
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from flows.cli import EXIT_BUSY, main
 from flows.lock import run_lock
+from flows.quality import QualityGateFailed
 from tests.conftest import FIXTURES, PROJECT
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -212,3 +214,28 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
     clean.run()
     assert after == snapshot(clean)
+
+
+def test_a_blocking_expectation_stops_the_publish_and_says_why(
+    fixture_workspace, tmp_path, monkeypatch
+):
+    ws = fixture_workspace
+    first = ws.run()
+    reference = tmp_path / "reference"
+    shutil.copytree(PROJECT / "data" / "reference", reference)
+    scores = reference / "oc_index_scores.csv"
+    text = scores.read_text(encoding="utf-8")
+    scores.write_text(
+        text.replace("RS,Serbia,2021,human_smuggling,6.50", "RS,Serbia,2021,human_smuggling,65.0"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SPOTPRICES_REFERENCE_DIR", str(reference))
+    with pytest.raises(QualityGateFailed) as failed:
+        ws.run()
+    assert "dim_country_context" in str(failed.value) and "human_smuggling" in str(failed.value)
+    # The previous build stays published, and the run log says what happened.
+    assert ws.query("SELECT run_id FROM build_info") == [(first.run_id,)]
+    assert (ws.marts / "data_docs" / "index.html").exists()
+    from flows.status import describe
+
+    assert "QualityGateFailed" in describe(str(ws.marts))

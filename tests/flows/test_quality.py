@@ -1,0 +1,234 @@
+"""The quality gates for real: Great Expectations on a marts file the pipeline built from the
+small fixtures, and on copies of it tampered with through DuckDB the way a broken build or
+a strange source would leave them."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.quality import QualityGateFailed, check_build
+from schemas.expectations import SUITES
+from tests.conftest import FIXTURES, Workspace
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, prefect_server) -> Path:
+    """The marts file of one pipeline run on the fixtures, shared by the module: read only.
+
+    Besides the CSV fixtures, a workbook with an estimate on row 2 of each of two sheets: row
+    numbers repeat across sheets, so the sheet is part of every input-row grain.
+    """
+    root = tmp_path_factory.mktemp("quality")
+    ws = Workspace(raw=root / "raw", marts=root / "marts")
+    for path in sorted((FIXTURES / "raw").rglob("*.csv")):
+        ws.add(path, path.parent.name)
+    notes = pd.read_csv(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", dtype=str)
+    estimate = notes[notes["obs_id"] == "FN008"].drop(columns="notes")
+    with pd.ExcelWriter(ws.raw / "prices" / "estimates.xlsx") as writer:
+        estimate.assign(obs_id="WB001").to_excel(writer, sheet_name="Serbia", index=False)
+        estimate.assign(obs_id="WB002").to_excel(writer, sheet_name="Bosnia", index=False)
+    ws.run()
+    return ws.db
+
+
+def tampered(published: Path, tmp_path: Path, *statements: str, name="build.duckdb") -> Path:
+    """A copy of the published file with ``statements`` applied: a build gone wrong."""
+    copy = tmp_path / name
+    shutil.copyfile(published, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return copy
+
+
+#: Breakages a build can come with, each with the blocking expectations it must fail: one
+#: tampered build holds them all, so each must be found among the others.
+BREAKAGES = {
+    "duplicated grain row": (
+        "INSERT INTO mart_smuggling_prices SELECT * FROM mart_smuggling_prices LIMIT 1",
+        ("mart_smuggling_prices", "expect_compound_columns_to_be_unique",
+         "leg, origin_country, origin_place, destination_country, destination_place,"
+         " commodity, unit, period_start, period_end"),
+    ),
+    "null key": (
+        "UPDATE mart_route_volumes SET metric = NULL WHERE figure_status = 'revised'",
+        ("mart_route_volumes", "expect_column_values_to_not_be_null", "metric"),
+    ),
+    "counts do not reconcile": (
+        "UPDATE ingest_files SET reconciles = false WHERE file_path LIKE '%field_notes%'",
+        ("ingest_files", "expect_column_values_to_be_in_set", "reconciles"),
+    ),
+    "unknown value, hostile text": (
+        "UPDATE mart_route_volumes SET figure_status = '<script>alert(1)</script>'"
+        " WHERE figure_status = 'preliminary'",
+        ("mart_route_volumes", "expect_column_values_to_be_in_set", "figure_status"),
+    ),
+    "more sources than observations": (
+        "UPDATE mart_drug_prices SET n_sources = n_obs + 1 WHERE drug = 'heroin'",
+        ("mart_drug_prices", "expect_column_pair_values_a_to_be_greater_than_b",
+         "n_sources <= n_obs"),
+    ),
+    "score off its scale": (
+        "UPDATE dim_country_context SET criminality = 11 WHERE country = 'RS'",
+        ("dim_country_context", "expect_column_values_to_be_between", "criminality"),
+    ),
+    "missing table": (
+        "DROP TABLE mart_estimates",
+        ("mart_estimates", "expect_table_to_exist", "table"),
+    ),
+    "renamed column": (
+        "ALTER TABLE stg_route_observations RENAME COLUMN value TO amount",
+        ("stg_route_observations", "expect_column_values_to_not_be_null", "value"),
+        ("stg_route_observations", "expect_column_values_to_be_between", "value"),
+    ),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def blocked(published, tmp_path_factory) -> tuple[QualityGateFailed, Path]:
+    """The error and the Data Docs of checking a build with every breakage above."""
+    tmp = tmp_path_factory.mktemp("blocked")
+    build = tampered(published, tmp, *(statement for statement, *_ in BREAKAGES.values()))
+    docs = tmp / "data_docs"
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, docs)
+    return raised.value, docs
+
+
+@pytest.fixture(scope="module")
+def warned(published, tmp_path_factory):
+    """The report on a build with implausible prices and a table much smaller than before."""
+    tmp = tmp_path_factory.mktemp("warned")
+    build = tampered(
+        published, tmp,
+        "UPDATE mart_smuggling_prices SET max_high_eur = 9999999 WHERE origin_place = 'Subotica'",
+        # EUR 30,000 is a plausible kilogram of cannabis, not a plausible gram of heroin.
+        "UPDATE mart_drug_prices SET median_eur = 30000, max_eur = 30000",
+    )  # fmt: skip
+    before = tampered(
+        published, tmp,
+        "INSERT INTO stg_route_observations SELECT s.* FROM stg_route_observations AS s,"
+        " range(20)",
+        name="published.duckdb",
+    )  # fmt: skip
+    return check_build(build, before, tmp / "data_docs")
+
+
+def test_a_clean_build_passes_every_suite_and_documents_it(published, tmp_path):
+    docs = tmp_path / "data_docs"
+    (tmp_path / ".data_docs.left_by_a_killed_run").mkdir()
+    report = check_build(tampered(published, tmp_path), published, docs)
+    assert report.failed_blocking == [] and report.warnings == []
+    assert report.passed == len(report.outcomes) > 100 and report.failed == 0
+    assert set(report.tables) == set(SUITES)
+    # Compared with the published build, every table's row count is a checked expectation.
+    row_counts = [o for o in report.outcomes if o.expectation.startswith("expect_table_row")]
+    assert {o.table for o in row_counts} == set(SUITES)
+    assert report.notes == []
+    assert report.data_docs == docs / "index.html"
+    index = report.data_docs.read_text(encoding="utf-8")
+    assert "PASSED" in index and "<script" not in index  # no scripts: it reads offline
+    for table in SUITES:
+        assert f'id="{table}"' in index
+        assert list((docs / "validations" / table).rglob("*.html")), table
+        assert (docs / "expectations" / f"{table}.html").exists()
+    assert (docs / "gx_index.html").exists()
+    # The site was built aside and swapped in; what a killed run left aside is gone.
+    assert not list(tmp_path.glob(".data_docs*"))
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_a_blocking_failure_raises_naming_the_expectation_and_the_table(blocked, breakage):
+    error, docs = blocked
+    _, *expected = BREAKAGES[breakage]
+    failed = {(o.table, o.expectation, o.target) for o in error.report.failed_blocking}
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    for table, expectation, columns in expected:
+        assert (table, expectation, columns) in failed
+        assert f"{table}: {expectation} ({columns}:" in str(error)
+        # The docs were written before the error, so a person can read why.
+        assert f'href="#{table}"' in index
+    assert "BLOCKED" in index
+
+
+def test_only_the_broken_checks_fail(blocked):
+    error, docs = blocked
+    expected = {failure for _, *failures in BREAKAGES.values() for failure in failures}
+    assert {(o.table, o.expectation, o.target) for o in error.report.failed_blocking} == expected
+    assert error.report.warnings == []
+    assert str(error).startswith(f"{len(expected)} blocking expectation(s) failed")
+    assert str(error).endswith(f"Data Docs: {docs / 'index.html'}")
+    reconciles = next(o for o in error.report.failed_blocking if o.table == "ingest_files")
+    assert reconciles.unexpected_count == 1 and reconciles.observed == (
+        "1 of 3 rows unexpected, e.g. reconciles=False at file_path=prices/field_notes_2020.csv"
+    )
+    assert reconciles.observed in str(error)  # the message says which file
+
+
+def test_the_error_survives_pickling_with_its_report(blocked):
+    error, _ = blocked
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and copy.report.failed_blocking == error.report.failed_blocking
+
+
+def test_hostile_values_are_escaped_in_the_docs(blocked):
+    error, docs = blocked
+    (status,) = [o for o in error.report.failed_blocking if o.target == "figure_status"]
+    assert "<script>alert(1)</script>" in status.observed
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index and "<script" not in index
+    (page,) = (docs / "validations" / "mart_route_volumes").rglob("*.html")
+    assert "<script>alert(1)" not in page.read_text(encoding="utf-8")
+
+
+def test_an_implausible_price_warns_but_does_not_block(warned):
+    assert warned.failed_blocking == []
+    (warning,) = [o for o in warned.warnings if o.table == "mart_smuggling_prices"]
+    assert warning.expectation == "expect_column_values_to_be_between"
+    assert warning.target == "max_high_eur where unit = per_person"
+    assert "9999999" in warning.observed and warning.result == "warning"
+    assert "| warning | mart_smuggling_prices |" in warned.markdown()
+    rows = warned.table_rows()
+    assert len(rows) == len(warned.outcomes)
+    assert {r["on_failure"] for r in rows if r["result"] == "warning"} == {"warn"}
+
+
+def test_drug_price_bounds_depend_on_the_unit(warned):
+    assert {o.target for o in warned.warnings if o.table == "mart_drug_prices"} == {
+        "median_eur where price_unit = per_gram", "max_eur where price_unit = per_gram",
+    }  # fmt: skip
+
+
+def test_a_table_much_smaller_than_in_the_last_build_warns(warned):
+    (warning,) = [o for o in warned.warnings if o.table == "stg_route_observations"]
+    assert warning.expectation == "expect_table_row_count_to_be_between"
+    assert warning.observed == "3"  # against 63 rows published
+    assert len(warned.warnings) == 4
+
+
+def test_the_first_build_replaces_old_docs_and_compares_no_row_counts(published, blocked, tmp_path):
+    docs = tmp_path / "data_docs"
+    shutil.copytree(blocked[1], docs)
+    report = check_build(tampered(published, tmp_path), None, docs)
+    assert not [o for o in report.outcomes if o.expectation.startswith("expect_table_row")]
+    assert report.notes == ["row counts not compared: no published build yet"]
+    assert "no published build yet" in report.markdown()
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "PASSED" in index and "BLOCKED" not in index
+    assert len(list((docs / "validations").rglob("*.html"))) == len(SUITES)
+
+
+def test_estimates_on_the_same_row_of_two_sheets_are_two_rows(published):
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "SELECT sheet, row_number FROM mart_estimates WHERE obs_id LIKE 'WB%' ORDER BY sheet"
+        ).fetchall()
+    assert rows == [("Bosnia", 2), ("Serbia", 2)]  # and the clean build passes its grain check
