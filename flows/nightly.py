@@ -195,10 +195,15 @@ def _publish_artifacts(summary: RunSummary, quality: QualityReport | None) -> No
     if quality is not None:
         markdown += "\n\n" + quality.markdown()
     create_markdown_artifact(markdown, key="nightly-summary")
-    create_table_artifact(
-        [{"table": table, "rows": rows} for table, rows in summary.tables.items()],
-        key="nightly-tables",
-    )
+    rows = [{"item": f"files {status}", "value": n} for status, n in summary.files.items()]
+    rows += [
+        {"item": "rows staged", "value": summary.rows_staged},
+        {"item": "rows quarantined", "value": summary.rows_quarantined},
+        {"item": "expectations passed", "value": quality.passed if quality else 0},
+        {"item": "expectations failed", "value": quality.failed if quality else 0},
+    ]
+    rows += [{"item": f"table {table}", "value": n} for table, n in summary.tables.items()]
+    create_table_artifact(rows, key="nightly-run")
 
 
 def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> QualityReport:

@@ -9,7 +9,12 @@ import json
 import duckdb
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 
 from schemas.columns import SENSITIVE_COLUMNS
 from tests.conftest import FIXTURES
@@ -248,6 +253,18 @@ def test_the_run_is_recorded_in_the_prefect_server(fixture_workspace):
             )
             return run
 
+    async def read_artifacts():
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[summary.run_id])
+                )
+            )
+
     run = asyncio.run(read_run())
     assert run.state.is_completed()
     assert run.parameters["marts_dir"] == str(ws.marts)
+    artifacts = {artifact.key: artifact for artifact in asyncio.run(read_artifacts())}
+    assert {"nightly-summary", "nightly-run"} <= set(artifacts)
+    assert "11 read = 10 staged + 1 quarantined" in artifacts["nightly-summary"].data
+    assert "expectations passed" in str(artifacts["nightly-run"].data)
