@@ -1,9 +1,10 @@
 -- Route observations that count people crossing (detections of irregular crossings,
 -- registered arrivals) for a whole route or for exactly one country-to-country leg (XX->YY
--- with no qualifier: a county section or a mixed leg such as RS/BA->HR is not the leg), per
--- calendar year, one row per observation. Nationality breakdowns (origin_country given on a
--- route total), pushbacks, attempts, asylum figures and cumulative series are not here, and
--- registrations of different countries are never added up along the route.
+-- with no qualifier: a county section or a mixed leg such as RS/BA->HR is not the leg), one
+-- row per observation of a whole calendar year (monthly figures are not added up into years).
+-- Nationality breakdowns (origin_country given on a route total), pushbacks, attempts, asylum
+-- figures and cumulative series are not here, and registrations of different countries are
+-- never added up along the route.
 with routes as (
     select * from stg_route_observations
     where

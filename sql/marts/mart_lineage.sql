@@ -2,8 +2,9 @@
 -- Join a mart on (mart_name, mart_row_key) to reach the observations, then
 -- stg_price_observations or stg_route_observations on (file_path, sheet, row_number) for
 -- their sources and quotes. A trend row lists the observations of its own period (not those
--- of the rolling window); a journey row those of every leg of its corridor and period, and
--- the package prices.
+-- of the rolling window). A journey row lists those of its leg's price and of the package
+-- price beside it; its corridor totals are the sum of the leg rows of the same corridor and
+-- period, each of which leads to its own (a leg with no price leads nowhere).
 with smuggling_price_trends as (
     select distinct
         'mart_smuggling_price_trends' as mart_name,
@@ -16,25 +17,25 @@ with smuggling_price_trends as (
     from int_smuggling_price_cells
 ),
 
+journey_trend_keys as (
+    select distinct
+        mart_row_key,
+        unnest([leg_row_key, package_row_key]) as trend_row_key
+    from mart_journey_costs
+),
+
 journey_costs as (
-    -- Every row shows the corridor's totals, so it leads to every leg price of its corridor
-    -- and period, and to the package prices beside them.
     select distinct
         'mart_journey_costs' as mart_name,
-        journey.mart_row_key,
+        journey_trend_keys.mart_row_key,
         'prices' as dataset,
         cells.file_path,
         cells.sheet,
         cells.row_number,
         cells.obs_id
-    from mart_journey_costs as journey
-    inner join mart_journey_costs as same_journey
-        on
-            journey.corridor = same_journey.corridor
-            and journey.period_grain = same_journey.period_grain
-            and journey.period_start = same_journey.period_start
+    from journey_trend_keys
     inner join int_smuggling_price_cells as cells
-        on cells.mart_row_key in (same_journey.leg_row_key, journey.package_row_key)
+        on journey_trend_keys.trend_row_key = cells.mart_row_key
 ),
 
 drug_price_trends as (
@@ -49,24 +50,36 @@ drug_price_trends as (
     from int_drug_price_cells
 ),
 
+gradient_countries as (
+    select
+        mart_row_key,
+        drug,
+        market_level,
+        period_grain,
+        period_start,
+        unnest(string_split(countries, '->')) as country
+    from mart_drug_price_gradients
+    where basis = 'observed_prices'
+),
+
 drug_price_gradients as (
     select distinct
         'mart_drug_price_gradients' as mart_name,
-        gradients.mart_row_key,
+        gradient_countries.mart_row_key,
         'prices' as dataset,
         cells.file_path,
         cells.sheet,
         cells.row_number,
         cells.obs_id
-    from mart_drug_price_gradients as gradients
+    from gradient_countries
     inner join int_drug_price_cells as cells
         on
-            gradients.drug = cells.drug
-            and gradients.market_level = cells.market_level
-            and gradients.period_grain = cells.period_grain
-            and gradients.period_start = cells.period_start
-            and list_contains(string_split(gradients.countries, '->'), cells.country)
-    where gradients.basis = 'observed_prices'
+            gradient_countries.drug = cells.drug
+            and gradient_countries.market_level = cells.market_level
+            and gradient_countries.period_grain = cells.period_grain
+            and gradient_countries.period_start = cells.period_start
+            and gradient_countries.country = cells.country
+    where cells.price_mid_eur is not null
     union all
     select distinct
         'mart_drug_price_gradients' as mart_name,
@@ -111,41 +124,53 @@ market_volumes as (
     where market.basis = 'volume_times_price'
 ),
 
+market_price_keys as (
+    select
+        mart_row_key,
+        unnest(price_row_keys) as trend_row_key
+    from mart_market_size
+),
+
 market_prices as (
     select distinct
         'mart_market_size' as mart_name,
-        market.mart_row_key,
+        market_price_keys.mart_row_key,
         'prices' as dataset,
         cells.file_path,
         cells.sheet,
         cells.row_number,
         cells.obs_id
-    from mart_market_size as market
+    from market_price_keys
     inner join int_smuggling_price_cells as cells
-        on list_contains(market.price_row_keys, cells.mart_row_key)
+        on market_price_keys.trend_row_key = cells.mart_row_key
+),
+
+market_published_keys as (
+    select
+        mart_row_key,
+        unnest(published_row_keys) as published_row_key
+    from mart_market_size
 ),
 
 market_published as (
     select distinct
         'mart_market_size' as mart_name,
-        market.mart_row_key,
+        market_published_keys.mart_row_key,
         'prices' as dataset,
         estimates.file_path,
         estimates.sheet,
         estimates.row_number,
         estimates.obs_id
-    from mart_market_size as market
+    from market_published_keys
     inner join stg_price_observations as estimates
         on
-            list_contains(
-                market.published_row_keys,
-                concat_ws(
-                    '|',
-                    'published_estimate',
-                    estimates.file_path,
-                    estimates.sheet,
-                    estimates.row_number
-                )
+            market_published_keys.published_row_key
+            = concat_ws(
+                '|',
+                'published_estimate',
+                estimates.file_path,
+                estimates.sheet,
+                estimates.row_number
             )
 ),
 

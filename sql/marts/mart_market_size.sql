@@ -6,9 +6,9 @@
 -- whole-journey cost of its corridors in mart_journey_costs (lowest total of lows, median
 -- of the corridors' total medians, highest total of highs; price_coverage says how many
 -- legs those totals rest on). Frontex counts detections, not people. Published market-size
--- estimates stand beside the model's for the same zone and year (data/reference/
--- market_zones.csv maps a published zone to a route or leg), and each published estimate is
--- also a row of its own (basis published_estimate).
+-- estimates stand beside the model's for the same zone and year (the reference table
+-- data/reference/market_zones.csv maps a published zone to a route or leg), and each
+-- published estimate is also a row of its own (basis published_estimate).
 with volumes as (
     select * from int_market_volumes
 ),
