@@ -27,6 +27,11 @@ def _ddl(contract: Contract) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {contract.raw_table} ({ROW_KEY}, {raw_columns}, extra JSON)",
         f"CREATE TABLE IF NOT EXISTS {contract.valid_table} ({ROW_KEY}, {', '.join(typed)})",
+        # Columns added to the contract after a database was created (e.g. price, date).
+        *[
+            f'ALTER TABLE {contract.raw_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
+            for c in contract.columns
+        ],
     ]
 
 
@@ -43,6 +48,8 @@ SCHEMA = [
         run_id VARCHAR NOT NULL,
         ingested_at TIMESTAMP
     )""",
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS encoding VARCHAR",
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS layout VARCHAR",
     f"""CREATE TABLE IF NOT EXISTS validation_failures (
         {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
         failure_case VARCHAR

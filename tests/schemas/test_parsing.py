@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from schemas.columns import header_key
-from schemas.parsing import parse_number, parse_period
+from schemas.parsing import parse_number
+from schemas.periods import parse_period
 
 
 def test_periods_expand_to_their_first_and_last_day():
@@ -20,7 +21,7 @@ def test_periods_expand_to_their_first_and_last_day():
 
 
 def test_impossible_or_foreign_periods_do_not_parse():
-    parsed = parse_period(pd.Series(["2021-02-30", "2020-13", "15.07.2020", "", None]))
+    parsed = parse_period(pd.Series(["2021-02-30", "2020-13", "32.07.2020", "Q5 2020", "", None]))
     assert parsed["start"].isna().all()
     assert parsed["precision"].isna().all()
 

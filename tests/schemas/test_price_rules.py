@@ -54,7 +54,7 @@ def test_a_valid_row_passes():
         ({"market_level": "street"}, "market_level_known"),
         ({"unit": "per_donkey"}, "unit_known"),
         ({"confidence": "certain"}, "confidence_known"),
-        ({"currency": "EURO"}, "currency_iso4217"),
+        ({"currency": "ducats"}, "currency_iso4217"),
         ({"origin_country": "YU"}, "country_iso3166"),
         ({"destination_country": "Hungary"}, "country_iso3166"),
         ({"price_point": "-5"}, "price_positive"),
@@ -66,7 +66,7 @@ def test_a_valid_row_passes():
         ({"currency": ""}, "currency_given_for_amounts"),
         ({"period_start": "", "period_end": ""}, "period_given_for_prices"),
         ({"period_start": "2020-13"}, "period_start_is_date"),
-        ({"period_end": "31/12/2021"}, "period_end_is_date"),
+        ({"period_end": "31/13/2021"}, "period_end_is_date"),
         ({"period_start": "2021", "period_end": "2020"}, "period_start_not_after_end"),
         ({"period_start": "2999", "period_end": "2999"}, "period_not_in_future"),
         (
