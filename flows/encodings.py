@@ -84,12 +84,31 @@ def detect_encoding(sample: bytes) -> str:
     else:
         if b"\x00" not in sample:
             return "utf-8"
-    best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATE_ENCODINGS).best()
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATE_ENCODINGS)
+    best = _break_latin_tie(matches)
     if best is None:
         raise NotText("the file is binary, not text in any supported encoding")
     name = codecs.lookup(best.encoding).name
-    if name.startswith("utf-16") or name == "utf-16":
+    if name.startswith("utf-16"):
         return "utf-16"
     if "\x00" in str(best):
         raise NotText("the file is binary, not text in any supported encoding")
     return name
+
+
+#: Letters of Bosnian/Croatian/Serbian Latin that Windows-1252 cannot encode (š and ž it can).
+_SOUTH_SLAVIC = set("čćđČĆĐ")
+
+
+def _break_latin_tie(matches):
+    """The detector's best match, except that when Windows-1250 and Windows-1252 score the
+    same (most Western text decodes in both), Windows-1250 wins only if it yields č, ć or đ."""
+    best = matches.best()
+    if best is None:
+        return None
+    tied = {
+        m.encoding: m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)
+    }
+    if {"cp1250", "cp1252"} <= tied.keys():
+        return tied["cp1250"] if _SOUTH_SLAVIC & set(str(tied["cp1250"])) else tied["cp1252"]
+    return best

@@ -281,6 +281,8 @@ def _array_records(path, layout) -> Iterator[tuple[int, dict]]:
         data = lists[0]
     if not isinstance(data, list):
         raise UnreadableFile("JSON file is neither an array of objects nor JSON Lines")
+    if data and not any(isinstance(record, dict) for record in data):
+        raise UnreadableFile("JSON array holds no objects, so no rows")
     for number, record in enumerate(data, start=1):
         yield number, _as_record(record)
 

@@ -20,6 +20,9 @@ becomes ``price_min``), so the scraper spellings below cover them too.
 from __future__ import annotations
 
 HEADER_ALIASES: dict[str, str] = {
+    # identity and kind of observation
+    "id": "obs_id", "ad_id": "obs_id", "sifra": "obs_id", "rb": "obs_id",
+    "tok": "flow", "vrsta": "flow", "tip_izvora": "source_type", "lloji_burimit": "source_type",
     # price as text (Bosnian/Croatian/Serbian, Macedonian, Albanian, Turkish, German, English)
     "cijena": "price", "cena": "price", "cmimi": "price", "cmim": "price", "fiyat": "price",
     "preis": "price", "tsena": "price", "amount": "price", "iznos": "price", "price_text": "price",
@@ -46,6 +49,10 @@ HEADER_ALIASES: dict[str, str] = {
     "do": "destination_place", "deri": "destination_place", "to": "destination_place",
     "destination": "destination_place", "destination_city": "destination_place",
     "odrediste": "destination_place", "cilj": "destination_place",
+    "drzava_porijekla": "origin_country", "drzava_polaska": "origin_country",
+    "drzava_odredista": "destination_country", "route_origin_country": "origin_country",
+    "route_destination_country": "destination_country", "route_origin": "origin_place",
+    "route_destination": "destination_place",
     "origin_country_code": "origin_country", "destination_country_code": "destination_country",
     # location of a drug or money figure
     "mjesto": "location_place", "mesto": "location_place", "grad": "location_place",
