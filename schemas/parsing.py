@@ -63,10 +63,12 @@ def decimal_votes(series: pd.Series) -> tuple[int, int]:
     """
     text = blank_to_na(series).dropna().str.replace(GROUP_SPACES, "", regex=True)
     point = text.str.fullmatch(
-        r"[+-]?(?:\d+(?:,\d{3})*\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3}){2,})"
+        r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{4,}\.\d{3}"
+        r"|\d{1,3}(?:,\d{3}){2,})"
     )
     comma = text.str.fullmatch(
-        r"[+-]?(?:\d+(?:\.\d{3})*,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3}){2,})"
+        r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d{3}"
+        r"|\d{1,3}(?:\.\d{3}){2,})"
     )
     return int(point.sum()), int(comma.sum())
 

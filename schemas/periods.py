@@ -42,7 +42,7 @@ MONTHS = {fold(name): month for month, names in _MONTH_NAMES.items() for name in
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900 leap-year bug
 
 _FORMS = {
-    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})(?:[T ][\d:.]+Z?)?)?)?$",
+    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})(?:[t ][\d:.]+z?)?)?)?$",
     "dmy": DAY_MONTH_PATTERN,
     "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
     "named": r"^(?P<name>[^\W\d_]+)\.?,?\s*(?P<y>\d{4})\.?$",
