@@ -20,7 +20,7 @@ import charset_normalizer
 SAMPLE_BYTES = 1 << 20
 
 #: Encodings considered, in the detector's spelling.
-CANDIDATE_ENCODINGS = ["utf_8", "utf_16", "cp1250", "cp1251", "cp1252"]
+CANDIDATE_ENCODINGS = ["utf_8", "utf_16", "utf_16_le", "utf_16_be", "cp1250", "cp1251", "cp1252"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -89,8 +89,6 @@ def detect_encoding(sample: bytes) -> str:
     if best is None:
         raise NotText("the file is binary, not text in any supported encoding")
     name = codecs.lookup(best.encoding).name
-    if name.startswith("utf-16"):
-        return "utf-16"
     if "\x00" in str(best):
         raise NotText("the file is binary, not text in any supported encoding")
     return name
@@ -98,17 +96,22 @@ def detect_encoding(sample: bytes) -> str:
 
 #: Letters of Bosnian/Croatian/Serbian Latin that Windows-1252 cannot encode (š and ž it can).
 _SOUTH_SLAVIC = set("čćđČĆĐ")
+#: Windows-1250 letters no South Slavic text uses: where Western text read as 1250 yields
+#: these (crème -> crčme is plausible, brûlée -> brűlée is not), it was 1252.
+_NOT_SOUTH_SLAVIC = set("ďĎřŘűŰĺĹŕŔőŐňŇťŤľĽăĂţŢşŞ")
 
 
 def _break_latin_tie(matches):
-    """The detector's best match, except that when Windows-1250 and Windows-1252 score the
-    same (most Western text decodes in both), Windows-1250 wins only if it yields č, ć or đ."""
+    """The detector's best match, except that when Windows-1250 and Windows-1252 decode the
+    sample equally cleanly (same chaos; language coherence is noise on a few accented
+    letters), Windows-1250 wins only if it yields č, ć or đ (which 1252 would show as è, æ, ð)
+    and no letter foreign to South Slavic text."""
     best = matches.best()
     if best is None:
         return None
-    tied = {
-        m.encoding: m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)
-    }
+    tied = {m.encoding: m for m in matches if m.chaos == best.chaos}
     if {"cp1250", "cp1252"} <= tied.keys():
-        return tied["cp1250"] if _SOUTH_SLAVIC & set(str(tied["cp1250"])) else tied["cp1252"]
+        letters = set(str(tied["cp1250"]))
+        south_slavic = bool(_SOUTH_SLAVIC & letters) and not _NOT_SOUTH_SLAVIC & letters
+        return tied["cp1250"] if south_slavic else tied["cp1252"]
     return best
