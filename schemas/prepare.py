@@ -93,8 +93,12 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         typed.loc[has_value.index[has_value], f"{column}_text"] = _cells(raw, "price")
     named = named.reindex(typed.index).astype("string")
     stated = typed["currency"]
-    in_text = named.bfill(axis=1).iloc[:, 0]
-    several = (named.nunique(axis=1) > 1) & named.notna().any(axis=1)
+    in_text = pd.Series(pd.NA, index=typed.index, dtype="string")
+    for column in named:  # the first currency any price cell names (column by column: fast)
+        in_text = in_text.fillna(named[column])
+    several = pd.Series(False, index=typed.index)
+    for column in named:
+        several |= (named[column].notna() & (named[column] != in_text)).fillna(False)
     disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False) & ~several
     conflict = pd.Series(pd.NA, index=typed.index, dtype="string")
     listed = named[several].apply(lambda r: " and ".join(sorted(set(r.dropna()))), axis=1)
@@ -107,8 +111,10 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parse(cells: pd.Series) -> pd.DataFrame:
-    """Parse price texts (one Python call per cell) into low/high/point/currency columns."""
-    results = [parse_price_text(cell) for cell in cells]
+    """Parse price texts into low/high/point/currency columns: one Python call per distinct
+    text (prices repeat: ``2000 EUR`` is written many times)."""
+    distinct = {cell: parse_price_text(cell) for cell in cells.unique()}
+    results = [distinct[cell] for cell in cells]
     frame = pd.DataFrame(
         [r if r is not None else (None, None, None, None) for r in results],
         index=cells.index,
