@@ -113,6 +113,13 @@ class PriceObservations(ObservationRules):
         return conflict.isna()
 
     @pa.dataframe_check
+    def kuna_only_before_2023(cls, df: pd.DataFrame) -> Series[bool]:
+        """kuna (HRK, kn) ended when Croatia adopted the euro on 1 January 2023: a later price
+        in kuna needs checking"""
+        late = df["period_start"] >= pd.Timestamp("2023-01-01")
+        return ~((df["currency"] == "HRK") & late).fillna(False)
+
+    @pa.dataframe_check
     def price_given(cls, df: pd.DataFrame) -> Series[bool]:
         """at least one of price, price_low, price_high or price_point is required"""
         texts = df[["price_low_text", "price_high_text", "price_point_text", "price_text"]]
