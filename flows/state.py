@@ -32,6 +32,10 @@ def _ddl(contract: Contract) -> list[str]:
             f'ALTER TABLE {contract.raw_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
             for c in contract.columns
         ],
+        *[
+            f'ALTER TABLE {contract.valid_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
+            for c in contract.text_columns
+        ],
     ]
 
 

@@ -47,16 +47,12 @@ class ObservationRules(pa.DataFrameModel):
 
     @pa.dataframe_check
     def period_start_is_date(cls, df: pd.DataFrame) -> Series[bool]:
-        """period_start must be a real date or period: 2020, 2020-07, 2020-07-15, 15.07.2020,
-        07/2020, jul 2020, Q3 2020 (a date like 03/04/2020 needs a file whose day-month order
-        can be decided)"""
+        """period_start must be a real date or period (2020-07-15, 15.07.2020, jul 2020, Q3 2020)"""
         return df["period_start_text"].isna() | df["period_start"].notna()
 
     @pa.dataframe_check
     def period_end_is_date(cls, df: pd.DataFrame) -> Series[bool]:
-        """period_end must be a real date or period: 2020, 2020-07, 2020-07-15, 15.07.2020,
-        07/2020, jul 2020, Q3 2020 (a date like 03/04/2020 needs a file whose day-month order
-        can be decided)"""
+        """period_end must be a real date or period (2020-07-15, 15.07.2020, jul 2020, Q3 2020)"""
         return df["period_end_text"].isna() | df["period_end"].notna()
 
     @pa.dataframe_check

@@ -140,3 +140,29 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
     result = ingest_file(settings_from(raw, tmp_path / "marts"), item, "run-1")
     assert result.failed and "left for the next run" in result.error
     assert result.spool is None
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_places_resolve_and_unknown_ones_are_listed_for_a_curator(messy_workspace):
+    ws = messy_workspace
+    ws.run()
+    resolved = dict(
+        ws.query(
+            "SELECT obs_id, coalesce(origin_place_id, location_place_id) || ' '"
+            " || coalesce(origin_place_match, location_place_match)"
+            " FROM stg_price_observations WHERE obs_id IN ('B3', 'C1', 'M1', 'A2')"
+        )
+    )
+    assert resolved == {
+        "B3": "bihac exact",  # Bihac, an alias of Bihać
+        "C1": "subotica exact",  # Суботица, in a Windows-1251 file
+        "M1": "gevgelija exact",  # Гевгелија, in a UTF-16 file
+        "A2": "shkoder exact",
+    }
+    unresolved = dict(ws.query("SELECT place_as_written, n_rows FROM unresolved_places"))
+    assert {"Zagreb", "Trst", "Beč", "Ohrid", "Podgorica"} <= set(unresolved)
+    # The rows naming them are staged all the same, the place kept as written.
+    assert ws.query(
+        "SELECT destination_place, destination_place_match FROM stg_price_observations"
+        " WHERE obs_id = 'B1'"
+    ) == [("Zagreb", "unresolved")]
