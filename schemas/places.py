@@ -157,14 +157,9 @@ def add_places(typed: pd.DataFrame) -> pd.DataFrame:
         countries = cells.map({t: "|".join(r.countries) for t, r in found.items()})
         stated = typed[country_column]
         lies_in = countries.astype("string").fillna("")
-        elsewhere = (
-            stated.notna()
-            & (lies_in != "")
-            & ~pd.Series(
-                [str(s) in c.split("|") for s, c in zip(stated, lies_in, strict=True)],
-                index=typed.index,
-            )
-        )
+        # A place lies in one country, a border in two ("HU|RS"): compare with both slots.
+        inside = (stated == lies_in.str.slice(0, 2)) | (stated == lies_in.str.slice(3, 5))
+        elsewhere = stated.notna() & (lies_in != "") & ~inside.fillna(False)
         message = cells + " lies in " + lies_in.str.replace("|", " or ") + ", not " + stated
         conflicts = conflicts.fillna(message.where(elsewhere.fillna(False)))
     typed["place_country_text"] = conflicts
