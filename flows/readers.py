@@ -65,7 +65,10 @@ def describe_file(path: Path) -> FileLayout:
     Raises :class:`UnreadableFile` for empty files, binary files and known non-observation
     formats (PDF, images, archives, old .xls).
     """
-    sample = read_sample(path)
+    try:
+        sample = read_sample(path)
+    except OSError as err:  # vanished or locked between discovery and reading
+        raise UnreadableFile(f"could not open the file: {err.strerror or err}") from err
     try:
         kind = sniff_kind(sample)
         if kind == "xlsx":

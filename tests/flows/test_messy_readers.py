@@ -171,3 +171,8 @@ def test_text_that_stops_decoding_midway_is_unreadable(tmp_path):
     path.write_bytes(clean.encode("utf-8") + "R,Bihać\n".encode("cp1250"))
     with pytest.raises(UnreadableFile, match="not utf-8 text throughout"):
         read_all(path, ROUTE_COLUMNS)
+
+
+def test_a_file_gone_before_it_is_read_is_unreadable_not_a_crash(tmp_path):
+    with pytest.raises(UnreadableFile, match="could not open"):
+        read_all(tmp_path / "vanished.csv")
