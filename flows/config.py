@@ -18,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("prices", "routes")
 
 #: File endings read as observations; anything else under data/raw is ignored.
-READABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
+READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".json")
 
 PUBLISHED_DB_NAME = "spotprices.duckdb"
 STATE_DIR_NAME = "_state"

@@ -14,10 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from flows.config import Settings
-from flows.discover import FileItem
-from flows.readers import UnreadableFile, read_chunks
+from flows.discover import FileItem, file_hash
+from flows.readers import UnreadableFile, describe_file, read_chunks
 from flows.validation import ContractError, validate_chunk
 from schemas import CONTRACTS, Contract
+from schemas.parsing import Conventions, decide_conventions
+
+#: Columns whose day-month order the file's conventions decide.
+DATE_COLUMNS = ("period_start", "period_end", "date", "period")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class FileResult:
     rows_failed: int = 0
     error: str | None = None
     spool: Path | None = None
+    encoding: str | None = None  # as detected from the file's first bytes
+    layout: str | None = None  # how it was read: kind, delimiter, decimal mark, day order
 
     @property
     def failed(self) -> bool:
@@ -64,9 +70,19 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     out.mkdir(parents=True)
     rows_read = rows_valid = rows_failed = 0
     path = settings.raw_dir / item.file_path
+    encoding = layout = None
+    conventions: Conventions | None = None
     try:
-        for number, chunk in enumerate(read_chunks(path, contract.columns, settings.chunk_rows)):
-            typed = contract.prepare(chunk.frame)
+        file_layout = describe_file(path)
+        encoding, layout = file_layout.encoding, file_layout.describe()
+        chunks = read_chunks(path, contract.columns, settings.chunk_rows, file_layout)
+        for number, chunk in enumerate(chunks):
+            if conventions is None:  # decided once per file, from its first chunk
+                conventions = decide_conventions(
+                    chunk.frame, contract.number_columns + ("price",), DATE_COLUMNS
+                )
+                layout = f"{layout}; {conventions.describe()}"
+            typed = contract.prepare(chunk.frame, conventions)
             valid, failures = validate_chunk(contract, typed)
             valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])
             valid.insert(0, "sheet", chunk.sheet)
@@ -81,5 +97,23 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             rows_failed += failures["row_number"].nunique()
     except (UnreadableFile, ContractError) as err:
         shutil.rmtree(out, ignore_errors=True)
-        return FileResult(item, rows_read=rows_read, error=str(err))
-    return FileResult(item, rows_read, rows_valid, rows_failed, spool=out)
+        return FileResult(item, rows_read, error=str(err), encoding=encoding, layout=layout)
+    if conventions is not None and conventions.day_first is None:
+        layout += " - dates like 03/04/2020 in this file are quarantined"
+    if _changed_since_discovery(path, item):
+        shutil.rmtree(out, ignore_errors=True)
+        return FileResult(
+            item, error="the file changed while it was being read (still being written?);"
+            " left for the next run", encoding=encoding, layout=layout,
+        )  # fmt: skip
+    return FileResult(
+        item, rows_read, rows_valid, rows_failed, spool=out, encoding=encoding, layout=layout
+    )
+
+
+def _changed_since_discovery(path: Path, item: FileItem) -> bool:
+    """True when the file's size or content differs from what discovery hashed."""
+    try:
+        return path.stat().st_size != item.size_bytes or file_hash(path) != item.content_hash
+    except OSError:
+        return True

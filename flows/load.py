@@ -20,8 +20,8 @@ def _upsert_manifest(
     con.execute(
         """INSERT OR REPLACE INTO ingest_files
            (file_path, dataset, file_format, content_hash, size_bytes, rows_read, status, error,
-            run_id, ingested_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            run_id, ingested_at, encoding, layout)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             item.file_path,
             item.dataset,
@@ -33,6 +33,8 @@ def _upsert_manifest(
             values.get("error"),
             run_id,
             datetime.now(),
+            values.get("encoding"),
+            values.get("layout"),
         ],
     )
 
@@ -50,11 +52,15 @@ def apply_results(
         con.execute("BEGIN TRANSACTION")
         replace_file_slice(con, CONTRACTS[item.dataset], item.file_path, result.spool)
         if result.failed:
-            _upsert_manifest(con, item, "failed", run_id, error=result.error)
+            _upsert_manifest(
+                con, item, "failed", run_id,
+                error=result.error, encoding=result.encoding, layout=result.layout,
+            )  # fmt: skip
         else:
             _upsert_manifest(
                 con, item, item.status, run_id,
                 content_hash=item.content_hash, rows_read=result.rows_read,
+                encoding=result.encoding, layout=result.layout,
             )  # fmt: skip
         con.execute("COMMIT")
         if result.spool is not None:

@@ -15,7 +15,7 @@ from flows.config import Settings
 
 #: Tables that land as CSV extracts for report writers.
 EXTRACT_PREFIXES = ("stg_", "mart_", "dim_")
-EXTRACT_TABLES = ("ingest_files", "quarantine_rows")
+EXTRACT_TABLES = ("ingest_files", "quarantine_rows", "unresolved_places")
 
 
 def publish(settings: Settings, target: Path) -> Path:

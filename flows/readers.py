@@ -1,19 +1,36 @@
-"""Read observation files (CSV, XLSX, JSON Lines) as chunks of text cells.
+"""Read observation files (CSV/TSV text, XLSX, JSON Lines, JSON arrays) as chunks of text cells.
 
-Every chunk carries the row numbers a person sees when opening the file (spreadsheet rows:
-the header is row 1; JSON Lines: the line number), canonical column names where a header
-matches the contract, and every other column kept under its own name, never dropped.
+What a file is, how its text is encoded and which delimiter it uses are decided once from its
+first bytes (:func:`describe_file`), by content rather than by name: a workbook saved as
+``.csv`` is read as a workbook, a PDF is reported as a PDF. Every chunk carries the row
+numbers a person sees when opening the file (spreadsheet rows, counting blank and title rows:
+the header of a plain CSV is row 1; JSON Lines: the line number; JSON arrays: the position of
+the object in the array), canonical column names where a header matches the contract or an
+alias (:mod:`schemas.header_aliases`), and every other column kept under its own name.
+Rows with no value at all (blank lines) are skipped but keep their place in the numbering.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import datetime as dt
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.columns import match_headers
+
+DELIMITERS = ",;\t|"
+
+#: Rows scanned for the header of a worksheet (title rows may sit above it).
+HEADER_SCAN_ROWS = 30
+
+csv.field_size_limit(1 << 24)
 
 
 class UnreadableFile(Exception):
@@ -28,72 +45,275 @@ class RawChunk:
     sheet: str  # "" for files without sheets
 
 
-def _as_text(frame: pd.DataFrame, first_row_number: int) -> pd.DataFrame:
-    frame = frame.astype("string")
-    frame.index = pd.RangeIndex(first_row_number, first_row_number + len(frame), name="row_number")
-    return frame
+@dataclass(frozen=True)
+class FileLayout:
+    """How a file is read, decided from its first bytes and recorded in the manifest."""
+
+    kind: str  # csv | xlsx | json
+    encoding: str | None = None  # None for workbooks
+    delimiter: str | None = None  # csv only
+
+    def describe(self) -> str:
+        if self.kind == "csv":
+            return f"csv, delimiter {self.delimiter!r}"
+        return self.kind
 
 
-def _rename(frame: pd.DataFrame, canonical: tuple[str, ...]) -> pd.DataFrame:
-    return frame.rename(columns=match_headers(list(frame.columns), canonical))
+def describe_file(path: Path) -> FileLayout:
+    """Decide kind, encoding and delimiter from the file's first bytes.
+
+    Raises :class:`UnreadableFile` for empty files, binary files and known non-observation
+    formats (PDF, images, archives, old .xls).
+    """
+    sample = read_sample(path)  # an OSError (locked, vanished) propagates: it is retried
+    try:
+        kind = sniff_kind(sample)
+        if kind == "xlsx":
+            return FileLayout("xlsx")
+        encoding = detect_encoding(sample)
+    except NotText as err:
+        raise UnreadableFile(str(err)) from err
+    if kind == "json":
+        return FileLayout("json", encoding)
+    text = sample.decode(encoding, errors="ignore")
+    return FileLayout("csv", encoding, sniff_delimiter(text))
 
 
-def read_chunks(path: Path, canonical: tuple[str, ...], chunk_rows: int) -> Iterator[RawChunk]:
+def sniff_delimiter(text: str) -> str:
+    """The candidate delimiter that splits the sample into the most consistent, widest rows."""
+    lines = text.lstrip("\ufeff").splitlines()[:200]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of a sample may be cut short
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(r) == width for r in rows) / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_chunks(
+    path: Path, canonical: tuple[str, ...], chunk_rows: int, layout: FileLayout | None = None
+) -> Iterator[RawChunk]:
     """Yield the file's rows in chunks of at most ``chunk_rows``.
 
-    Raises :class:`UnreadableFile` with a one-line reason when the file cannot be parsed.
+    Raises :class:`UnreadableFile` with a one-line reason when the file cannot be parsed, is
+    empty or has a header but no rows.
     """
-    suffix = path.suffix.lower()
+    layout = layout or describe_file(path)
+    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json}
+    rows = 0
     try:
-        if suffix == ".csv":
-            yield from _read_csv(path, canonical, chunk_rows)
-        elif suffix == ".xlsx":
-            yield from _read_xlsx(path, canonical, chunk_rows)
-        elif suffix in (".jsonl", ".ndjson"):
-            yield from _read_jsonl(path, canonical, chunk_rows)
-        else:
-            raise UnreadableFile(f"unsupported file type {suffix!r}")
+        for chunk in readers[layout.kind](path, canonical, chunk_rows, layout):
+            rows += len(chunk.frame)
+            yield chunk
     except UnicodeDecodeError as err:
         raise UnreadableFile(
-            f"not UTF-8 text (byte {err.object[err.start : err.start + 1]!r} at offset {err.start})"
+            f"not {layout.encoding} text throughout: byte "
+            f"{err.object[err.start : err.start + 1]!r} does not decode"
         ) from err
-    except (pd.errors.ParserError, ValueError, KeyError) as err:
-        # Content that does not parse is permanent. An OSError (a file locked or vanishing
-        # while read) is not caught here: the ingest task retries it.
-        if isinstance(err, UnreadableFile):
-            raise
-        raise UnreadableFile(f"{type(err).__name__}: {str(err).splitlines()[0]}") from err
+    except UnreadableFile:
+        raise
+    except OSError:
+        # A file locked by another program or vanishing while read is not a verdict on its
+        # content: the ingest task retries it, then records it as failed.
+        raise
+    except (zipfile.BadZipFile, csv.Error, json.JSONDecodeError, KeyError, ValueError) as err:
+        raise UnreadableFile(f"{_what(layout)}: {type(err).__name__}: {_first_line(err)}") from err
+    except Exception as err:  # any other library failure on a damaged file: record, go on
+        raise UnreadableFile(f"{_what(layout)}: {type(err).__name__}: {_first_line(err)}") from err
+    if rows == 0:
+        raise UnreadableFile(f"{_what(layout)} has no rows (a header alone, or nothing at all)")
 
 
-def _read_csv(path: Path, canonical: tuple[str, ...], chunk_rows: int) -> Iterator[RawChunk]:
-    reader = pd.read_csv(
-        path,
-        dtype=str,
-        keep_default_na=False,
-        encoding="utf-8-sig",
-        chunksize=chunk_rows,
-        skip_blank_lines=True,
-    )
-    next_row = 2  # spreadsheet row of the first record: the header is row 1
-    with reader:
-        for chunk in reader:
-            yield RawChunk(_as_text(_rename(chunk, canonical), next_row), sheet="")
-            next_row += len(chunk)
+def _what(layout: FileLayout) -> str:
+    return {"xlsx": "damaged or empty workbook", "json": "JSON file"}.get(layout.kind, "CSV file")
 
 
-def _read_xlsx(path: Path, canonical: tuple[str, ...], chunk_rows: int) -> Iterator[RawChunk]:
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    for name, frame in sheets.items():
-        frame = _rename(frame, canonical)
-        for start in range(0, len(frame), chunk_rows):
-            part = frame.iloc[start : start + chunk_rows]
-            yield RawChunk(_as_text(part, start + 2), sheet=str(name))
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "(no message)"
 
 
-def _read_jsonl(path: Path, canonical: tuple[str, ...], chunk_rows: int) -> Iterator[RawChunk]:
-    reader = pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows, encoding="utf-8")
-    next_row = 1  # JSON Lines: the line number
-    with reader:
-        for chunk in reader:
-            yield RawChunk(_as_text(_rename(chunk, canonical), next_row), sheet="")
-            next_row += len(chunk)
+def _cell_text(value: object) -> str:
+    """A cell as the text a person sees: whole numbers without ``.0``, dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN: a key this JSON record lacks
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _chunks(
+    numbered_rows: Iterable[tuple[int, list[str]]],
+    header: list[str],
+    chunk_rows: int,
+    sheet: str = "",
+) -> Iterator[RawChunk]:
+    """Build frames of ``chunk_rows`` rows; blank rows are skipped, cells beyond the header
+    kept as ``unnamed_<n>`` columns."""
+    numbers: list[int] = []
+    rows: list[list[str]] = []
+    width = len(header)
+    for number, cells in numbered_rows:
+        if not any(c.strip() for c in cells):
+            continue
+        numbers.append(number)
+        rows.append(cells)
+        width = max(width, len(cells))
+        if len(rows) == chunk_rows:
+            yield _frame(numbers, rows, header, width, sheet)
+            numbers, rows, width = [], [], len(header)
+    if rows:
+        yield _frame(numbers, rows, header, width, sheet)
+
+
+def _frame(numbers, rows, header, width, sheet) -> RawChunk:
+    names = list(header) + [f"unnamed_{i + 1}" for i in range(len(header), width)]
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(padded, columns=names, dtype="string")
+    frame.index = pd.Index(numbers, name="row_number")
+    return RawChunk(frame, sheet)
+
+
+def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> list[str]:
+    raw = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cells)]
+    mapping = match_headers(raw, canonical)
+    return [mapping[c] for c in raw]
+
+
+def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
+    with path.open(encoding=layout.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=layout.delimiter)
+        header_row = 0
+        for cells in reader:
+            header_row += 1
+            if any(c.strip() for c in cells):
+                break
+        else:
+            return
+        header = _canonical_header(cells, canonical)
+        numbered = ((header_row + n, row) for n, row in enumerate(reader, start=1))
+        yield from _chunks(numbered, header, chunk_rows)
+
+
+def _find_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | None:
+    """Index of the header among a sheet's first rows: the first row naming two or more
+    contract columns, else the first row with two or more filled cells."""
+    for index, cells in enumerate(rows):
+        names = _canonical_header(cells, canonical)
+        if sum(name in canonical for name in names) >= 2:
+            return index
+    for index, cells in enumerate(rows):
+        if sum(bool(c.strip()) for c in cells) >= 2:
+            return index
+    return None
+
+
+def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = (
+                [_cell_text(v) for v in values]
+                for values in sheet.iter_rows(min_row=1, values_only=True)
+            )
+            head: list[list[str]] = []
+            for cells in rows:
+                head.append(cells)
+                if len(head) == HEADER_SCAN_ROWS:
+                    break
+            found = _find_header(head, canonical)
+            if found is None:
+                continue  # an empty sheet, or one without a table
+            header = _canonical_header(head[found], canonical)
+            first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
+            later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
+            yield from _chunks(_concat(first, later), header, chunk_rows, sheet.title)
+    finally:
+        book.close()
+
+
+def _concat(*parts):
+    for part in parts:
+        yield from part
+
+
+def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
+    """JSON Lines (one object per line) or one JSON array of objects (or an object holding
+    one such array, as many scrapers write: ``{"results": [...]}``)."""
+    with path.open(encoding=layout.encoding) as handle:
+        first_line = next((line for line in handle if line.strip()), "").strip("\ufeff \t\r\n")
+    try:
+        is_lines = isinstance(json.loads(first_line), dict)
+    except json.JSONDecodeError:
+        is_lines = False  # an array, or one object spread over several lines
+    records = _line_records(path, layout) if is_lines else _array_records(path, layout)
+    for batch in _batches(records, chunk_rows):
+        numbers = [number for number, _ in batch]
+        flat = pd.json_normalize([record for _, record in batch], sep="_")
+        flat = flat.map(_cell_text) if len(flat.columns) else flat
+        frame = flat.rename(columns=match_headers(list(flat.columns), canonical))
+        frame = frame.astype("string")
+        frame.index = pd.Index(numbers, name="row_number")
+        yield RawChunk(frame, "")
+
+
+def _array_records(path, layout) -> Iterator[tuple[int, dict]]:
+    with path.open(encoding=layout.encoding) as handle:
+        data = json.load(handle)
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise UnreadableFile("JSON object without a single list of records in it")
+        data = lists[0]
+    if not isinstance(data, list):
+        raise UnreadableFile("JSON file is neither an array of objects nor JSON Lines")
+    if data and not any(isinstance(record, dict) for record in data):
+        raise UnreadableFile("JSON array holds no objects, so no rows")
+    for number, record in enumerate(data, start=1):
+        yield number, _as_record(record)
+
+
+def _line_records(path, layout) -> Iterator[tuple[int, dict]]:
+    with path.open(encoding=layout.encoding) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.strip().lstrip("\ufeff")
+            if not line:
+                continue
+            try:
+                yield number, _as_record(json.loads(line))
+            except json.JSONDecodeError as err:
+                # Kept as a row (quarantined for its missing fields) rather than lost.
+                yield number, {"unreadable_json": line, "json_error": err.msg}
+
+
+def _as_record(value: object) -> dict:
+    return value if isinstance(value, dict) else {"unreadable_json": json.dumps(value)}
+
+
+def _batches(records, size):
+    batch: list = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -24,16 +24,18 @@ def _ddl(contract: Contract) -> list[str]:
     typed = [f'"{c}" VARCHAR' for c in contract.text_columns]
     typed += [f'"{c}" DOUBLE' for c in contract.number_columns]
     typed += ["period_start DATE", "period_end DATE", "period_precision VARCHAR"]
-    # A column added to the contract later is added to an existing ingest database too.
-    added = [
-        f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR'
-        for table in (contract.raw_table, contract.valid_table)
-        for column in contract.text_columns
-    ]
     return [
         f"CREATE TABLE IF NOT EXISTS {contract.raw_table} ({ROW_KEY}, {raw_columns}, extra JSON)",
         f"CREATE TABLE IF NOT EXISTS {contract.valid_table} ({ROW_KEY}, {', '.join(typed)})",
-        *added,
+        # Columns added to the contract after a database was created (e.g. price, date).
+        *[
+            f'ALTER TABLE {contract.raw_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
+            for c in contract.columns
+        ],
+        *[
+            f'ALTER TABLE {contract.valid_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
+            for c in contract.text_columns
+        ],
     ]
 
 
@@ -50,6 +52,8 @@ SCHEMA = [
         run_id VARCHAR NOT NULL,
         ingested_at TIMESTAMP
     )""",
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS encoding VARCHAR",
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS layout VARCHAR",
     f"""CREATE TABLE IF NOT EXISTS validation_failures (
         {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
         failure_case VARCHAR

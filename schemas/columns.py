@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from schemas.header_aliases import HEADER_ALIASES
+from schemas.text import fold
+
 PRICE_COLUMNS = (
     "obs_id", "flow", "commodity", "market_level",
     "origin_country", "origin_place", "destination_country", "destination_place",
@@ -12,6 +15,7 @@ PRICE_COLUMNS = (
     "price_low", "price_high", "price_point", "currency", "unit",
     "source_title", "source_url", "source_locator", "quote",
     "confidence", "source_type", "source_reliability", "information_credibility", "notes",
+    "price", "date", "period",
 )  # fmt: skip
 
 ROUTE_COLUMNS = (
@@ -19,7 +23,13 @@ ROUTE_COLUMNS = (
     "origin_country", "destination_country", "reporting_country",
     "period_start", "period_end", "value",
     "source_org", "source_title", "source_url", "quote", "confidence", "notes",
+    "date", "period",
 )  # fmt: skip
+
+#: Input-only columns: a price written as text (``price``) and a whole period in one cell
+#: (``date``, ``period``). They are kept as text in the raw layer and parsed into the typed
+#: price and period columns; see :mod:`schemas.header_aliases`.
+INPUT_ONLY_COLUMNS = ("price", "date", "period")
 
 #: Free-text columns that may name people (informants, sources): kept in the private raw
 #: layer for the researcher, never copied to marts, quarantine extracts or CSV.
@@ -27,13 +37,18 @@ SENSITIVE_COLUMNS = ("notes",)
 
 
 def header_key(name: object) -> str:
-    """Match headers case- and separator-insensitively: ``"Price Low"``, ``"price-low"``,
-    ``"PRICE_LOW"`` and ``" price.low "`` all become ``"price_low"``."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+    """Match headers case-, accent- and separator-insensitively: ``"Price Low"``,
+    ``"price-low"``, ``"PRICE_LOW"`` and ``" price.low "`` all become ``"price_low"``;
+    ``"Çmimi"`` becomes ``"cmimi"`` and ``"Цена"`` becomes ``"cena"``."""
+    return re.sub(r"[^0-9a-z]+", "_", fold(str(name).strip())).strip("_")
 
 
 def match_headers(headers: list[object], canonical: tuple[str, ...]) -> dict[object, str]:
     """Map each incoming header to its canonical name, or to its normalised key if unknown.
+
+    A header is canonical when its key is a contract column or an alias of one in
+    :data:`schemas.header_aliases.HEADER_ALIASES` (an alias of a column this contract lacks,
+    such as ``cijena`` for routes, is kept under its own key).
 
     Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
     a researcher sent is lost. The first of two headers that normalise alike wins; the second
@@ -43,6 +58,8 @@ def match_headers(headers: list[object], canonical: tuple[str, ...]) -> dict[obj
     taken: set[str] = set()
     for header in headers:
         key = header_key(header) or "unnamed"
+        if key not in canonical and HEADER_ALIASES.get(key) in canonical:
+            key = HEADER_ALIASES[key]
         while key in taken:
             key = f"{key}_dup"
         taken.add(key)

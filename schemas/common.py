@@ -47,12 +47,12 @@ class ObservationRules(pa.DataFrameModel):
 
     @pa.dataframe_check
     def period_start_is_date(cls, df: pd.DataFrame) -> Series[bool]:
-        """period_start must be YYYY, YYYY-MM or YYYY-MM-DD (a real date)"""
+        """period_start must be a real date or period (2020-07-15, 15.07.2020, jul 2020, Q3 2020)"""
         return df["period_start_text"].isna() | df["period_start"].notna()
 
     @pa.dataframe_check
     def period_end_is_date(cls, df: pd.DataFrame) -> Series[bool]:
-        """period_end must be YYYY, YYYY-MM or YYYY-MM-DD (a real date)"""
+        """period_end must be a real date or period (2020-07-15, 15.07.2020, jul 2020, Q3 2020)"""
         return df["period_end_text"].isna() | df["period_end"].notna()
 
     @pa.dataframe_check

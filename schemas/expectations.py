@@ -395,6 +395,15 @@ SUITES: dict[str, Suite] = _suites(
         ),
     ),
     Suite(
+        "unresolved_places",
+        ("place_as_written",),
+        (
+            grain_unique("place_as_written"),
+            *not_null("place_as_written", "n_rows"),
+            between("n_rows", 1, None, "a place is listed because rows name it"),
+        ),
+    ),
+    Suite(
         "mart_lineage",
         ("mart_name", "mart_row_key", "dataset", *INPUT_ROW),
         (

@@ -1,11 +1,34 @@
 """Vectorised parsing of text cells into typed values; a cell that does not parse becomes null,
-and the Pandera models turn "text present but value null" into a named quarantine reason."""
+and the Pandera models turn "text present but value null" into a named quarantine reason.
+
+Locale conventions (decimal mark, day-month order) are decided once per file from a sample by
+:func:`decide_conventions` and applied to every chunk, so ``1.500`` means fifteen hundred in a
+decimal-comma file and one and a half in a decimal-point file, never one or the other by row.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
-PERIOD_PATTERN = r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?\s*$"
+#: Characters people put between thousands: space, no-break spaces, apostrophes.
+GROUP_SPACES = "[ \u00a0\u202f'\u2019]"
+
+_SCIENTIFIC = r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"
+
+
+def _number_pattern(decimal: str) -> str:
+    group = r"\." if decimal == "," else ","
+    mark = re_escape(decimal)
+    grouped = rf"\d{{1,3}}(?:(?:{group}|{GROUP_SPACES})\d{{3}})+"
+    plain = r"\d+"
+    return rf"^\s*(?:[+-]?(?:{grouped}|{plain})(?:{mark}\d+)?|[+-]?{mark}\d+|{_SCIENTIFIC})\s*$"
+
+
+def re_escape(char: str) -> str:
+    return "\\" + char if char in ".^$*+?{}[]\\|()" else char
 
 
 def blank_to_na(series: pd.Series) -> pd.Series:
@@ -14,34 +37,111 @@ def blank_to_na(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def parse_number(series: pd.Series) -> pd.Series:
-    """Plain decimal numbers (``1500``, ``1500.5``, ``5e7``) to float; anything else to NaN."""
-    return pd.to_numeric(blank_to_na(series), errors="coerce").astype("float64")
+def parse_number(series: pd.Series, decimal: str = ".") -> pd.Series:
+    """Numbers written with ``decimal`` as the decimal mark to float; anything else to NaN.
 
-
-def parse_period(series: pd.Series) -> pd.DataFrame:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into the first and last day it covers.
-
-    Returns columns ``start``, ``end`` (datetime64, NaT when blank or invalid) and
-    ``precision`` (``year``, ``month``, ``day`` or null). A year means 1 Jan to 31 Dec.
+    Thousands may be grouped with the other mark, a space or an apostrophe (``1.500,00``,
+    ``1 500``, ``1,500.00``, ``1'500``). Infinite or overflowing values (``inf``, ``1e400``)
+    are not numbers a source states: they become NaN too.
     """
-    parts = blank_to_na(series).str.extract(PERIOD_PATTERN)
-    year = parts["year"]
-    month = parts["month"].fillna("1")
-    day = parts["day"].fillna("1")
-    start = pd.to_datetime(
-        year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2),
-        format="%Y-%m-%d",
-        errors="coerce",
+    text = blank_to_na(series)
+    well_formed = text.str.fullmatch(_number_pattern(decimal)).fillna(False).astype(bool)
+    scientific = text.str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)
+    group = "." if decimal == "," else ","
+    grouped = text.where(well_formed & ~scientific).str.replace(GROUP_SPACES, "", regex=True)
+    grouped = grouped.str.replace(group, "", regex=False).str.replace(decimal, ".", regex=False)
+    cleaned = grouped.where(~scientific, text.str.strip())
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return values.where(np.isfinite(values))
+
+
+def decimal_votes(series: pd.Series) -> tuple[int, int]:
+    """Cells that can only be read with a decimal point, and those only with a decimal comma.
+
+    ``1,500.00`` / ``12.5`` / ``1,500,000`` vote point; ``1.500,00`` / ``12,5`` / ``1.500.000``
+    vote comma; ``1.500`` and ``1,500`` (three digits after one mark) are ambiguous.
+    """
+    text = blank_to_na(series).dropna().str.replace(GROUP_SPACES, "", regex=True)
+    point = text.str.fullmatch(
+        r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{4,}\.\d{3}"
+        r"|\d{1,3}(?:,\d{3}){2,})"
     )
-    precision = pd.Series(pd.NA, index=series.index, dtype="string")
-    precision = precision.mask(year.notna(), "year")
-    precision = precision.mask(parts["month"].notna(), "month")
-    precision = precision.mask(parts["day"].notna(), "day")
-    end = start.copy()
-    is_year = precision == "year"
-    is_month = precision == "month"
-    end[is_year] = start[is_year] + pd.offsets.YearEnd(0)
-    end[is_month] = start[is_month] + pd.offsets.MonthEnd(0)
-    precision = precision.mask(start.isna())
-    return pd.DataFrame({"start": start, "end": end, "precision": precision})
+    comma = text.str.fullmatch(
+        r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d{3}"
+        r"|\d{1,3}(?:\.\d{3}){2,})"
+    )
+    return int(point.sum()), int(comma.sum())
+
+
+DAY_MONTH_PATTERN = r"^\s*(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})\.?\s*$"
+
+
+def day_first_votes(series: pd.Series) -> tuple[int, int]:
+    """Cells written ``dd?mm?yyyy`` that show the day first (first number > 12), and those that
+    show the month first (second number > 12)."""
+    parts = blank_to_na(series).dropna().str.extract(DAY_MONTH_PATTERN).dropna()
+    first, second = parts["a"].astype(int), parts["b"].astype(int)
+    return int((first > 12).sum()), int((second > 12).sum())
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """Locale conventions of one file, decided from a sample and applied to all its chunks.
+
+    decimal: decimal mark per number column (``.`` or ``,``).
+    day_first: True for 15.07.2020 / 15/07/2020, False for 07/15/2020, None when the sample
+    cannot decide (dates such as 03/04/2020 are then quarantined, never guessed).
+    """
+
+    decimal: dict[str, str] = field(default_factory=dict)
+    day_first: bool | None = True
+    day_order_evidence: str = "no ambiguous dates"
+
+    def describe(self) -> str:
+        marks = sorted(set(self.decimal.values()))
+        if len(marks) > 1:
+            decimal = ", ".join(f"{c} {m!r}" for c, m in sorted(self.decimal.items()))
+        else:
+            decimal = repr(marks[0]) if marks else "'.'"
+        order = {True: "day first", False: "month first", None: "undecided"}[self.day_first]
+        return f"decimal mark {decimal}; day-month order {order} ({self.day_order_evidence})"
+
+
+def decide_conventions(
+    sample: pd.DataFrame, number_columns: tuple[str, ...], date_columns: tuple[str, ...]
+) -> Conventions:
+    """Decide the decimal mark per column and the day-month order for the whole file.
+
+    A column with evidence of its own keeps it; a column with none (all plain integers or
+    ambiguous ``1.500``) follows the file's other number columns; a file with no evidence at
+    all reads a decimal point. Day-month order: day first when some date shows a day above
+    12 and none a month above 12; month first the other way round; with no such date, dates
+    written with dots (15.07.2020, the Balkan and German way) read day first, and slash or
+    dash dates stay undecided; with evidence both ways the file is undecided.
+    """
+    votes = {c: decimal_votes(sample[c]) for c in number_columns if c in sample}
+    file_point = sum(p for p, _ in votes.values())
+    file_comma = sum(c for _, c in votes.values())
+    file_mark = "," if file_comma > file_point else "."
+    decimal = {}
+    for column, (point, comma) in votes.items():
+        decimal[column] = "," if comma > point else "." if point > comma else file_mark
+    day, month = 0, 0
+    slashed = 0
+    for column in date_columns:
+        if column in sample:
+            d, m = day_first_votes(sample[column])
+            day, month = day + d, month + m
+            cells = blank_to_na(sample[column]).dropna()
+            slashed += int(cells.str.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}").sum())
+    if day and month:
+        day_first, evidence = None, f"{day} dates show the day first and {month} the month first"
+    elif day:
+        day_first, evidence = True, f"{day} dates have a day above 12"
+    elif month:
+        day_first, evidence = False, f"{month} dates have a month-first day above 12"
+    elif slashed:
+        day_first, evidence = None, f"{slashed} dates like 03/04/2020 and none above 12"
+    else:
+        day_first, evidence = True, "no ambiguous dates"
+    return Conventions(decimal, day_first, evidence)

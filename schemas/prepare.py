@@ -2,19 +2,23 @@
 
 Typing never fails here: a cell that does not parse becomes null and its text is kept beside
 it (``<column>_text``) so the model can name the rule ("price_low is not a number") instead of
-the row vanishing in a coercion error.
+the row vanishing in a coercion error. Helper columns ending in ``_text`` are dropped before
+valid rows are stored.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from schemas.parsing import blank_to_na, parse_number, parse_period
+from schemas.parsing import Conventions, blank_to_na, parse_number
+from schemas.periods import parse_period
+from schemas.price_text import normalise_currency, parse_price_text
 
 UPPER_CASE_CODES = (
-    "origin_country", "destination_country", "location_country", "reporting_country", "currency",
+    "origin_country", "destination_country", "location_country", "reporting_country",
 )  # fmt: skip
 LOWER_CASE_CODES = ("flow", "commodity", "market_level", "unit", "confidence", "metric")
+PRICE_NUMBERS = ("price_low", "price_high", "price_point")
 
 
 def _cells(raw: pd.DataFrame, column: str) -> pd.Series:
@@ -25,9 +29,14 @@ def _cells(raw: pd.DataFrame, column: str) -> pd.Series:
 
 
 def prepare(
-    raw: pd.DataFrame, text_columns: tuple[str, ...], number_columns: tuple[str, ...]
+    raw: pd.DataFrame,
+    text_columns: tuple[str, ...],
+    number_columns: tuple[str, ...],
+    conventions: Conventions | None = None,
 ) -> pd.DataFrame:
-    """Typed copy of ``raw`` (index preserved): codes case-folded, numbers and periods parsed."""
+    """Typed copy of ``raw`` (index preserved): codes case-folded, numbers and periods parsed
+    with the file's conventions (decimal mark per column, day-month order)."""
+    conventions = conventions or Conventions()
     typed = pd.DataFrame(index=raw.index)
     for column in text_columns:
         cells = _cells(raw, column)
@@ -35,19 +44,82 @@ def prepare(
             cells = cells.str.upper()
         elif column in LOWER_CASE_CODES:
             cells = cells.str.lower()
+        elif column == "currency":
+            cells = normalise_currency(cells)
         typed[column] = cells
     for column in number_columns:
         text = _cells(raw, column)
-        typed[column] = parse_number(text)
+        typed[column] = parse_number(text, conventions.decimal.get(column, "."))
         typed[f"{column}_text"] = text
-    start_text = _cells(raw, "period_start")
+    # A single date or period column stands for period_start (and its end) when those are blank.
+    whole = _cells(raw, "date").fillna(_cells(raw, "period"))
+    start_text = _cells(raw, "period_start").fillna(whole)
     end_text = _cells(raw, "period_end")
-    start = parse_period(start_text)
-    # A blank end means the period is the start's own year, month or day.
-    end = parse_period(end_text.fillna(start_text))
+    start = parse_period(start_text, conventions.day_first)
+    # A blank end means the period is the start's own year, quarter, month or day.
+    end = parse_period(end_text.fillna(start_text), conventions.day_first)
     typed["period_start"] = start["start"]
     typed["period_end"] = end["end"]
     typed["period_precision"] = start["precision"]
     typed["period_start_text"] = start_text
     typed["period_end_text"] = end_text
     return typed
+
+
+def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Read prices written as text, in a ``price`` column or in the price columns.
+
+    A price column cell the number parser could not read is tried as one amount with its
+    currency (``USD 3,000``, ``~700``, ``2k``); a ``price`` cell may also be a range or a
+    bound and fills the price columns when they are all blank. The currency a text names
+    fills a blank currency; when it differs from the currency column, or two cells name
+    different currencies, ``price_currency_text`` says so and the row is quarantined. Text
+    that cannot be read as a price is kept in ``price_text`` and quarantined.
+    """
+    named = pd.DataFrame(index=typed.index)  # the currency each price cell names
+    for column in PRICE_NUMBERS:
+        unread = typed[f"{column}_text"].notna() & typed[column].isna()
+        parsed = _parse(typed.loc[unread, f"{column}_text"])
+        typed.loc[parsed.index, column] = parsed["point"]
+        named[column] = parsed["currency"].where(parsed["point"].notna())
+    parsed = _parse(_cells(raw, "price").dropna())
+    typed["price_text"] = _cells(raw, "price").where(parsed["readable"].reindex(typed.index) != 1)
+    named["price"] = parsed["currency"]
+    columns_blank = typed[[f"{c}_text" for c in PRICE_NUMBERS]].isna().all(axis=1)
+    fill = parsed.index[(parsed["readable"] == 1) & columns_blank.reindex(parsed.index)]
+    for column in PRICE_NUMBERS:
+        typed.loc[fill, column] = parsed.loc[fill, column.removeprefix("price_")]
+        has_value = parsed.loc[fill, column.removeprefix("price_")].notna()
+        typed.loc[has_value.index[has_value], f"{column}_text"] = _cells(raw, "price")
+    named = named.reindex(typed.index).astype("string")
+    stated = typed["currency"]
+    in_text = pd.Series(pd.NA, index=typed.index, dtype="string")
+    for column in named:  # the first currency any price cell names (column by column: fast)
+        in_text = in_text.fillna(named[column])
+    several = pd.Series(False, index=typed.index)
+    for column in named:
+        several |= (named[column].notna() & (named[column] != in_text)).fillna(False)
+    disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False) & ~several
+    conflict = pd.Series(pd.NA, index=typed.index, dtype="string")
+    listed = named[several].apply(lambda r: " and ".join(sorted(set(r.dropna()))), axis=1)
+    conflict[several] = listed.astype("string") + " in the price texts"
+    conflict[disagree] = in_text[disagree] + " in the price text, " + stated[disagree]
+    conflict[disagree] = conflict[disagree] + " in currency"
+    typed["price_currency_text"] = conflict
+    typed["currency"] = stated.fillna(in_text)
+    return typed
+
+
+def _parse(cells: pd.Series) -> pd.DataFrame:
+    """Parse price texts into low/high/point/currency columns: one Python call per distinct
+    text (prices repeat: ``2000 EUR`` is written many times)."""
+    distinct = {cell: parse_price_text(cell) for cell in cells.unique()}
+    results = [distinct[cell] for cell in cells]
+    frame = pd.DataFrame(
+        [r if r is not None else (None, None, None, None) for r in results],
+        index=cells.index,
+        columns=["low", "high", "point", "currency"],
+    )
+    frame[["low", "high", "point"]] = frame[["low", "high", "point"]].astype("float64")
+    frame["readable"] = [int(r is not None) for r in results]
+    return frame

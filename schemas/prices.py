@@ -7,9 +7,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.columns import PRICE_COLUMNS
+from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
 from schemas.common import ObservationRules, Text, is_country
-from schemas.prepare import prepare
+from schemas.parsing import Conventions
+from schemas.places import PLACE_COUNTRY, add_places
+from schemas.prepare import add_price_texts, prepare
 from schemas.vocabulary import (
     CURRENCY_CODES,
     FLOWS,
@@ -22,14 +24,16 @@ from schemas.vocabulary import (
 
 PRICE_NUMBERS = ("price_low", "price_high", "price_point")
 PRICE_TEXT = tuple(
-    c for c in PRICE_COLUMNS if c not in PRICE_NUMBERS + ("period_start", "period_end")
-)
+    c
+    for c in PRICE_COLUMNS
+    if c not in PRICE_NUMBERS + ("period_start", "period_end") + INPUT_ONLY_COLUMNS
+) + tuple(f"{place}_{part}" for place in PLACE_COUNTRY for part in ("id", "match", "candidates"))
 UNIT_KIND = {name: unit.kind for name, unit in UNITS.items()}
 
 
-def prepare_prices(raw: pd.DataFrame) -> pd.DataFrame:
+def prepare_prices(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
     """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`."""
-    return prepare(raw, PRICE_TEXT, PRICE_NUMBERS)
+    return add_places(add_price_texts(prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions), raw))
 
 
 def _place(country: pd.Series, place: pd.Series) -> pd.Series:
@@ -54,6 +58,9 @@ class PriceObservations(ObservationRules):
     price_low_text: Text = pa.Field(nullable=True)
     price_high_text: Text = pa.Field(nullable=True)
     price_point_text: Text = pa.Field(nullable=True)
+    price_text: Text = pa.Field(nullable=True)
+    price_currency_text: Text = pa.Field(nullable=True)
+    place_country_text: Text = pa.Field(nullable=True)
     currency: Text = pa.Field(nullable=True)
     unit: Text = pa.Field(nullable=True)
     source_locator: Text = pa.Field(nullable=True)
@@ -120,10 +127,31 @@ class PriceObservations(ObservationRules):
         """price_point must be a number"""
         return df["price_point_text"].isna() | df["price_point"].notna()
 
+    @pa.check("price_text", ignore_na=False)
+    def price_text_readable(cls, text: Text) -> Series[bool]:
+        """price must read as a price: 1500, 1.500 EUR, 1500-2000 EUR, od 2.000 do 2.500 KM, ~700"""
+        return text.isna()
+
+    @pa.check("price_currency_text", ignore_na=False)
+    def currency_matches_price_text(cls, conflict: Text) -> Series[bool]:
+        """the currency written with the price must match the currency column"""
+        return conflict.isna()
+
+    @pa.check("place_country_text", ignore_na=False)
+    def place_in_row_country(cls, conflict: Text) -> Series[bool]:
+        """a place must lie in that end's country (a border: in either of its two countries)"""
+        return conflict.isna()
+
+    @pa.dataframe_check
+    def kuna_only_before_2023(cls, df: pd.DataFrame) -> Series[bool]:
+        """kuna (HRK) ended when Croatia adopted the euro on 1 January 2023: check a later price"""
+        late = df["period_start"] >= pd.Timestamp("2023-01-01")
+        return ~((df["currency"] == "HRK") & late).fillna(False)
+
     @pa.dataframe_check
     def price_given(cls, df: pd.DataFrame) -> Series[bool]:
-        """at least one of price_low, price_high or price_point is required"""
-        texts = df[["price_low_text", "price_high_text", "price_point_text"]]
+        """at least one of price, price_low, price_high or price_point is required"""
+        texts = df[["price_low_text", "price_high_text", "price_point_text", "price_text"]]
         return texts.notna().any(axis=1)
 
     @pa.dataframe_check

@@ -7,19 +7,22 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.columns import ROUTE_COLUMNS
+from schemas.columns import INPUT_ONLY_COLUMNS, ROUTE_COLUMNS
 from schemas.common import ObservationRules, Text, is_country
+from schemas.parsing import Conventions
 from schemas.prepare import prepare
 
 ROUTE_NUMBERS = ("value",)
 ROUTE_TEXT = tuple(
-    c for c in ROUTE_COLUMNS if c not in ROUTE_NUMBERS + ("period_start", "period_end")
+    c
+    for c in ROUTE_COLUMNS
+    if c not in ROUTE_NUMBERS + ("period_start", "period_end") + INPUT_ONLY_COLUMNS
 )
 
 
-def prepare_routes(raw: pd.DataFrame) -> pd.DataFrame:
+def prepare_routes(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
     """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`."""
-    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS)
+    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions)
 
 
 class RouteObservations(ObservationRules):

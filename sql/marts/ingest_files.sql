@@ -34,6 +34,8 @@ final as (
         manifest.file_format,
         manifest.content_hash,
         manifest.size_bytes,
+        manifest.encoding,
+        manifest.layout,
         manifest.status,
         manifest.error,
         manifest.rows_read,

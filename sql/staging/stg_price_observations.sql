@@ -61,6 +61,12 @@ final as (
         destination_place,
         location_country,
         location_place,
+        origin_place_id,
+        origin_place_match,
+        destination_place_id,
+        destination_place_match,
+        location_place_id,
+        location_place_match,
         case
             when origin_country is not null or destination_country is not null
                 then coalesce(origin_country, '?') || '->' || coalesce(destination_country, '?')

@@ -192,12 +192,21 @@ def test_an_unreadable_file_is_recorded_and_the_others_still_publish(fixture_wor
     (ws.raw / "routes" / "bihac_cp1250.csv").write_bytes(
         "obs_id,metric,route_or_leg\nX1,pushbacks,Bihać\n".encode("cp1250")
     )
+    (ws.raw / "routes" / "scan.csv").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     summary = ws.run()
-    assert list(summary.failed_files) == ["routes/bihac_cp1250.csv"]
+    assert list(summary.failed_files) == ["routes/scan.csv"]
     ((status, error),) = ws.query(
-        "SELECT status, error FROM ingest_files WHERE file_path = 'routes/bihac_cp1250.csv'"
+        "SELECT status, error FROM ingest_files WHERE file_path = 'routes/scan.csv'"
     )
-    assert status == "failed" and "not UTF-8" in error
+    assert status == "failed" and "PDF" in error
+    # A Windows-1250 file is read (not failed as "not UTF-8"), its encoding recorded.
+    assert ws.query(
+        "SELECT status, encoding FROM ingest_files WHERE file_path = 'routes/bihac_cp1250.csv'"
+    ) == [("new", "cp1250")]
+    assert ws.query(
+        "SELECT raw_values->>'route_or_leg' FROM quarantine_rows"
+        " WHERE file_path = 'routes/bihac_cp1250.csv'"
+    ) == [("Bihać",)]
     assert ws.query(SUBOTICA)[0][0] == 2
 
 

@@ -62,8 +62,15 @@ def test_json_lines_rows_are_numbered_by_line(tmp_path):
     assert chunk.frame.loc[2, "value"] == "4"
 
 
-def test_a_file_that_is_not_utf8_is_reported_with_a_reason(tmp_path):
+def test_a_windows_1250_file_is_read_with_its_letters(tmp_path):
     path = tmp_path / "cp1250.csv"
-    path.write_bytes("obs_id,route_or_leg\nR1,Bihać\n".encode("cp1250"))
-    with pytest.raises(UnreadableFile, match="not UTF-8"):
+    path.write_bytes("obs_id,route_or_leg\nR1,Bihać–Šid, Velika Kladuša\n".encode("cp1250"))
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[2, "route_or_leg"] == "Bihać–Šid"
+
+
+def test_a_file_that_is_not_text_is_reported_with_a_reason(tmp_path):
+    path = tmp_path / "noise.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(UnreadableFile, match="binary"):
         read_all(path)

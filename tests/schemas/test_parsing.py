@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.columns import header_key
-from schemas.parsing import parse_number, parse_period
+from schemas.parsing import decide_conventions, parse_number
+from schemas.periods import parse_period
 
 
 def test_periods_expand_to_their_first_and_last_day():
@@ -20,7 +24,7 @@ def test_periods_expand_to_their_first_and_last_day():
 
 
 def test_impossible_or_foreign_periods_do_not_parse():
-    parsed = parse_period(pd.Series(["2021-02-30", "2020-13", "15.07.2020", "", None]))
+    parsed = parse_period(pd.Series(["2021-02-30", "2020-13", "32.07.2020", "Q5 2020", "", None]))
     assert parsed["start"].isna().all()
     assert parsed["precision"].isna().all()
 
@@ -35,3 +39,61 @@ def test_headers_match_case_and_separator_insensitively():
     assert {header_key(h) for h in ("Price Low", "price-low", "PRICE_LOW", " price.low ")} == {
         "price_low"
     }
+
+
+def test_local_headers_match_through_the_alias_table_accent_and_script_blind():
+    from schemas.columns import PRICE_COLUMNS, match_headers
+
+    headers = ["Cijena", "ÇMIMI", "Цена", "Valuta", "monedha", "Datum", "data", "Od", "nga", "DO"]
+    assert list(match_headers(headers, PRICE_COLUMNS).values()) == [
+        "price", "price_dup", "price_dup_dup", "currency", "currency_dup", "date", "date_dup",
+        "origin_place", "origin_place_dup", "destination_place",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["inf", "Infinity", "-inf", "1e400", "nan", "NaN"])
+def test_non_finite_numbers_are_not_numbers(text):
+    assert parse_number(pd.Series([text])).isna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "value"),
+    [
+        ("1.500,00", ",", 1500.0), ("1.500", ",", 1500.0), ("1 500", ",", 1500.0),
+        ("1,500.00", ".", 1500.0), ("1'500", ".", 1500.0), ("1.500", ".", 1.5),
+        ("12,5", ",", 12.5), ("1.234.567,8", ",", 1234567.8), ("5e7", ",", 5e7),
+    ],
+)  # fmt: skip
+def test_numbers_read_with_the_files_decimal_mark(text, decimal, value):
+    assert parse_number(pd.Series([text]), decimal).iloc[0] == value
+
+
+@pytest.mark.parametrize("text", ["1,5,3", "1.50.0", "12,50.00", "1 5"])
+def test_malformed_groupings_are_not_guessed(text):
+    assert parse_number(pd.Series([text]), ".").isna().all()
+
+
+def test_the_decimal_mark_is_decided_per_column_and_file():
+    sample = pd.DataFrame(
+        {"price_low": ["1.500", "2.000,50"], "price_high": ["3.000", "4.000"], "value": ["7", "8"]}
+    )
+    decided = decide_conventions(sample, ("price_low", "price_high", "value"), ())
+    # price_high has no evidence of its own: it follows the file (decimal comma).
+    assert decided.decimal == {"price_low": ",", "price_high": ",", "value": ","}
+    point = decide_conventions(pd.DataFrame({"v": ["1,500.25", "1.500"]}), ("v",), ())
+    assert point.decimal == {"v": "."}
+
+
+LOCALES = [(",", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("'", "."), ("", "."), ("", ",")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.decimals(min_value=0, max_value=10**12, places=2).map(float),
+    locale=st.sampled_from(LOCALES),
+)
+def test_numbers_formatted_in_each_locale_parse_back(value, locale):
+    thousands, decimal = locale
+    whole, cents = f"{value:,.2f}".split(".")
+    text = f"{whole.replace(',', thousands)}{decimal}{cents}"
+    assert parse_number(pd.Series([text]), decimal).iloc[0] == value

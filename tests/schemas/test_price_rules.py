@@ -54,7 +54,7 @@ def test_a_valid_row_passes():
         ({"market_level": "street"}, "market_level_known"),
         ({"unit": "per_donkey"}, "unit_known"),
         ({"confidence": "certain"}, "confidence_known"),
-        ({"currency": "EURO"}, "currency_iso4217"),
+        ({"currency": "ducats"}, "currency_iso4217"),
         ({"origin_country": "YU"}, "country_iso3166"),
         ({"destination_country": "Hungary"}, "country_iso3166"),
         ({"price_point": "-5"}, "price_positive"),
@@ -70,7 +70,7 @@ def test_a_valid_row_passes():
             "period_given_for_conversion",
         ),
         ({"period_start": "2020-13"}, "period_start_is_date"),
-        ({"period_end": "31/12/2021"}, "period_end_is_date"),
+        ({"period_end": "31/13/2021"}, "period_end_is_date"),
         ({"period_start": "2021", "period_end": "2020"}, "period_start_not_after_end"),
         ({"period_start": "2999", "period_end": "2999"}, "period_not_in_future"),
         (
@@ -86,6 +86,11 @@ def test_a_valid_row_passes():
             "origin_differs_from_destination",
         ),
         ({"source_title": "", "source_url": ""}, "source_named"),
+        ({"currency": "kn", "period_start": "2023-03", "period_end": ""}, "kuna_only_before_2023"),
+        ({"price_point": "", "price": "price on request"}, "price_text_readable"),
+        ({"price_point": "3.000 $"}, "currency_matches_price_text"),
+        ({"price_point": "", "price": "od 2.000 do 2.500 KM"}, "currency_matches_price_text"),
+        ({"period_start": "Q5 2020", "period_end": ""}, "period_start_is_date"),
     ],
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
@@ -123,6 +128,24 @@ def test_non_price_units_need_no_leg_period_or_currency():
         "price_point": "2",
     }
     assert rules_broken(**ratio) == set()
+
+
+def test_prices_written_as_text_fill_the_price_columns_and_currency():
+    valid, failures = check(price_point="", currency="", price="od 2.000 do 2.500 KM")
+    assert failures.empty
+    row = valid.iloc[0]
+    assert (row["price_low"], row["price_high"], row["currency"]) == (2000, 2500, "BAM")
+    valid, _ = check(price_point="~700 €", date="Q3 2020", period_start="", period_end="")
+    row = valid.iloc[0]
+    assert (row["price_point"], row["period_precision"]) == (700, "quarter")
+    assert (str(row["period_start"].date()), str(row["period_end"].date())) == (
+        "2020-07-01", "2020-09-30",
+    )  # fmt: skip
+
+
+def test_kuna_before_the_euro_is_a_currency_like_any_other():
+    valid, failures = check(currency="kn", period_start="2022-11", period_end="")
+    assert failures.empty and valid.iloc[0]["currency"] == "HRK"
 
 
 def test_codes_are_matched_case_insensitively():

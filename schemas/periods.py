@@ -1,0 +1,137 @@
+"""Dates and periods in the forms researchers write them, to a first day, a last day and a
+precision (day, month, quarter or year), vectorised over a column.
+
+Accepted forms (the day-month order of ``dd/mm/yyyy`` is the file's, see
+:func:`schemas.parsing.decide_conventions`):
+
+- ISO: ``2020``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` / ``2020-07-15 00:00:00``
+  (a timestamp counts as its day), ``2020/07/15``;
+- day first: ``15.07.2020``, ``15.07.2020.``, ``15/07/2020``, ``15-07-2020``;
+- month: ``07/2020``, ``7.2020``, ``2020/07``, and a month name in English, Bosnian, Croatian,
+  Serbian (Latin and Cyrillic), Macedonian, Albanian, Turkish or German, full or as the usual
+  abbreviation: ``jul 2020``, ``juli 2020``, ``srpanj 2020``, ``јул 2020``, ``korrik 2020``;
+- quarter: ``Q3 2020``, ``2020-Q3``, ``2020 Q3``, ``Q3/2020``, ``3Q2020``;
+- an Excel serial day number (``43831`` = 2020-01-01) from a date cell exported as a number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from schemas.parsing import DAY_MONTH_PATTERN, blank_to_na
+from schemas.text import fold
+
+_MONTH_NAMES = {
+    1: "january jan januar janar januari siječanj sijecanj sij ocak jänner јануар јануари",
+    2: "february feb februar shkurt februari veljača veljaca velj şubat subat феб фебруар февруари",
+    3: "march mar mart mars märz marz ožujak ozujak ožu ozu март",
+    4: "april apr prill travanj tra nisan април",
+    5: "may maj mai svibanj svi mayıs mayis мај",
+    6: "june jun juni qershor lipanj lip haziran јун јуни",
+    7: "july jul juli korrik srpanj srp temmuz јул јули",
+    8: "august aug avgust gusht kolovoz kol ağustos agustos август",
+    9: "september sep sept septembar shtator rujan ruj eylül eylul септембар септември",
+    10: "october oct oktobar oktober tetor listopad lis ekim октобар октомври okt",
+    11: "november nov novembar nëntor nentor studeni stu kasım kasim новембар ноември",
+    12: "december dec decembar dezember dhjetor prosinac pro aralık aralik децембар декември dez",
+}
+
+#: Folded month name or abbreviation -> month number.
+MONTHS = {fold(name): month for month, names in _MONTH_NAMES.items() for name in names.split()}
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900 leap-year bug
+
+_FORMS = {
+    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})(?:[t ][\d:.]+z?)?)?)?$",
+    "dmy": DAY_MONTH_PATTERN,
+    "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
+    "named": r"^(?P<name>[^\W\d_]+)\.?,?\s*(?P<y>\d{4})\.?$",
+    "quarter": r"^(?:q(?P<q1>[1-4])\s*[-/ ]?\s*(?P<y1>\d{4})"
+    r"|(?P<y2>\d{4})\s*[-/ ]?\s*q(?P<q2>[1-4])"
+    r"|(?P<q3>[1-4])\s*q\s*(?P<y3>\d{4}))$",
+    "serial": r"^(?P<n>\d{5})(?:\.0+)?$",
+}
+
+
+def _ymd(year, month, day) -> pd.Series:
+    text = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+
+
+def parse_period(series: pd.Series, day_first: bool | None = True) -> pd.DataFrame:
+    """First and last day of each cell's period and its precision; NaT/null where unreadable.
+
+    ``day_first=None`` (the file's order is undecided) leaves dates whose day and month are
+    both 12 or less unread, so they are quarantined rather than guessed. Each distinct text is
+    parsed once: a column of dates repeats the same few hundred values.
+    """
+    codes, uniques = pd.factorize(blank_to_na(series), use_na_sentinel=True)
+    distinct = _parse_distinct(pd.Series(uniques, dtype="string"), day_first)
+    blank = pd.DataFrame({"start": [pd.NaT], "end": [pd.NaT], "precision": [pd.NA]})
+    table = pd.concat([distinct, blank.astype(distinct.dtypes)], ignore_index=True)
+    parsed = table.take(np.where(codes < 0, len(distinct), codes))
+    parsed.index = series.index
+    return parsed
+
+
+def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
+    text = blank_to_na(series).str.lower().str.replace(r"\s+", " ", regex=True)
+    index = series.index
+    start = pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
+    end = start.copy()
+    precision = pd.Series(pd.NA, index=index, dtype="string")
+
+    def put(found: pd.Series, first: pd.Series, last: pd.Series, level) -> None:
+        ok = found & first.notna() & start.isna()
+        start[ok] = first[ok]
+        end[ok] = last[ok]
+        precision[ok] = level if isinstance(level, str) else level[ok]
+
+    iso = text.str.extract(_FORMS["iso"])
+    has = iso["y"].notna()
+    first = _ymd(iso["y"], iso["m"].fillna("1"), iso["d"].fillna("1"))
+    level = pd.Series("year", index=index, dtype="string")
+    level = level.mask(iso["m"].notna(), "month").mask(iso["d"].notna(), "day")
+    last = first.copy()
+    last[level == "year"] = first[level == "year"] + pd.offsets.YearEnd(0)
+    last[level == "month"] = first[level == "month"] + pd.offsets.MonthEnd(0)
+    put(has, first, last, level)
+
+    dmy = text.str.extract(DAY_MONTH_PATTERN)
+    a, b = dmy["a"], dmy["b"]
+    if day_first is None:
+        clear = (a.astype("Float64") > 12) | (b.astype("Float64") > 12)
+        day_first_rows = (a.astype("Float64") > 12).fillna(False)
+        readable = clear.fillna(False)
+        day = a.where(day_first_rows, b)
+        month = b.where(day_first_rows, a)
+    else:
+        readable = dmy["year"].notna()
+        day, month = (a, b) if day_first else (b, a)
+    first = _ymd(dmy["year"], month, day)
+    put(readable & dmy["year"].notna(), first, first, "day")
+
+    month_form = text.str.extract(_FORMS["month"])
+    first = _ymd(month_form["y"], month_form["m"], pd.Series("1", index=index))
+    put(month_form["y"].notna(), first, first + pd.offsets.MonthEnd(0), "month")
+
+    named = text.str.extract(_FORMS["named"])
+    number = named["name"].map(lambda n: MONTHS.get(fold(n)) if isinstance(n, str) else None)
+    month = number.astype("string").str.replace(r"\.0$", "", regex=True)
+    first = _ymd(named["y"], month, pd.Series("1", index=index))
+    put(named["y"].notna() & month.notna(), first, first + pd.offsets.MonthEnd(0), "month")
+
+    quarter = text.str.extract(_FORMS["quarter"])
+    q = quarter["q1"].fillna(quarter["q2"]).fillna(quarter["q3"])
+    year = quarter["y1"].fillna(quarter["y2"]).fillna(quarter["y3"])
+    first_month = ((q.astype("Float64") - 1) * 3 + 1).astype("Int64").astype("string")
+    first = _ymd(year, first_month, pd.Series("1", index=index))
+    put(q.notna(), first, first + pd.offsets.QuarterEnd(0), "quarter")
+
+    serial = text.str.extract(_FORMS["serial"])["n"].astype("Float64")
+    first = EXCEL_EPOCH + pd.to_timedelta(serial.astype("float64"), unit="D")
+    plausible = (serial >= 10000).fillna(False)  # 1927 onwards: not a year or a count
+    put(plausible, first, first, "day")
+
+    return pd.DataFrame({"start": start, "end": end, "precision": precision})

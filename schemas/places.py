@@ -1,0 +1,166 @@
+"""Resolve place names as researchers write them against the route's gazetteer.
+
+``data/reference/places.csv`` lists countries, cities, border crossings, hotspots, a canton and
+a border river, each with its ISO country, its names in English, local Latin and Cyrillic
+script and aliases, and coordinates only where a named source gives them (the source is on the
+row; areas and rivers have none). A place string resolves, in this order, by
+
+1. ``exact``: a name or alias as written (case aside);
+2. ``folded``: after folding accents (``Bihac`` = ``Bihać``), or ``transliterated`` when the
+   text is Cyrillic (``Суботица`` = ``Subotica``);
+3. ``border``: a border description naming two countries (``Serbia-Hungary border``,
+   ``granica Srbija - Mađarska``) resolves to the border between them (``border:HU-RS``);
+4. ``fuzzy``: the closest name by rapidfuzz's ratio at or above :data:`FUZZY_THRESHOLD`.
+
+A place that resolves to nothing is kept as written, flagged ``unresolved`` with its closest
+candidates, and listed in the ``unresolved_places`` mart so a curator can add an alias. Each
+distinct string is resolved once per process.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from schemas.text import fold
+
+GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "reference" / "places.csv"
+
+#: Minimum rapidfuzz ratio (0-100) for a fuzzy match: one or two typos in a town's name.
+FUZZY_THRESHOLD = 85
+
+_BORDER_WORDS = re.compile(r"\b(border|borders|granica|granici|granicu|kufi|kufiri|sinir|grenze)\b")
+
+
+@dataclass(frozen=True)
+class Place:
+    place_id: str
+    kind: str
+    countries: tuple[str, ...]  # one country; two for a border or a border river
+
+
+@dataclass(frozen=True)
+class Resolution:
+    place_id: str | None
+    countries: tuple[str, ...]
+    match: str  # exact | folded | transliterated | border | fuzzy | unresolved
+    candidates: str | None = None  # closest names, for an unresolved place
+
+
+@functools.cache
+def gazetteer() -> tuple[dict[str, Place], dict[str, Place], dict[str, Place]]:
+    """(names as written lower-cased, folded names, folded country names) -> place."""
+    exact: dict[str, Place] = {}
+    folded: dict[str, Place] = {}
+    countries: dict[str, Place] = {}
+    with GAZETTEER.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            place = Place(row["place_id"], row["kind"], tuple(row["country"].split("|")))
+            names = [row["name_en"], row["name_local"], row["name_cyrillic"]]
+            names += [a for a in row["aliases"].split("|") if a]
+            for name in names:
+                exact.setdefault(name.strip().lower(), place)
+                folded.setdefault(_key(name), place)
+                if place.kind == "country":
+                    countries.setdefault(_key(name), place)
+    return exact, folded, countries
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def _border(text: str, countries: dict[str, Place]) -> Resolution | None:
+    key = _key(text)
+    if not _BORDER_WORDS.search(key):
+        return None
+    words = _BORDER_WORDS.sub(" ", key).split()
+    found: list[str] = []
+    i = 0
+    while i < len(words):  # longest country name first: "bosnia and herzegovina"
+        for size in (4, 3, 2, 1):
+            name = " ".join(words[i : i + size])
+            if name in countries:
+                code = countries[name].countries[0]
+                if code not in found:
+                    found.append(code)
+                i += size
+                break
+        else:
+            i += 1
+    if len(found) != 2:
+        return None
+    pair = tuple(sorted(found))
+    return Resolution(f"border:{pair[0]}-{pair[1]}", pair, "border")
+
+
+@functools.lru_cache(maxsize=100_000)
+def resolve(text: str) -> Resolution:
+    """Resolve one place string (never raises)."""
+    exact, folded, countries = gazetteer()
+    written = text.strip().lower()
+    if written in exact:
+        place = exact[written]
+        return Resolution(place.place_id, place.countries, "exact")
+    key = _key(text)
+    if key in folded:
+        place = folded[key]
+        cyrillic = bool(re.search("[\u0400-\u04ff]", text))
+        method = "transliterated" if cyrillic else "folded"
+        return Resolution(place.place_id, place.countries, method)
+    if border := _border(text, countries):
+        return border
+    if "," in text:  # "Prizren, Kosovo": the place, then where it is
+        head, _, tail = text.partition(",")
+        first = resolve(head)
+        country = countries.get(_key(tail))
+        if first.place_id and country and country.countries[0] in first.countries:
+            return first
+    best = process.extract(key, list(folded), scorer=fuzz.ratio, limit=3)
+    if best and best[0][1] >= FUZZY_THRESHOLD:
+        place = folded[best[0][0]]
+        return Resolution(place.place_id, place.countries, "fuzzy")
+    names = "; ".join(f"{name} -> {folded[name].place_id} ({score:.0f})" for name, score, _ in best)
+    return Resolution(None, (), "unresolved", names or None)
+
+
+#: Place columns of the price contract and the country column each must agree with.
+PLACE_COUNTRY = {
+    "origin_place": "origin_country",
+    "destination_place": "destination_country",
+    "location_place": "location_country",
+}
+
+
+def add_places(typed: pd.DataFrame) -> pd.DataFrame:
+    """Resolve the place columns: ``<place>_id``, ``<place>_match`` and, for an unresolved
+    place, ``<place>_candidates``; ``place_country_text`` names a place that lies in another
+    country than the row's (a border or border river may lie in either of its two)."""
+    conflicts = pd.Series(pd.NA, index=typed.index, dtype="string")
+    for column, country_column in PLACE_COUNTRY.items():
+        cells = typed[column]
+        found = {text: resolve(text) for text in cells.dropna().unique()}
+        ids = cells.map({t: r.place_id for t, r in found.items()})
+        typed[f"{column}_id"] = ids.astype("string")
+        typed[f"{column}_match"] = cells.map({t: r.match for t, r in found.items()}).astype(
+            "string"
+        )
+        typed[f"{column}_candidates"] = cells.map(
+            {t: r.candidates for t, r in found.items()}
+        ).astype("string")
+        countries = cells.map({t: "|".join(r.countries) for t, r in found.items()})
+        stated = typed[country_column]
+        lies_in = countries.astype("string").fillna("")
+        # A place lies in one country, a border in two ("HU|RS"): compare with both slots.
+        inside = (stated == lies_in.str.slice(0, 2)) | (stated == lies_in.str.slice(3, 5))
+        elsewhere = stated.notna() & (lies_in != "") & ~inside.fillna(False)
+        message = cells + " lies in " + lies_in.str.replace("|", " or ") + ", not " + stated
+        conflicts = conflicts.fillna(message.where(elsewhere.fillna(False)))
+    typed["place_country_text"] = conflicts
+    return typed

@@ -1,0 +1,153 @@
+"""Prices written as text, and currency labels, as researchers and journalists write them.
+
+``€1,500–2,000``, ``1500-2000 EUR``, ``od 2.000 do 2.500 KM`` (a range); ``up to 4000 €``,
+``do 4000 €`` (a high bound only); ``from 1500``, ``1500+`` (a low bound only); ``~700``,
+``approx. 700``, ``oko 700``, ``2k``, ``USD 3,000``, ``3.000 $`` (one price). The currency may
+be written as a symbol, a code or a word in the region's languages (:data:`CURRENCY_LABELS`).
+
+Within a price text a single ``.`` or ``,`` followed by exactly three digits groups thousands
+(``2.000 KM`` is two thousand marks, whatever the file's decimal mark): no smuggling or drug
+price is stated to a thousandth. Any other single mark is the decimal mark.
+
+The parser works cell by cell (the only per-cell Python in the pipeline) and only on cells the
+vectorised number parser could not read; it never raises: text it cannot read gives ``None``
+and the row is quarantined with the text as written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+import pandas as pd
+
+from schemas.text import fold
+from schemas.vocabulary import CURRENCY_CODES
+
+#: Currency labels (folded: lower case, accents dropped, Cyrillic transliterated) -> ISO 4217.
+#: Croatian kuna (HRK) is valid for periods before 2023, when Croatia adopted the euro.
+CURRENCY_LABELS: dict[str, str] = {
+    "eur": "EUR", "euro": "EUR", "euros": "EUR", "eura": "EUR", "evra": "EUR", "evro": "EUR",
+    "eure": "EUR", "eurosu": "EUR", "avro": "EUR",
+    "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "dolar": "USD",
+    "dolara": "USD", "dolari": "USD", "dollare": "USD", "dolla": "USD",
+    "km": "BAM", "bam": "BAM", "km.": "BAM", "konvertibilnih maraka": "BAM", "maraka": "BAM",
+    "din": "RSD", "din.": "RSD", "dinar": "RSD", "dinara": "RSD", "dinari": "RSD", "rsd": "RSD",
+    "den": "MKD", "den.": "MKD", "denar": "MKD", "denari": "MKD", "denara": "MKD", "mkd": "MKD",
+    "lek": "ALL", "leke": "ALL", "leku": "ALL", "leka": "ALL",
+    "tl": "TRY", "try": "TRY", "lira": "TRY", "turska lira": "TRY",
+    "ft": "HUF", "huf": "HUF", "forint": "HUF", "forinti": "HUF", "forinta": "HUF",
+    "kn": "HRK", "hrk": "HRK", "kuna": "HRK", "kune": "HRK",
+    "lv": "BGN", "lv.": "BGN", "leva": "BGN", "lev": "BGN", "bgn": "BGN",
+    "lei": "RON", "leu": "RON", "ron": "RON",
+    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "funti": "GBP", "chf": "CHF",
+}  # fmt: skip
+
+#: Symbols, matched before folding (folding drops them).
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "₺": "TRY", "£": "GBP", "лв": "BGN"}
+
+
+def currency_code(label: object) -> str | None:
+    """ISO 4217 code of one currency label, or None when it is not one."""
+    if not isinstance(label, str) or not label.strip():
+        return None
+    text = label.strip()
+    if text.upper() in CURRENCY_CODES:
+        return text.upper()
+    if text in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[text]
+    return CURRENCY_LABELS.get(re.sub(r"\s+", " ", fold(text)))
+
+
+def normalise_currency(cells: pd.Series) -> pd.Series:
+    """ISO codes for a column of currency labels; a label not known stays as written,
+    upper-cased, so the ISO 4217 rule names it."""
+    codes = cells.dropna().unique()
+    mapping = {label: currency_code(label) or label.upper() for label in codes}
+    return cells.map(mapping).astype("string")
+
+
+class PriceText(NamedTuple):
+    """What a price text says: a range, a bound or one price, and its currency if named."""
+
+    low: float | None
+    high: float | None
+    point: float | None
+    currency: str | None
+
+
+_LABEL_WORDS = sorted(CURRENCY_LABELS, key=len, reverse=True)
+_CURRENCY_RE = re.compile(
+    r"(?<![a-z])(?:" + "|".join(re.escape(w) for w in _LABEL_WORDS) + r")(?![a-z])"
+)
+_NUMBER = r"\d+(?:[.,' ]\d{3}(?!\d))*(?:[.,]\d+)?(?:\s?(?:k|mil|mln|m|hiljad[ae]|tisuc[ae])\b)?"
+_APPROX = r"(?:~|≈|approx\.?|approximately|about|around|circa|ca\.?|cca\.?|oko|otprilike|rreth|priblizno|okolu|yaklasik)"  # noqa: E501
+_UPTO = r"(?:up to|upto|max\.?|maximum|do|najvise|deri ne|deri|bis|until|under|below|less than|ispod|manje od|<=?)"  # noqa: E501
+_FROM = r"(?:from|od|min\.?|minimum|at least|najmanje|nga|ab|over|above|more than|preko|vise od|mbi|>=?)"  # noqa: E501
+_SEP = r"(?:-|to|do|i|and|deri ne|deri|bis|/)"
+_RANGE = re.compile(
+    rf"^(?:between |izmedju |{_FROM} |{_APPROX} ?)?(?P<a>{_NUMBER}) ?{_SEP} ?(?P<b>{_NUMBER})$"
+)
+_HIGH = re.compile(rf"^{_UPTO} ?(?P<a>{_NUMBER})$")
+_LOW = re.compile(
+    rf"^(?:{_FROM} ?(?P<a>{_NUMBER})|(?P<b>{_NUMBER}) ?(?:\+|or more|i vise|and more|plus))$"
+)  # noqa: E501
+_POINT = re.compile(rf"^(?:{_APPROX} ?)?(?P<a>{_NUMBER})$")
+_MULTIPLIERS = {"k": 1e3, "hiljada": 1e3, "hiljade": 1e3, "tisuca": 1e3, "tisuce": 1e3,
+                "m": 1e6, "mil": 1e6, "mln": 1e6}  # fmt: skip
+
+
+def amount(text: str) -> float | None:
+    """One number as written in a price text, with its ``k``/``mil`` multiplier."""
+    match = re.fullmatch(r"([\d.,' ]+?)\s?([a-z]*)", text.strip())
+    if match is None:
+        return None
+    digits, suffix = match.group(1).replace(" ", "").replace("'", ""), match.group(2)
+    marks = re.findall(r"[.,]", digits)
+    if len(set(marks)) == 2:  # both marks: the last one is the decimal mark
+        decimal = marks[-1]
+        digits = digits.replace("," if decimal == "." else ".", "").replace(decimal, ".")
+    elif len(marks) > 1 or re.search(r"[.,]\d{3}$", digits):
+        digits = digits.replace(",", "").replace(".", "")  # grouped thousands
+    else:
+        digits = digits.replace(",", ".")
+    try:
+        value = float(digits) * _MULTIPLIERS.get(suffix, 1.0)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_price_text(text: object) -> PriceText | None:
+    """Read one price text; None when it is not a price this parser understands."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    marked = text
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        marked = marked.replace(symbol, f" {code.lower()} ")
+    marked = re.sub(r"\bALL\b", " lek ", marked)  # the code, not the English word
+    folded = fold(marked.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-"))
+    folded = folded.replace("~", " ~ ")
+    currencies = {CURRENCY_LABELS[m] for m in _CURRENCY_RE.findall(folded)}
+    if len(currencies) > 1:
+        return None
+    rest = _CURRENCY_RE.sub(" ", folded)
+    rest = re.sub(r"\s+", " ", rest).strip(" .,:;")
+    rest = re.sub(r"\s*-\s*", "-", rest)
+    currency = currencies.pop() if currencies else None
+    if match := _RANGE.fullmatch(rest):
+        low, high = amount(match["a"]), amount(match["b"])
+        return (
+            PriceText(low, high, None, currency) if low is not None and high is not None else None
+        )
+    if match := _HIGH.fullmatch(rest):
+        high = amount(match["a"])
+        return PriceText(None, high, None, currency) if high is not None else None
+    if match := _LOW.fullmatch(rest):
+        low = amount(match["a"] or match["b"])
+        return PriceText(low, None, None, currency) if low is not None else None
+    if match := _POINT.fullmatch(rest):
+        point = amount(match["a"])
+        return PriceText(None, None, point, currency) if point is not None else None
+    return None

@@ -1,0 +1,168 @@
+"""Messy files end to end: every encoding, dialect and format goes through the nightly flow
+without hand-editing, what cannot be understood is quarantined with a reason, unreadable files
+are recorded as failed, and for every file rows read = rows staged + rows quarantined."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.config import settings_from
+from flows.discover import FileItem, file_hash
+from flows.ingest import ingest_file
+from tests.conftest import FIXTURES
+
+MESSY = FIXTURES / "messy"
+
+
+@pytest.fixture
+def messy_workspace(workspace):
+    for path in sorted(MESSY.iterdir()):
+        workspace.add(path, "prices")
+    return workspace
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_messy_files_are_read_staged_or_quarantined_and_reconcile(messy_workspace):
+    ws = messy_workspace
+    (ws.raw / "prices" / "empty.csv").write_bytes(b"")
+    (ws.raw / "prices" / "header_only.csv").write_text("obs_id,flow,price\n", encoding="utf-8")
+    whole = (MESSY / "prices_workbook.xlsx").read_bytes()
+    (ws.raw / "prices" / "cut.xlsx").write_bytes(whole[: len(whole) // 2])
+    summary = ws.run()
+    assert sorted(summary.failed_files) == [
+        "prices/cut.xlsx", "prices/empty.csv", "prices/header_only.csv",
+    ]  # fmt: skip
+    assert "damaged" in summary.failed_files["prices/cut.xlsx"]
+    assert "no rows" in summary.failed_files["prices/header_only.csv"]
+    assert summary.rows_read == summary.rows_staged + summary.rows_quarantined == 20
+    assert ws.query("SELECT bool_and(reconciles) FROM ingest_files") == [(True,)]
+    encodings = dict(ws.query("SELECT file_path, encoding FROM ingest_files"))
+    assert {name.split("/")[1]: enc for name, enc in encodings.items() if "prices_" in name} == {
+        "prices_cp1250_semicolon.csv": "cp1250",
+        "prices_cp1251_tab.tsv": "cp1251",
+        "prices_cp1252_pipe.csv": "cp1252",
+        "prices_utf16.txt": "utf-16",
+        "prices_utf8_bom.csv": "utf-8-sig",
+        "prices_scraper.jsonl": "utf-8",
+        "prices_scraper_array.json": "utf-8",
+        "prices_workbook.xlsx": None,
+    }
+    ((layout,),) = ws.query(
+        "SELECT layout FROM ingest_files WHERE file_path = 'prices/prices_cp1250_semicolon.csv'"
+    )
+    assert "delimiter ';'" in layout and "decimal mark ','" in layout and "day first" in layout
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_text_prices_local_currencies_and_periods_reach_the_marts(messy_workspace):
+    ws = messy_workspace
+    ws.run()
+    staged = {
+        (obs, sheet): rest
+        for obs, sheet, *rest in ws.query(
+            "SELECT obs_id, sheet, price_low, price_high, price_point, currency, period_start,"
+            " period_end, period_precision FROM stg_price_observations"
+        )
+    }
+    day = __import__("datetime").date
+    # "od 2.000 do 2.500 KM" on 15.07.2020 in a Windows-1250, semicolon, decimal-comma file
+    assert staged[("B1", "")] == [
+        2000,
+        2500,
+        None,
+        "BAM",
+        day(2020, 7, 15),
+        day(2020, 7, 15),
+        "day",
+    ]
+    # "do 4000 €" in Q3 2020: a high bound only, the currency from the text
+    assert staged[("B3", "")] == [
+        None,
+        4000,
+        None,
+        "EUR",
+        day(2020, 7, 1),
+        day(2020, 9, 30),
+        "quarter",
+    ]  # noqa: E501
+    # "3.000,50" dinars in a Cyrillic month, "новембар 2019"
+    assert staged[("C1", "")][2:6] == [2500, "RSD", day(2019, 11, 1), day(2019, 11, 30)]
+    assert staged[("C2", "")][2] == 3000.5
+    # "~700 ден" in a UTF-16 file
+    assert staged[("M1", "")][2:4] == [700, "MKD"]
+    # Excel: a date cell and a serial number, on the sheet they came from
+    assert staged[("X1", "Bihać 2020")][4] == day(2020, 5, 1)
+    assert staged[("X2", "Bihać 2020")][2:5] == [2500, "BAM", day(2020, 6, 1)]
+    assert ("X3", "Subotica") in staged
+    # JSON: nested price object, a year given as a number
+    assert staged[("J1", "")][:4] == [1800, 2200, None, "EUR"]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_currency_in_the_text_disagreeing_with_the_column_is_quarantined(messy_workspace):
+    ws = messy_workspace
+    ws.run()
+    ((row_number, rules, reasons, price),) = ws.query(
+        "SELECT row_number, rules, reasons, raw_values->>'price' FROM quarantine_rows"
+        " WHERE obs_id = 'B4'"
+    )
+    assert (row_number, rules, price) == (6, ["currency_matches_price_text"], "3.000 $")
+    assert "USD in the price text, EUR in currency" in reasons
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
+    header += "price,unit,source_title,source_type\n"
+    row = "U{n},people,smuggling_service,service,RS,HU,{date},1500 EUR,per_person,Synthetic,synthetic\n"  # noqa: E501
+    (ws.raw / "prices" / "slashes.csv").write_text(
+        header + row.format(n=1, date="03/04/2020") + row.format(n=2, date="2020-05"),
+        encoding="utf-8",
+    )
+    ws.run()
+    ((layout,),) = ws.query("SELECT layout FROM ingest_files")
+    assert "day-month order undecided" in layout
+    assert ws.query("SELECT obs_id, rules FROM quarantine_rows") == [
+        ("U1", ["period_start_is_date"])
+    ]  # noqa: E501
+    assert ws.query("SELECT obs_id FROM stg_price_observations") == [("U2",)]
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "prices").mkdir(parents=True)
+    path = raw / "prices" / "growing.csv"
+    path.write_text("obs_id,flow\nG1,people\n", encoding="utf-8")
+    item = FileItem("prices/growing.csv", "prices", "new", file_hash(path), path.stat().st_size)
+    with path.open("a", encoding="utf-8") as handle:  # the researcher's export goes on
+        handle.write("G2,people\n")
+    result = ingest_file(settings_from(raw, tmp_path / "marts"), item, "run-1")
+    assert result.failed and "left for the next run" in result.error
+    assert result.spool is None
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_places_resolve_and_unknown_ones_are_listed_for_a_curator(messy_workspace):
+    ws = messy_workspace
+    ws.run()
+    resolved = dict(
+        ws.query(
+            "SELECT obs_id, coalesce(origin_place_id, location_place_id) || ' '"
+            " || coalesce(origin_place_match, location_place_match)"
+            " FROM stg_price_observations WHERE obs_id IN ('B3', 'C1', 'M1', 'A2')"
+        )
+    )
+    assert resolved == {
+        "B3": "bihac exact",  # Bihac, an alias of Bihać
+        "C1": "subotica exact",  # Суботица, in a Windows-1251 file
+        "M1": "gevgelija exact",  # Гевгелија, in a UTF-16 file
+        "A2": "shkoder exact",
+    }
+    unresolved = dict(ws.query("SELECT place_as_written, n_rows FROM unresolved_places"))
+    assert {"Zagreb", "Trst", "Beč", "Ohrid", "Podgorica"} <= set(unresolved)
+    # The rows naming them are staged all the same, the place kept as written.
+    assert ws.query(
+        "SELECT destination_place, destination_place_match FROM stg_price_observations"
+        " WHERE obs_id = 'B1'"
+    ) == [("Zagreb", "unresolved")]

@@ -1,0 +1,180 @@
+"""Files as researchers send them: every encoding, delimiter and format the route's field teams
+and scrapers produce is read with its letters intact and its rows numbered as a person sees them;
+a file that cannot be read says why."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from flows.readers import UnreadableFile, describe_file, read_chunks
+from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS
+from tests.conftest import FIXTURES
+
+MESSY = FIXTURES / "messy"
+
+
+def read_all(path, columns=PRICE_COLUMNS, chunk_rows=1000):
+    return list(read_chunks(path, columns, chunk_rows))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "encoding", "delimiter"),
+    [
+        ("prices_cp1250_semicolon.csv", "csv", "cp1250", ";"),
+        ("prices_cp1251_tab.tsv", "csv", "cp1251", "\t"),
+        ("prices_cp1252_pipe.csv", "csv", "cp1252", "|"),
+        ("prices_utf16.txt", "csv", "utf-16", "\t"),
+        ("prices_utf8_bom.csv", "csv", "utf-8-sig", ","),
+        ("prices_scraper.jsonl", "json", "utf-8", None),
+        ("prices_scraper_array.json", "json", "utf-8", None),
+        ("prices_workbook.xlsx", "xlsx", None, None),
+    ],
+)
+def test_kind_encoding_and_delimiter_are_detected_per_file(name, kind, encoding, delimiter):
+    layout = describe_file(MESSY / name)
+    assert (layout.kind, layout.encoding, layout.delimiter) == (kind, encoding, delimiter)
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "row", "text"),
+    [
+        ("prices_cp1250_semicolon.csv", "origin_place", 3, "Velika Kladuša"),
+        ("prices_cp1251_tab.tsv", "location_place", 2, "Суботица"),
+        ("prices_cp1252_pipe.csv", "source_title", 2, "(Señor Müller, São Paulo desk)"),
+        ("prices_utf16.txt", "location_place", 2, "Гевгелија"),
+        ("prices_utf8_bom.csv", "origin_place", 5, "Shkodër"),
+    ],
+)
+def test_letters_survive_every_encoding(name, column, row, text):
+    frame = read_all(MESSY / name)[0].frame
+    assert text in frame.loc[row, column]
+
+
+def test_local_language_headers_map_to_the_contract():
+    frame = read_all(MESSY / "prices_cp1250_semicolon.csv")[0].frame
+    # Cijena -> price, Valuta -> currency, Datum -> date, Od -> origin_place, Napomena -> notes
+    assert {"price", "currency", "date", "origin_place", "destination_place", "notes"} <= set(
+        frame.columns
+    )
+    assert frame.loc[2, "price"] == "od 2.000 do 2.500 KM"
+
+
+def test_quoted_fields_keep_delimiters_quotes_and_newlines():
+    frame = read_all(MESSY / "prices_utf8_bom.csv")[0].frame
+    assert frame.loc[2, "destination_place"] == "Prizren, Kosovo"
+    assert frame.loc[2, "source_title"].endswith("\nsecond line")
+    notes = read_all(MESSY / "prices_cp1250_semicolon.csv")[0].frame.loc[5, "notes"]
+    assert notes == 'rekao je, "Žarko"'
+
+
+def test_blank_lines_are_skipped_but_row_numbers_match_the_file():
+    # utf8_bom: header row 1, record 2 spans two lines (one spreadsheet row), rows 3-4 blank.
+    assert read_all(MESSY / "prices_utf8_bom.csv")[0].frame.index.tolist() == [2, 5, 6]
+    assert read_all(MESSY / "prices_cp1250_semicolon.csv")[0].frame.index.tolist() == [2, 3, 5, 6]
+    assert read_all(MESSY / "prices_scraper.jsonl")[0].frame.index.tolist() == [1, 3]
+
+
+def test_csv_row_numbers_run_on_across_chunks_with_blank_lines(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("obs_id,value\nA,1\n\nB,2\nC,3\n\n\nD,4\n", encoding="utf-8")
+    chunks = read_all(path, ROUTE_COLUMNS, chunk_rows=2)
+    assert [c.frame.index.tolist() for c in chunks] == [[2, 4], [5, 8]]
+
+
+def test_cells_beyond_the_header_are_kept_not_dropped(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("obs_id,value\nA,1,surplus\n", encoding="utf-8")
+    (chunk,) = read_all(path, ROUTE_COLUMNS)
+    assert chunk.frame.loc[2, "unnamed_3"] == "surplus"
+
+
+def test_every_sheet_is_read_below_its_title_rows_with_real_dates():
+    chunks = read_all(MESSY / "prices_workbook.xlsx")
+    assert [(c.sheet, c.frame.index.tolist()) for c in chunks] == [
+        ("Bihać 2020", [4, 6]),  # title in row 1, header in row 3, a blank row 5
+        ("Subotica", [2]),
+    ]
+    first, second = chunks
+    assert first.frame.loc[4, "period_start"] == "2020-05-01"  # a date cell, not 00:00:00
+    assert first.frame.loc[4, "price_point"] == "2000"  # a whole number, not 2000.0
+    assert first.frame.loc[6, "period_start"] == "43983"  # a serial number, parsed later
+    assert second.frame.loc[2, "period_start"] == "2020-06-15"
+
+
+def test_nested_json_is_flattened_through_the_alias_table():
+    for name in ("prices_scraper.jsonl", "prices_scraper_array.json"):
+        frame = read_all(MESSY / name)[0].frame
+        first = frame.iloc[0]
+        assert (first["obs_id"], first["price_low"], first["price_high"]) == ("J1", "1800", "2200")
+        assert (first["currency"], first["origin_country"], first["date"]) == ("EUR", "RS", "2020")
+        assert first["source_url"] == "https://example.org/synthetic/ad-1"
+        assert frame.iloc[1]["price"] == "up to 4000 €"
+        assert frame.iloc[1]["date"] == ""  # a key one ad lacks is blank, never "nan"
+
+
+def test_a_broken_json_line_is_kept_as_a_row(tmp_path):
+    path = tmp_path / "ads.jsonl"
+    path.write_text('{"obs_id": "J1"}\n{"obs_id": "J2", oops\n', encoding="utf-8")
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [1, 2]
+    assert chunk.frame.loc[2, "unreadable_json"] == '{"obs_id": "J2", oops'
+
+
+def _truncated_workbook(tmp_path):
+    whole = (MESSY / "prices_workbook.xlsx").read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n  \n", "empty"),
+        ("header_only.csv", b"obs_id,value\n", "no rows"),
+        ("header_only.jsonl", b"[]", "no rows"),
+        ("scan.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "old binary Office"),
+        ("noise.csv", bytes(range(256)) * 8, "binary"),
+        ("list.json", json.dumps([1, 2]).encode(), "no objects"),
+    ],
+)
+def test_unreadable_files_say_why(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile, match=reason):
+        read_all(path)
+
+
+def test_a_truncated_workbook_is_unreadable_not_a_crash(tmp_path):
+    path = _truncated_workbook(tmp_path)
+    with pytest.raises(UnreadableFile, match="damaged or empty workbook"):
+        read_all(path)
+
+
+def test_a_zip_that_is_not_a_workbook_is_unreadable(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(UnreadableFile):
+        read_all(path)
+
+
+def test_text_that_stops_decoding_midway_is_unreadable(tmp_path):
+    path = tmp_path / "mixed.csv"
+    clean = "obs_id,value\n" + "".join(f"R{i},{i}\n" for i in range(200_000))  # beyond the sample
+    path.write_bytes(clean.encode("utf-8") + "R,Bihać\n".encode("cp1250"))
+    with pytest.raises(UnreadableFile, match="not utf-8 text throughout"):
+        read_all(path, ROUTE_COLUMNS)
+
+
+def test_a_file_gone_before_it_is_read_raises_an_os_error_to_retry(tmp_path):
+    # Not a verdict on the content: the ingest task retries it, then records the file as
+    # failed (tests/flows/test_operations.py).
+    with pytest.raises(FileNotFoundError):
+        read_all(tmp_path / "vanished.csv")

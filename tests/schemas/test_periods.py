@@ -1,0 +1,119 @@
+"""Dates and periods in every form researchers write them, with the file's day-month order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.parsing import decide_conventions
+from schemas.periods import parse_period
+
+
+def one(text: str, day_first: bool | None = True) -> tuple[str, str, str] | None:
+    parsed = parse_period(pd.Series([text]), day_first).iloc[0]
+    if pd.isna(parsed["start"]):
+        return None
+    return (
+        parsed["start"].strftime("%Y-%m-%d"),
+        parsed["end"].strftime("%Y-%m-%d"),
+        parsed["precision"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020-07-15", ("2020-07-15", "2020-07-15", "day")),
+        ("2020-07-15 00:00:00", ("2020-07-15", "2020-07-15", "day")),
+        ("2020-07-15T10:30:00", ("2020-07-15", "2020-07-15", "day")),
+        ("15.07.2020", ("2020-07-15", "2020-07-15", "day")),
+        ("15.07.2020.", ("2020-07-15", "2020-07-15", "day")),
+        ("15/07/2020", ("2020-07-15", "2020-07-15", "day")),
+        ("2020-07", ("2020-07-01", "2020-07-31", "month")),
+        ("07/2020", ("2020-07-01", "2020-07-31", "month")),
+        ("07.2020", ("2020-07-01", "2020-07-31", "month")),
+        ("jul 2020", ("2020-07-01", "2020-07-31", "month")),
+        ("Juli 2020", ("2020-07-01", "2020-07-31", "month")),
+        ("јул 2020", ("2020-07-01", "2020-07-31", "month")),
+        ("srpanj 2020", ("2020-07-01", "2020-07-31", "month")),
+        ("korrik 2020", ("2020-07-01", "2020-07-31", "month")),
+        ("Feb. 2020", ("2020-02-01", "2020-02-29", "month")),
+        ("Q3 2020", ("2020-07-01", "2020-09-30", "quarter")),
+        ("2020-Q3", ("2020-07-01", "2020-09-30", "quarter")),
+        ("q4/2019", ("2019-10-01", "2019-12-31", "quarter")),
+        ("2020", ("2020-01-01", "2020-12-31", "year")),
+        ("43983", ("2020-06-01", "2020-06-01", "day")),  # an Excel serial day
+    ],
+)
+def test_every_listed_form_gives_start_end_and_precision(text, expected):
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2021-02-30", "32.07.2020", "Q5 2020", "smarch 2020", "soon"])
+def test_impossible_periods_do_not_parse(text):
+    assert one(text) is None
+
+
+def test_day_month_order_follows_the_file():
+    assert one("03/04/2020", day_first=True)[0] == "2020-04-03"
+    assert one("03/04/2020", day_first=False)[0] == "2020-03-04"
+    # Undecided: an ambiguous date is left unread (quarantined), a clear one still reads.
+    assert one("03/04/2020", day_first=None) is None
+    assert one("15/04/2020", day_first=None)[0] == "2020-04-15"
+
+
+def decide(*dates: str):
+    return decide_conventions(pd.DataFrame({"date": list(dates)}), (), ("date",))
+
+
+def test_day_month_order_is_decided_per_file_from_its_dates():
+    assert decide("03/04/2020", "15/04/2020").day_first is True
+    assert decide("03/04/2020", "04/15/2020").day_first is False
+    assert decide("15/04/2020", "04/15/2020").day_first is None  # both ways: reported
+    assert decide("03/04/2020", "05/06/2020").day_first is None  # no evidence: reported
+    assert decide("03.04.2020").day_first is True  # dots are never month first
+    assert "undecided" in decide("03/04/2020").describe()
+
+
+dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
+DAY_FORMATS = ["%d.%m.%Y", "%d.%m.%Y.", "%d/%m/%Y", "%Y-%m-%d", "%-d.%-m.%Y"]
+MONTH_FORMATS = ["%m/%Y", "%m.%Y", "%Y-%m", "%b %Y", "%B %Y"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=dates, form=st.sampled_from(DAY_FORMATS))
+def test_days_formatted_in_each_locale_parse_back(day, form):
+    assert one(day.strftime(form)) == (day.isoformat(),) * 2 + ("day",)
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=dates, form=st.sampled_from(MONTH_FORMATS))
+def test_months_formatted_in_each_locale_parse_back(day, form):
+    start, end, precision = one(day.strftime(form))
+    assert (start, precision) == (day.replace(day=1).isoformat(), "month")
+    assert pd.Timestamp(end) == pd.Timestamp(start) + pd.offsets.MonthEnd(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=dates, names=st.sampled_from(["sr_cyrl", "hr", "sq", "de"]))
+def test_local_month_names_parse_back(day, names):
+    local = {
+        "sr_cyrl": "јануар фебруар март април мај јун јул август септембар октобар новембар децембар",  # noqa: E501
+        "hr": "siječanj veljača ožujak travanj svibanj lipanj srpanj kolovoz rujan listopad studeni prosinac",  # noqa: E501
+        "sq": "janar shkurt mars prill maj qershor korrik gusht shtator tetor nëntor dhjetor",
+        "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    }[names].split()
+    assert one(f"{local[day.month - 1]} {day.year}")[0] == day.replace(day=1).isoformat()
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=dates, quarter_first=st.booleans())
+def test_quarters_parse_back(day, quarter_first):
+    quarter = (day.month - 1) // 3 + 1
+    text = f"Q{quarter} {day.year}" if quarter_first else f"{day.year}-Q{quarter}"
+    start, _, precision = one(text)
+    assert (start, precision) == (dt.date(day.year, 3 * quarter - 2, 1).isoformat(), "quarter")

@@ -1,0 +1,121 @@
+"""Prices written as text, and currency labels, read the way a person reads them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.price_text import PriceText, currency_code, normalise_currency, parse_price_text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("€1,500–2,000", PriceText(1500, 2000, None, "EUR")),
+        ("1500-2000 EUR", PriceText(1500, 2000, None, "EUR")),
+        ("od 2.000 do 2.500 KM", PriceText(2000, 2500, None, "BAM")),
+        ("up to 4000 €", PriceText(None, 4000, None, "EUR")),
+        ("do 4000 €", PriceText(None, 4000, None, "EUR")),
+        ("~700", PriceText(None, None, 700, None)),
+        ("approx. 700", PriceText(None, None, 700, None)),
+        ("oko 1.200 eura", PriceText(None, None, 1200, "EUR")),
+        ("2k", PriceText(None, None, 2000, None)),
+        ("USD 3,000", PriceText(None, None, 3000, "USD")),
+        ("3.000 $", PriceText(None, None, 3000, "USD")),
+        ("1 500 – 2 000 €", PriceText(1500, 2000, None, "EUR")),
+        ("1.500,50 €", PriceText(None, None, 1500.5, "EUR")),
+        ("from 1500 KM", PriceText(1500, None, None, "BAM")),
+        ("1500+", PriceText(1500, None, None, None)),
+        ("between 1000 and 2000 USD", PriceText(1000, 2000, None, "USD")),
+        ("nga 500 deri 800 lekë", PriceText(500, 800, None, "ALL")),
+        ("3000 ден", PriceText(None, None, 3000, "MKD")),
+        ("1,5 mil. din", PriceText(None, None, 1_500_000, "RSD")),
+        ("120 лв", PriceText(None, None, 120, "BGN")),
+    ],
+)
+def test_price_texts_in_every_listed_form(text, expected):
+    assert parse_price_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "lots", "1500 EUR - 2000 USD", "-500", "price on request", "1500 per person"]
+)
+def test_text_that_is_not_one_price_is_not_guessed(text):
+    assert parse_price_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("labels", "code"),
+    [
+        (["€", "EUR", "euro", "eura", "evra", "Евра"], "EUR"),
+        (["$", "USD", "dolara"], "USD"),
+        (["KM", "km", "BAM"], "BAM"),
+        (["din", "dinara", "RSD", "динара"], "RSD"),
+        (["den", "ден", "денари", "MKD"], "MKD"),
+        (["lek", "lekë", "ALL"], "ALL"),
+        (["TL", "₺", "TRY"], "TRY"),
+        (["Ft", "HUF"], "HUF"),
+        (["kn", "kuna", "HRK"], "HRK"),
+        (["лв", "BGN"], "BGN"),
+        (["lei", "RON"], "RON"),
+    ],
+)
+def test_currency_labels_map_to_iso_4217(labels, code):
+    assert {currency_code(label) for label in labels} == {code}
+
+
+def test_unknown_currency_labels_stay_as_written_for_the_rule_to_name():
+    assert normalise_currency(pd.Series(["ducats", "eura", None])).tolist() == [
+        "DUCATS", "EUR", pd.NA,
+    ]  # fmt: skip
+
+
+LOCALES = [  # thousands separator, decimal mark
+    (",", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("'", "."), ("", "."), ("", ","),
+]  # fmt: skip
+SYMBOLS = [("€", "EUR"), ("KM", "BAM"), ("din", "RSD"), ("ден", "MKD"), ("$", "USD")]
+
+
+def format_amount(value: float, thousands: str, decimal: str) -> str:
+    whole, cents = f"{value:,.2f}".split(".")
+    whole = whole.replace(",", thousands)
+    return whole if cents == "00" else f"{whole}{decimal}{cents}"
+
+
+amounts = st.decimals(min_value=1, max_value=10_000_000, places=2).map(float)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    low=amounts, spread=amounts, locale=st.sampled_from(LOCALES),
+    symbol=st.sampled_from(SYMBOLS), before=st.booleans(),
+)  # fmt: skip
+def test_ranges_formatted_in_any_locale_parse_back(low, spread, locale, symbol, before):
+    high = round(low + spread, 2)
+    text = f"{format_amount(low, *locale)} - {format_amount(high, *locale)}"
+    text = f"{symbol[0]} {text}" if before else f"{text} {symbol[0]}"
+    parsed = parse_price_text(text)
+    # A decimal part of exactly three digits cannot occur (two decimals), so no ambiguity.
+    assert parsed == PriceText(low, high, None, symbol[1]), text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(max_size=60))
+def test_random_text_never_crashes_the_parser(text):
+    parsed = parse_price_text(text)
+    assert parsed is None or isinstance(parsed, PriceText)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(list("0123456789.,' -–~+$€kKmMdoupt") + [" KM", " do ", "od ", "mil"]),
+        max_size=20,
+    ).map("".join)
+)
+def test_price_like_text_never_crashes_and_never_gives_a_negative(text):
+    parsed = parse_price_text(text)
+    if parsed is not None:
+        assert all(v is None or v >= 0 for v in parsed[:3])
