@@ -259,11 +259,23 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
     """JSON Lines (one object per line) or one JSON array of objects (or an object holding
     one such array, as many scrapers write: ``{"results": [...]}``)."""
     with path.open(encoding=layout.encoding) as handle:
-        first_line = next((line for line in handle if line.strip()), "").strip("\ufeff \t\r\n")
+        lines = (line for line in handle if line.strip())
+        first_line = next(lines, "").strip("\ufeff \t\r\n")
+        more_lines = next(lines, None) is not None
     try:
-        is_lines = isinstance(json.loads(first_line), dict)
+        first = json.loads(first_line)
     except json.JSONDecodeError:
-        is_lines = False  # an array, or one object spread over several lines
+        first = None  # an array, or one object spread over several lines
+    # One object on the only line, holding a list of records, is a wrapper written compactly.
+    wrapper = (
+        not more_lines
+        and isinstance(first, dict)
+        and any(
+            isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            for value in first.values()
+        )
+    )
+    is_lines = isinstance(first, dict) and not wrapper
     records = _line_records(path, layout) if is_lines else _array_records(path, layout)
     for batch in _batches(records, chunk_rows):
         numbers = [number for number, _ in batch]

@@ -178,3 +178,13 @@ def test_a_file_gone_before_it_is_read_raises_an_os_error_to_retry(tmp_path):
     # failed (tests/flows/test_operations.py).
     with pytest.raises(FileNotFoundError):
         read_all(tmp_path / "vanished.csv")
+
+
+def test_a_compact_results_wrapper_on_one_line_is_read_as_records(tmp_path):
+    path = tmp_path / "scraped.json"
+    path.write_text(
+        '{"results": [{"obs_id": "W1", "value": 3}, {"obs_id": "W2", "value": 4}]}',
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path)
+    assert chunk.frame["obs_id"].tolist() == ["W1", "W2"]
