@@ -108,6 +108,19 @@ def extract(settings: Settings) -> dict[str, Path]:
     return write_extracts(settings)
 
 
+@task(name="figures and report", cache_policy=NO_CACHE)
+def figures_and_report(settings: Settings) -> Path:
+    """Redraw the figure pack and write report.html from the published build."""
+    from flows.figures import draw_figures
+    from flows.report import write_report
+
+    figures = draw_figures(settings.published_db, settings.marts_dir / "figures")
+    for figure in figures:
+        if not figure.drawn:
+            get_run_logger().info("figure %s skipped: %s", figure.name, figure.reason)
+    return write_report(settings.marts_dir, settings.published_db, settings.extracts_dir, figures)
+
+
 def _run_id() -> str:
     return str(flow_run.id) if flow_run.id else uuid.uuid4().hex
 
@@ -154,4 +167,5 @@ def nightly(
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary)
     extract(settings)
+    figures_and_report(settings)
     return summary
