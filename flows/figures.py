@@ -224,6 +224,8 @@ def route_volumes_with_price(con, out: Path, built_at: str) -> Figure:
     )
     ax.set_ylabel("count per year")
     ax.set_xlabel("year")
+    years = sorted({v[0] for v in volumes} | {p[0] for p in prices})
+    ax.set_xticks(years, [str(y) for y in years])
     handles, labels = ax.get_legend_handles_labels()
     if prices:
         ax2 = ax.twinx()

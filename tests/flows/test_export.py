@@ -16,24 +16,13 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.cli import EXIT_OK, EXIT_USAGE, main
-from tests.conftest import FIXTURES, Workspace
+from tests.conftest import Workspace
+from tests.flows.conftest import PLANTED_NAME
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
-PLANTED_NAME = "Marko Marković"
 FORMULA = re.compile(r"^[=+\-@\t\r]")
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
-
-
-@pytest.fixture(scope="module")
-def hostile(prefect_server, tmp_path_factory) -> Workspace:
-    root = tmp_path_factory.mktemp("hostile")
-    ws = Workspace(raw=root / "raw", marts=root / "marts")
-    for path in sorted((FIXTURES / "raw").rglob("*.csv")):
-        ws.add(path, path.parent.name)
-    ws.add(FIXTURES / "hostile" / "hostile_prices_2021.csv", "prices")
-    ws.run()
-    return ws
 
 
 def spotprices(*args: str) -> tuple[int, str, str]:
