@@ -4,7 +4,8 @@ An explicit allow-list rather than a deny-list: a column added to a model later 
 exported until someone decides it is safe. Free text that may name people (``notes``, the
 ``extra`` catch-all, ``source_locator`` such as "interview with ...") is on no list.
 ``quote`` is the published press phrase a figure comes from and may be exported.
-``quarantine_rows.raw_values`` is built without ``notes`` and ``extra`` (see its SQL).
+``quarantine_rows.raw_values`` is built without ``notes`` and ``extra`` (see its SQL) but
+keeps the other raw fields, so JSON columns are exported without any never-exported key.
 """
 
 from __future__ import annotations
@@ -201,3 +202,11 @@ def exportable(table: str, present: list[str]) -> list[str]:
     """The allow-listed columns of ``table`` that the build has, in the list's stable order."""
     allowed = EXPORT_COLUMNS.get(table, ())
     return [c for c in allowed if c in present and c not in NEVER_EXPORTED]
+
+
+def scrubbed_json(column: str) -> str:
+    """A DuckDB expression for a flat JSON object column without the never-exported keys."""
+    keys = ", ".join(f"'{k}'" for k in sorted(NEVER_EXPORTED))
+    entries = f'map_entries(json_transform("{column}", \'"MAP(VARCHAR, VARCHAR)"\'))'
+    kept = f"list_filter({entries}, lambda e: e.key NOT IN ({keys}))"
+    return f"to_json(map_from_entries({kept}))"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.allowlists import EXPORT_COLUMNS, exportable
+from flows.allowlists import EXPORT_COLUMNS, exportable, scrubbed_json
 from flows.excel_safe import BOM, EUR_DECIMALS, is_eur_amount, quote_ident, safe_expression
 
 FORMATS = ("csv", "xlsx", "parquet")
@@ -55,11 +55,16 @@ class Query:
     params: list = field(default_factory=list)
 
     def sql(self, neutralise: bool = True, raw: bool = False) -> str:
-        select = ", ".join(
-            quote_ident(c) if raw else safe_expression(c, t, neutralise) for c, t in self.columns
-        )
+        select = ", ".join(self._expression(c, t, neutralise, raw) for c, t in self.columns)
         where = " WHERE " + " AND ".join(self.where) if self.where else ""
         return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
+
+    @staticmethod
+    def _expression(column: str, data_type: str, neutralise: bool, raw: bool) -> str:
+        source = scrubbed_json(column) if data_type == "JSON" else None
+        if raw:
+            return f"{source} AS {quote_ident(column)}" if source else quote_ident(column)
+        return safe_expression(column, data_type, neutralise, source)
 
     def count_sql(self, select: str) -> str:
         where = " WHERE " + " AND ".join(self.where) if self.where else ""

@@ -216,3 +216,24 @@ def test_the_dictionary_gives_meaning_and_unit_from_the_duckdb_comments(hostile)
     units = {r[0]: r[3] for r in rows}
     assert units["median_eur"].startswith("EUR") and units["n_obs"] == "count"
     assert units["period_start"].startswith("date (ISO 8601")
+
+
+def test_quarantined_raw_values_leave_without_the_source_locator(hostile, tmp_path):
+    # The hostile row HX03 fails its contract; its raw source_locator names an interviewee.
+    assert hostile.query(
+        "SELECT count(*) FROM quarantine_rows WHERE raw_values->>'source_locator' LIKE '%Ana Anić%'"
+    ) == [(1,)]
+    for fmt in ("csv", "xlsx", "parquet"):
+        out = tmp_path / f"q.{fmt}"
+        assert (
+            export(hostile, tmp_path, "quarantine_rows", "--format", fmt, "--out", str(out))[0] == 0
+        )
+        with duckdb.connect() as con:
+            if fmt == "parquet":
+                text = str(con.execute("SELECT * FROM read_parquet(?)", [str(out)]).fetchall())
+            elif fmt == "xlsx":
+                text = str(list(load_workbook(out).active.iter_rows(values_only=True)))
+            else:
+                text = out.read_text("utf-8-sig")
+        assert "Ana Anić" not in text and "source_locator" not in text, fmt
+        assert "Durrës" in text and "price_point_is_number" in text, fmt
