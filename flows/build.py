@@ -18,10 +18,21 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import yaml
 
 from flows.config import Settings
 from flows.reference import load_reference
+
+EXPECTATION_COLUMNS = {
+    "table": "The published table the expectation was checked on.",
+    "expectation": "The Great Expectations expectation, e.g. expect_column_values_to_not_be_null.",
+    "columns": "The columns it is about, or table.",
+    "on_failure": "block (a failure stops the publish) or warn (a failure is reported).",
+    "result": "passed, warning (a warn expectation failed) or FAILED (a blocking one failed).",
+    "observed": "What was observed: the value, or how many rows were unexpected, with examples.",
+    "why": "What the expectation says, in words.",
+}
 
 
 class ReconciliationError(Exception):
@@ -121,9 +132,23 @@ def check_reconciliation(target: Path) -> None:
         raise ReconciliationError(f"row counts do not reconcile: {detail}")
 
 
-def stamp_build(target: Path, run_id: str, summary: dict) -> None:
-    """Record which run built this file, so analysts can see how fresh it is."""
+def stamp_build(
+    target: Path, run_id: str, summary: dict, expectations: list[dict] | None = None
+) -> None:
+    """Record which run built this file and what its quality checks found, so analysts can
+    see how fresh and how sound it is."""
     with duckdb.connect(str(target)) as con:
+        if expectations:
+            con.register("outcomes", pd.DataFrame(expectations))
+            con.execute("CREATE OR REPLACE TABLE expectation_results AS SELECT * FROM outcomes")
+            con.unregister("outcomes")
+            con.execute(
+                "COMMENT ON TABLE expectation_results IS 'The Great Expectations checks run on"
+                " this build before it was published: table, expectation, result (passed,"
+                " warning or FAILED), what was observed. See data_docs/index.html.'"
+            )
+            for column, text in EXPECTATION_COLUMNS.items():
+                con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {_quote(text)}')
         con.execute(
             "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"
             " ?::JSON AS summary",

@@ -60,7 +60,50 @@ def _parser() -> argparse.ArgumentParser:
     quarantine = commands.add_parser("quarantine", help="list rejected rows with their reasons")
     quarantine.add_argument("--file", help="only files whose path contains this text")
     quarantine.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
+    _add_export(commands)
     return parser
+
+
+def _add_export(commands) -> None:
+    export = commands.add_parser(
+        "export", help="write one mart, filtered, as Excel-safe CSV, xlsx or Parquet"
+    )
+    export.add_argument("mart", help="a mart's table name, e.g. mart_smuggling_prices")
+    export.add_argument("--flow", help="people, drugs or money")
+    export.add_argument("--country", help="ISO 3166-1 alpha-2 code, in any country column")
+    export.add_argument("--leg", help="origin-destination as XX-YY, e.g. RS-HU")
+    export.add_argument("--since", help="first month, YYYY-MM (by period_start)")
+    export.add_argument("--until", help="last month, YYYY-MM (by period_start)")
+    export.add_argument("--columns", help="comma-separated subset of the allowed columns")
+    export.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
+    export.add_argument("--out", help="output file (default: MART.FORMAT in the current folder)")
+    export.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM")
+    export.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
+
+
+def _export(args) -> int:
+    from pathlib import Path
+
+    import duckdb
+
+    from flows.config import settings_from
+    from flows.export import ExportError, Filters, export
+
+    settings = settings_from(marts_dir=args.marts_dir)
+    if not settings.published_db.exists():
+        print(f"no marts published yet in {settings.marts_dir} (run: spotprices run)")
+        return EXIT_FAILED
+    filters = Filters(args.flow, args.country, args.leg, args.since, args.until)
+    out = Path(args.out or f"{args.mart}.{args.format}")
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        try:
+            info = export(con, args.mart, out, args.format, filters, columns, not args.no_bom)
+        except ExportError as err:
+            print(f"spotprices export: {err}", file=sys.stderr)
+            return EXIT_USAGE
+    print(f"{info['row_count']} rows of {args.mart} -> {out}")
+    return EXIT_OK
 
 
 def _print_summary(summary) -> None:
@@ -139,6 +182,7 @@ COMMANDS = {
     "quarantine": _quarantine,
     "serve": _serve,
     "docs": _docs,
+    "export": _export,
 }
 
 

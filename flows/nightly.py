@@ -156,9 +156,11 @@ def check(settings: Settings, target: Path) -> QualityReport:
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_build(settings: Settings, target: Path, summary: RunSummary) -> Path:
+def publish_build(
+    settings: Settings, target: Path, summary: RunSummary, quality: QualityReport
+) -> Path:
     """Stamp the build and swap it in as the published marts file."""
-    build.stamp_build(target, summary.run_id, asdict(summary))
+    build.stamp_build(target, summary.run_id, asdict(summary), quality.table_rows())
     return publish(settings, target)
 
 
@@ -166,6 +168,19 @@ def publish_build(settings: Settings, target: Path, summary: RunSummary) -> Path
 def extract(settings: Settings) -> dict[str, Path]:
     """Write one CSV per published mart for report writers."""
     return write_extracts(settings)
+
+
+@task(name="figures and report", cache_policy=NO_CACHE)
+def figures_and_report(settings: Settings) -> Path:
+    """Redraw the figure pack and write report.html from the published build."""
+    from flows.figures import draw_figures
+    from flows.report import write_report
+
+    figures = draw_figures(settings.published_db, settings.marts_dir / "figures")
+    for figure in figures:
+        if not figure.drawn:
+            get_run_logger().info("figure %s skipped: %s", figure.name, figure.reason)
+    return write_report(settings.marts_dir, settings.published_db, settings.extracts_dir, figures)
 
 
 def _run_id() -> str:
@@ -224,8 +239,9 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.expectations_warned = len(quality.warnings)
     summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)
-    publish_build(settings, target, summary)
+    publish_build(settings, target, summary, quality)
     extract(settings)
+    figures_and_report(settings)
     return quality
 
 

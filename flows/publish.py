@@ -1,5 +1,7 @@
 """Publish a checked build: swap the file in atomically, then write the CSV extracts.
 
+Extracts are written by :mod:`flows.export` (allow-listed columns, Excel-safe cells).
+
 ``os.replace`` on the same filesystem is atomic: an analyst who holds the old file open keeps
 reading the old build, and any connection opened after the swap sees the new one.
 """
@@ -12,10 +14,7 @@ from pathlib import Path
 import duckdb
 
 from flows.config import Settings
-
-#: Tables that land as CSV extracts for report writers.
-EXTRACT_PREFIXES = ("stg_", "mart_", "dim_")
-EXTRACT_TABLES = ("ingest_files", "quarantine_rows", "unresolved_places")
+from flows.export import export, exportable_tables, sidecar_paths
 
 
 def publish(settings: Settings, target: Path) -> Path:
@@ -25,24 +24,19 @@ def publish(settings: Settings, target: Path) -> Path:
     return settings.published_db
 
 
-def extract_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    names = [name for (name,) in con.execute("SHOW TABLES").fetchall()]
-    return [n for n in names if n.startswith(EXTRACT_PREFIXES) or n in EXTRACT_TABLES]
-
-
-def write_extracts(settings: Settings) -> dict[str, Path]:
-    """One CSV per published mart in ``extracts/``, each written aside and swapped in."""
+def write_extracts(settings: Settings, bom: bool = True) -> dict[str, Path]:
+    """One Excel-safe CSV per allow-listed table in ``extracts/``, with its data dictionary
+    and provenance; each file is written aside and swapped in."""
     out = settings.extracts_dir
     out.mkdir(parents=True, exist_ok=True)
     written = {}
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
-        for table in extract_tables(con):
+        for table in exportable_tables(con):
             final = out / f"{table}.csv"
-            partial = out / f".{table}.csv.partial"
-            con.execute(f"COPY (SELECT * FROM {table}) TO '{partial}' (HEADER, DELIMITER ',')")
-            os.replace(partial, final)
+            export(con, table, final, "csv", bom=bom)
             written[table] = final
-    for old in out.glob("*.csv"):
-        if old.stem not in written:
+    keep = {p.name for f in written.values() for p in (f, *sidecar_paths(f))}
+    for old in [*out.glob("*.csv"), *out.glob("*.json")]:
+        if old.name not in keep:
             old.unlink()  # the extract of a table this build no longer has
     return written

@@ -233,7 +233,8 @@ def test_every_mart_lands_as_a_csv_extract(fixture_workspace):
         "mart_smuggling_prices", "mart_drug_prices", "mart_route_volumes", "mart_estimates",
         "dim_country_context", "ingest_files", "quarantine_rows",
     } <= extracts  # fmt: skip
-    header = (ws.marts / "extracts" / "mart_smuggling_prices.csv").read_text().splitlines()[0]
+    header = (ws.marts / "extracts" / "mart_smuggling_prices.csv").read_text("utf-8-sig")
+    header = header.splitlines()[0]
     assert header.startswith("leg,origin_country,origin_place")
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from flows.build import load_models
 from flows.config import PROJECT_ROOT
-from flows.publish import EXTRACT_PREFIXES, EXTRACT_TABLES
 from schemas.expectations import SUITES
 
 MODELS = {model.name: model for model in load_models(PROJECT_ROOT / "sql")}
@@ -55,9 +54,7 @@ def selects_columns(sql: str) -> bool:
 
 
 def test_every_published_table_has_a_suite():
-    published = {
-        name for name in MODELS if name.startswith(EXTRACT_PREFIXES) or name in EXTRACT_TABLES
-    }
+    published = {name for name, model in MODELS.items() if model.layer in ("staging", "marts")}
     assert published == set(SUITES)
 
 

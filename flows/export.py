@@ -1,0 +1,329 @@
+"""Extracts for report writers: allow-listed columns, filters bound as parameters,
+Excel-safe CSV (or xlsx, or Parquet), and beside each file its data dictionary and provenance.
+
+Used by ``spotprices export`` and by the nightly ``extract`` task, so a nightly extract and a
+hand-made one are written the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from flows.allowlists import EXPORT_COLUMNS, exportable, scrubbed_json
+from flows.excel_safe import BOM, EUR_DECIMALS, is_eur_amount, quote_ident, safe_expression
+
+FORMATS = ("csv", "xlsx", "parquet")
+COUNTRY_COLUMNS = (
+    "country",
+    "origin_country",
+    "destination_country",
+    "location_country",
+    "reporting_country",
+)
+SOURCE_COLUMNS = ("source_url", "source_title", "source_org")
+
+
+class ExportError(ValueError):
+    """A request the marts cannot answer; the message lists what would be valid."""
+
+
+@dataclass
+class Filters:
+    flow: str | None = None
+    country: str | None = None
+    leg: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def used(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass
+class Query:
+    table: str
+    columns: list[tuple[str, str]]  # (name, DuckDB type), in export order
+    where: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+
+    def sql(self, neutralise: bool = True, raw: bool = False) -> str:
+        select = ", ".join(self._expression(c, t, neutralise, raw) for c, t in self.columns)
+        where = " WHERE " + " AND ".join(self.where) if self.where else ""
+        return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
+
+    @staticmethod
+    def _expression(column: str, data_type: str, neutralise: bool, raw: bool) -> str:
+        source = scrubbed_json(column) if data_type == "JSON" else None
+        if raw:
+            return f"{source} AS {quote_ident(column)}" if source else quote_ident(column)
+        return safe_expression(column, data_type, neutralise, source)
+
+    def count_sql(self, select: str) -> str:
+        where = " WHERE " + " AND ".join(self.where) if self.where else ""
+        return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
+
+
+def exportable_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    present = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return [t for t in EXPORT_COLUMNS if t in present]
+
+
+def _table_columns(con, table: str) -> list[tuple[str, str, str | None]]:
+    return con.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns()"
+        " WHERE table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+
+
+def _month_start(value: str, option: str) -> date:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise ExportError(f"{option} {value!r}: expected a month as YYYY-MM, e.g. 2020-06")
+    return date(int(value[:4]), int(value[5:]), 1)
+
+
+def _distinct(con, table: str, columns: list[str]) -> list[str]:
+    union = " UNION ".join(
+        f"SELECT CAST({quote_ident(c)} AS VARCHAR) AS v FROM {quote_ident(table)}" for c in columns
+    )
+    return [
+        v
+        for (v,) in con.execute(
+            f"SELECT DISTINCT v FROM ({union}) WHERE v IS NOT NULL ORDER BY v"
+        ).fetchall()
+    ]
+
+
+def _need(table: str, names: list[str], option: str, wanted: tuple[str, ...]) -> list[str]:
+    have = [c for c in wanted if c in names]
+    if not have:
+        raise ExportError(
+            f"{table} has no column for {option} (looked for {', '.join(wanted)}); "
+            f"its exported columns are: {', '.join(names)}"
+        )
+    return have
+
+
+def _check_value(con, table: str, columns: list[str], value: str, option: str) -> None:
+    valid = _distinct(con, table, columns)
+    if value not in valid:
+        raise ExportError(
+            f"{option} {value!r} matches nothing in {table}; valid values: "
+            + (", ".join(valid) or "(the table is empty)")
+        )
+
+
+def build_query(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    filters: Filters | None = None,
+    columns: list[str] | None = None,
+) -> Query:
+    """The export of ``table`` with ``filters``, every value bound as a query parameter."""
+    valid_tables = exportable_tables(con)
+    if table not in valid_tables:
+        raise ExportError(f"unknown mart {table!r}; valid marts: {', '.join(valid_tables)}")
+    typed = {name: kind for name, kind, _ in _table_columns(con, table)}
+    names = exportable(table, list(typed))
+    if columns:
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise ExportError(
+                f"unknown column(s) {', '.join(unknown)} for {table}; "
+                f"valid columns: {', '.join(names)}"
+            )
+        names = [c for c in names if c in columns]
+    query = Query(table, [(c, typed[c]) for c in names])
+    filters = filters or Filters()
+    if filters.flow is not None:
+        cols = _need(table, names, "--flow", ("flow",))
+        _check_value(con, table, cols, filters.flow, "--flow")
+        query.where.append("flow = ?")
+        query.params.append(filters.flow)
+    if filters.country is not None:
+        cols = _need(table, names, "--country", COUNTRY_COLUMNS)
+        _check_value(con, table, cols, filters.country.upper(), "--country")
+        query.where.append("(" + " OR ".join(f"{quote_ident(c)} = ?" for c in cols) + ")")
+        query.params += [filters.country.upper()] * len(cols)
+    if filters.leg is not None:
+        match = re.fullmatch(r"([A-Za-z]{2})-([A-Za-z]{2})", filters.leg)
+        if not match:
+            raise ExportError(f"--leg {filters.leg!r}: expected XX-YY, e.g. RS-HU")
+        _need(table, names, "--leg", ("origin_country",))
+        _need(table, names, "--leg", ("destination_country",))
+        origin, destination = (g.upper() for g in match.groups())
+        legs = con.execute(
+            "SELECT DISTINCT origin_country || '-' || destination_country"
+            f" FROM {quote_ident(table)}"
+            " WHERE origin_country IS NOT NULL AND destination_country IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        valid = [leg for (leg,) in legs]
+        if f"{origin}-{destination}" not in valid:
+            raise ExportError(
+                f"--leg {filters.leg!r} matches nothing in {table}; valid legs: "
+                + (", ".join(valid) or "(none)")
+            )
+        query.where.append("origin_country = ? AND destination_country = ?")
+        query.params += [origin, destination]
+    if filters.since is not None or filters.until is not None:
+        _need(table, names, "--since/--until", ("period_start",))
+    if filters.since is not None:
+        query.where.append("period_start >= ?")
+        query.params.append(_month_start(filters.since, "--since"))
+    if filters.until is not None:
+        start = _month_start(filters.until, "--until")
+        query.where.append("period_start < ?")
+        next_month = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        query.params.append(next_month)
+    return query
+
+
+def _unit(column: str, comment: str | None) -> str:
+    """The unit a report writer needs beside the meaning, from the naming rules."""
+    if column.endswith("_eur_per_gram"):
+        return "EUR per gram"
+    if is_eur_amount(column):
+        return f"EUR, rounded to {EUR_DECIMALS} decimals in CSV and xlsx"
+    if column.startswith("n_") or column in ("rows_read", "rows_staged", "rows_quarantined"):
+        return "count"
+    if column.startswith("period_") and column in ("period_start", "period_end"):
+        return "date (ISO 8601, YYYY-MM-DD)"
+    if column in COUNTRY_COLUMNS:
+        return "ISO 3166-1 alpha-2 code"
+    if column == "currency":
+        return "ISO 4217 code"
+    if column == "size_bytes":
+        return "bytes"
+    return ""
+
+
+def _build_info(con) -> tuple[str | None, str | None]:
+    try:
+        run_id, built_at = con.execute("SELECT run_id, built_at FROM build_info").fetchone()
+    except duckdb.Error:
+        return None, None
+    return run_id, built_at.isoformat(timespec="seconds") if built_at else None
+
+
+def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
+    names = [c for c, _ in query.columns]
+    observations = rows
+    if "n_obs" in names:
+        observations = int(
+            con.execute(query.count_sql("coalesce(sum(n_obs), 0)"), query.params).fetchone()[0]
+        )
+    sources, sources_note = None, None
+    source_col = next((c for c in SOURCE_COLUMNS if c in names), None)
+    if source_col:
+        sources = con.execute(
+            query.count_sql(f"count(DISTINCT {quote_ident(source_col)})"), query.params
+        ).fetchone()[0]
+        sources_note = f"distinct {source_col}"
+    elif "n_sources" in names:
+        sources = con.execute(query.count_sql("max(n_sources)"), query.params).fetchone()[0]
+        sources_note = "at least (largest n_sources of one row; sources are not named per row)"
+    run_id, built_at = _build_info(con)
+    table_comment = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [query.table]
+    ).fetchone()[0]
+    return {
+        "table": query.table,
+        "description": table_comment,
+        "built_at": built_at,
+        "run_id": run_id,
+        "row_count": rows,
+        "observations": observations,
+        "sources": sources,
+        "sources_counted_as": sources_note,
+        "filters": filters.used(),
+        "columns": names,
+    }
+
+
+def write_dictionary(con, query: Query, path: Path) -> None:
+    comments = {n: c for n, _, c in _table_columns(con, query.table)}
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["column", "type", "meaning", "unit"])
+        for name, kind in query.columns:
+            writer.writerow([name, kind, comments.get(name) or "", _unit(name, comments.get(name))])
+
+
+def _write_csv(con, query: Query, path: Path, bom: bool) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    con.execute(f"COPY ({query.sql()}) TO '{partial}' (HEADER, DELIMITER ',')", query.params)
+    if bom:
+        with_bom = path.with_name(f".{path.name}.bom")
+        with partial.open("rb") as src, with_bom.open("wb") as dst:
+            dst.write(BOM)
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        partial.unlink()
+        partial = with_bom
+    os.replace(partial, path)
+
+
+def _write_xlsx(con, query: Query, path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(query.table[:31])
+    sheet.append([c for c, _ in query.columns])
+    cursor = con.execute(query.sql(), query.params)
+    while batch := cursor.fetchmany(5000):
+        for row in batch:
+            sheet.append(list(row))
+    partial = path.with_name(f".{path.name}.partial")
+    book.save(partial)
+    os.replace(partial, path)
+
+
+def _write_parquet(con, query: Query, path: Path) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    con.execute(f"COPY ({query.sql(raw=True)}) TO '{partial}' (FORMAT parquet)", query.params)
+    os.replace(partial, path)
+
+
+def sidecar_paths(path: Path) -> tuple[Path, Path]:
+    stem = path.with_suffix("")
+    return (
+        stem.with_name(stem.name + ".dictionary.csv"),
+        stem.with_name(stem.name + ".provenance.json"),
+    )
+
+
+def export(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    out: Path,
+    fmt: str = "csv",
+    filters: Filters | None = None,
+    columns: list[str] | None = None,
+    bom: bool = True,
+) -> dict:
+    """Write one extract and its two sidecars; return the provenance."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    filters = filters or Filters()
+    query = build_query(con, table, filters, columns)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        _write_csv(con, query, out, bom)
+    elif fmt == "xlsx":
+        _write_xlsx(con, query, out)
+    else:
+        _write_parquet(con, query, out)
+    rows = con.execute(query.count_sql("count(*)"), query.params).fetchone()[0]
+    dictionary, provenance_path = sidecar_paths(out)
+    write_dictionary(con, query, dictionary)
+    provenance = {**_provenance(con, query, filters, rows), "file": out.name, "format": fmt}
+    provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), "utf-8")
+    return provenance
