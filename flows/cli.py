@@ -124,6 +124,9 @@ def _print_summary(summary) -> None:
     )
     print(f"  marts:    {summary.published_db}")
     print(f"  extracts: {summary.extracts_dir}")
+    marts_dir = os.path.dirname(summary.published_db)
+    print(f"  figures:  {os.path.join(marts_dir, 'figures')}")
+    print(f"  report:   {os.path.join(marts_dir, 'report.html')}")
 
 
 def _run(args) -> int:
