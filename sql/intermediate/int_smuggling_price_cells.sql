@@ -37,6 +37,8 @@ final as (
         periods.period_months,
         periods.period_start,
         periods.period_end,
+        coalesce(prices.period_end, prices.period_start) <= periods.period_end
+            as is_last_period,
         prices.file_path,
         prices.sheet,
         prices.row_number,

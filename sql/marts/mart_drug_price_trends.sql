@@ -34,21 +34,31 @@ period_stats as (
     group by all
 ),
 
+price_weights as (
+    -- Equal prices of a row pooled: the weighted median only needs each price's total weight.
+    select
+        mart_row_key,
+        price_mid_eur,
+        sum(source_weight) as price_weight
+    from cells
+    where price_mid_eur is not null
+    group by mart_row_key, price_mid_eur
+),
+
 cumulative_weights as (
     select
         mart_row_key,
         price_mid_eur,
         round(
-            sum(source_weight) over (
+            sum(price_weight) over (
                 partition by mart_row_key
-                order by price_mid_eur, file_path, sheet, row_number
+                order by price_mid_eur
                 rows between unbounded preceding and current row
             ),
             9
         ) as weight_up_to_here,
-        round(sum(source_weight) over (partition by mart_row_key) / 2, 9) as half_weight
-    from cells
-    where price_mid_eur is not null
+        round(sum(price_weight) over (partition by mart_row_key) / 2, 9) as half_weight
+    from price_weights
 ),
 
 weighted_medians as (

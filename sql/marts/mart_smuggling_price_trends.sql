@@ -11,29 +11,49 @@ with cells as (
     select * from int_smuggling_price_cells
 ),
 
-period_stats as (
+period_stats as materialized (
+    -- Grouped by the row key alone (the other columns follow from it): grouping by every
+    -- column costs three times as much at a million observations.
     select
         mart_row_key,
-        series_key,
-        leg,
-        origin_country,
-        destination_country,
-        commodity,
-        unit,
-        period_grain,
-        period_months,
-        period_start,
-        period_end,
+        any_value(series_key) as series_key,
+        any_value(leg) as leg,
+        any_value(origin_country) as origin_country,
+        any_value(destination_country) as destination_country,
+        any_value(commodity) as commodity,
+        any_value(unit) as unit,
+        any_value(period_grain) as period_grain,
+        any_value(period_months) as period_months,
+        any_value(period_start) as period_start,
+        any_value(period_end) as period_end,
         count(*) as n_obs,
         count(distinct source_key) as n_sources,
         count(price_mid_eur) as n_point_estimates,
-        median(price_mid_eur) as median_eur,
-        quantile_cont(price_mid_eur, 0.25) as p25_eur,
-        quantile_cont(price_mid_eur, 0.75) as p75_eur,
+        quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) as quartiles,
         min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
         max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
     from cells
-    group by all
+    group by mart_row_key
+),
+
+period_figures as (
+    select
+        * exclude (quartiles),
+        quartiles[1] as median_eur,
+        quartiles[2] as p25_eur,
+        quartiles[3] as p75_eur
+    from period_stats
+),
+
+price_weights as (
+    -- Equal prices of a row pooled: the weighted median only needs each price's total weight.
+    select
+        mart_row_key,
+        price_mid_eur,
+        sum(source_weight) as price_weight
+    from cells
+    where price_mid_eur is not null
+    group by mart_row_key, price_mid_eur
 ),
 
 cumulative_weights as (
@@ -41,16 +61,15 @@ cumulative_weights as (
         mart_row_key,
         price_mid_eur,
         round(
-            sum(source_weight) over (
+            sum(price_weight) over (
                 partition by mart_row_key
-                order by price_mid_eur, file_path, sheet, row_number
+                order by price_mid_eur
                 rows between unbounded preceding and current row
             ),
             9
         ) as weight_up_to_here,
-        round(sum(source_weight) over (partition by mart_row_key) / 2, 9) as half_weight
-    from cells
-    where price_mid_eur is not null
+        round(sum(price_weight) over (partition by mart_row_key) / 2, 9) as half_weight
+    from price_weights
 ),
 
 weighted_medians as (
@@ -67,27 +86,27 @@ weighted_medians as (
     group by mart_row_key
 ),
 
-window_observations as (
-    select distinct
-        period_stats.mart_row_key,
-        cells.file_path,
-        cells.sheet,
-        cells.row_number,
-        cells.price_mid_eur
-    from period_stats
-    inner join cells
-        on
-            period_stats.series_key = cells.series_key
-            and cells.period_start
-            between period_stats.period_start - to_months(2 * period_stats.period_months)
-            and period_stats.period_start
+window_members as (
+    -- The rolling window of a period is that period and the two before it. An observation
+    -- spanning several of them counts once: each cell feeds its own period's window, and
+    -- only an observation's last cell also feeds the windows of the next two periods.
+    select
+        concat_ws(
+            '|',
+            series_key,
+            strftime(period_start + to_months(periods_ahead * period_months), '%Y-%m-%d')
+        ) as mart_row_key,
+        price_mid_eur
+    from cells,
+        unnest(if(is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
+    where price_mid_eur is not null
 ),
 
 rolling_medians as (
     select
         mart_row_key,
         median(price_mid_eur) as rolling_3_median_eur
-    from window_observations
+    from window_members
     group by mart_row_key
 ),
 
@@ -119,13 +138,13 @@ final as (
         rolling_medians.rolling_3_median_eur,
         current_period.n_sources < 2 or current_period.n_obs < 3 as low_confidence,
         current_period.mart_row_key
-    from period_stats as current_period
-    left join period_stats as previous_period
+    from period_figures as current_period
+    left join period_figures as previous_period
         on
             current_period.series_key = previous_period.series_key
             and previous_period.period_start
             = current_period.period_start - to_months(current_period.period_months)
-    left join period_stats as year_before
+    left join period_figures as year_before
         on
             current_period.series_key = year_before.series_key
             and year_before.period_start = current_period.period_start - to_months(12)
