@@ -3,9 +3,11 @@
 Each ``.sql`` file is one model: a single SELECT whose file name is the table it makes. Models
 run in dependency order (a model depends on every other model it names), staging and
 intermediate models first in practice, marts last. The leading comment of a file becomes the
-table's comment; column comments come from ``sql/columns.yml``. The private ingest database
-is attached read-only as ``ingest`` while building and detached before the file is published,
-so the published file stands alone.
+table's comment; column comments come from ``sql/columns.yml``. A model whose leading comment
+holds the line ``-- materialized: view`` is made a view, computed when it is queried: for a
+bridge such as mart_lineage that would be far larger stored than the tables it reads. The
+private ingest database is attached read-only as ``ingest`` while building and detached before
+the file is published, so the published file stands alone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ EXPECTATION_COLUMNS = {
 }
 
 
+MATERIALIZED = "materialized:"
+
+
 class ReconciliationError(Exception):
     """Rows read do not equal rows staged plus rows quarantined for some file."""
 
@@ -46,14 +51,27 @@ class Model:
     sql: str
 
     @property
-    def description(self) -> str:
-        """The leading ``--`` comment block, joined into one paragraph."""
+    def _header(self) -> list[str]:
+        """The lines of the leading ``--`` comment block, without the dashes."""
         lines = []
         for line in self.sql.splitlines():
             if not line.startswith("--"):
                 break
             lines.append(line[2:].strip())
-        return " ".join(lines)
+        return lines
+
+    @property
+    def materialized(self) -> str:
+        """``table`` (the default) or ``view``, as the header's ``materialized:`` line says."""
+        for line in self._header:
+            if line.startswith(MATERIALIZED):
+                return line.removeprefix(MATERIALIZED).strip()
+        return "table"
+
+    @property
+    def description(self) -> str:
+        """The leading comment block, joined into one paragraph."""
+        return " ".join(line for line in self._header if not line.startswith(MATERIALIZED))
 
 
 def load_models(sql_dir: Path) -> list[Model]:
@@ -77,7 +95,8 @@ def _column_docs(sql_dir: Path) -> dict[str, str]:
 
 
 def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str, str]) -> None:
-    con.execute(f"COMMENT ON TABLE {model.name} IS {_quote(model.description)}")
+    kind = model.materialized.upper()
+    con.execute(f"COMMENT ON {kind} {model.name} IS {_quote(model.description)}")
     for (column,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
         " AND table_name = ?",
@@ -113,9 +132,11 @@ def run_models(settings: Settings, target: Path, layers: tuple[str, ...]) -> dic
         for model in load_models(settings.sql_dir):
             if model.layer not in layers:
                 continue
-            con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+            kind = model.materialized.upper()
+            con.execute(f"CREATE OR REPLACE {kind} {model.name} AS\n{model.sql}")
             _comment(con, model, column_docs)
-            counts[model.name] = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
+            if kind == "TABLE":  # counting a view would compute it
+                counts[model.name] = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
         con.execute("DETACH ingest")
     return counts
 

@@ -81,7 +81,9 @@ def render_dictionary(con: duckdb.DuckDBPyConnection, settings: Settings) -> str
     model_layers = {model.name: model.layer for model in load_models(settings.sql_dir)}
     tables = con.execute(
         "SELECT table_name, comment FROM duckdb_tables()"
-        " WHERE database_name = current_database() ORDER BY table_name"
+        " WHERE database_name = current_database()"
+        " UNION ALL SELECT view_name, comment FROM duckdb_views()"
+        " WHERE database_name = current_database() AND NOT internal ORDER BY 1"
     ).fetchall()
     columns: dict[str, list[tuple[str, str, str | None]]] = {}
     for table, column, data_type, comment in con.execute(

@@ -1,4 +1,6 @@
--- Provenance: one row per mart row and observation it was computed from, for every mart.
+-- materialized: view
+-- Provenance: one row per mart row and observation it was computed from, for every mart; a
+-- view, computed when queried (filter on mart_name and mart_row_key to keep it quick).
 -- Join a mart on (mart_name, mart_row_key) to reach the observations, then
 -- stg_price_observations or stg_route_observations on (file_path, sheet, row_number) for
 -- their sources and quotes. A trend row lists the observations of its own period (not those

@@ -84,3 +84,18 @@ def test_lineage_holds_exactly_the_observations_counted_in_n_obs(
             " WHERE m.n_obs IS DISTINCT FROM l.n"
         )
         assert mismatched == [(0,)], (ws.marts, mart)
+
+
+def test_lineage_has_one_row_per_mart_row_and_input_row_and_no_empty_key(
+    mart_fixtures, bundled_marts
+):
+    # mart_lineage is a view with no nightly expectation suite: its grain is held here.
+    for ws in (mart_fixtures, bundled_marts):
+        duplicated, empty, datasets = ws.query(
+            "SELECT count(*) - count(DISTINCT (mart_name, mart_row_key, dataset, file_path,"
+            " sheet, row_number)), count(*) FILTER (WHERE mart_name IS NULL OR mart_row_key"
+            " IS NULL OR dataset IS NULL OR file_path IS NULL OR sheet IS NULL OR row_number"
+            " IS NULL), list(DISTINCT dataset ORDER BY dataset) FROM mart_lineage"
+        )[0]
+        assert (duplicated, empty) == (0, 0), ws.marts
+        assert set(datasets) <= {"prices", "routes"}
