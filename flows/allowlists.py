@@ -32,6 +32,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "median_eur",
         "min_low_eur",
         "max_high_eur",
+        "mart_row_key",
     ),
     "mart_drug_prices": (
         "drug",
@@ -46,6 +47,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "median_eur",
         "min_eur",
         "max_eur",
+        "mart_row_key",
     ),
     "mart_route_volumes": (
         "route_or_leg",
@@ -62,6 +64,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "value",
         "value_min",
         "value_max",
+        "mart_row_key",
     ),
     "mart_estimates": (
         "obs_id",
@@ -90,6 +93,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         *_SOURCE,
         "file_path",
         "row_number",
+        "mart_row_key",
     ),
     "dim_country_context": (
         "country",
