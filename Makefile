@@ -44,4 +44,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) data/marts/spotprices.duckdb data/marts/extracts data/marts/_state data/marts/data_docs
+	rm -rf $(VENV) data/marts/spotprices.duckdb data/marts/extracts data/marts/parquet data/marts/_state data/marts/data_docs

@@ -32,6 +32,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "median_eur",
         "min_low_eur",
         "max_high_eur",
+        "mart_row_key",
     ),
     "mart_drug_prices": (
         "drug",
@@ -46,6 +47,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "median_eur",
         "min_eur",
         "max_eur",
+        "mart_row_key",
     ),
     "mart_route_volumes": (
         "route_or_leg",
@@ -62,6 +64,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "value",
         "value_min",
         "value_max",
+        "mart_row_key",
     ),
     "mart_estimates": (
         "obs_id",
@@ -90,6 +93,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         *_SOURCE,
         "file_path",
         "row_number",
+        "mart_row_key",
     ),
     "dim_country_context": (
         "country",
@@ -196,7 +200,6 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "ingested_at",
     ),
     # The analytic marts (all their columns: figures, keys and published source fields).
-    # mart_lineage is not extracted: a bridge for analysts in DuckDB, large at scale.
     "mart_smuggling_price_trends": (
         "leg",
         "origin_country",
@@ -361,6 +364,18 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "row_countries",
         "file_paths",
         "closest_candidates",
+    ),
+    # Which observations each mart row comes from (file, sheet, row): no text of its own.
+    # Published as Parquet but left out of the nightly CSV extracts (see flows/publish.py):
+    # several rows per observation, too long for a spreadsheet at scale.
+    "mart_lineage": (
+        "mart_name",
+        "mart_row_key",
+        "dataset",
+        "file_path",
+        "sheet",
+        "row_number",
+        "obs_id",
     ),
 }
 

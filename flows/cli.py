@@ -125,6 +125,7 @@ def _print_summary(summary) -> None:
     print(f"  marts:    {summary.published_db}")
     print(f"  extracts: {summary.extracts_dir}")
     marts_dir = os.path.dirname(summary.published_db)
+    print(f"  parquet:  {os.path.join(marts_dir, 'parquet')}")
     print(f"  figures:  {os.path.join(marts_dir, 'figures')}")
     print(f"  report:   {os.path.join(marts_dir, 'report.html')}")
 

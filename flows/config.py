@@ -23,6 +23,7 @@ READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".jso
 PUBLISHED_DB_NAME = "spotprices.duckdb"
 STATE_DIR_NAME = "_state"
 EXTRACTS_DIR_NAME = "extracts"
+PARQUET_DIR_NAME = "parquet"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class Settings:
     @property
     def extracts_dir(self) -> Path:
         return self.marts_dir / EXTRACTS_DIR_NAME
+
+    @property
+    def parquet_dir(self) -> Path:
+        """The published tables as Parquet, one folder per table, for Spark, Trino and others."""
+        return self.marts_dir / PARQUET_DIR_NAME
 
 
 def settings_from(

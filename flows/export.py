@@ -205,7 +205,8 @@ def _unit(column: str, comment: str | None) -> str:
     return ""
 
 
-def _build_info(con) -> tuple[str | None, str | None]:
+def build_stamp(con) -> tuple[str | None, str | None]:
+    """The run id and build time (ISO 8601) of the build ``con`` reads, if stamped."""
     try:
         run_id, built_at = con.execute("SELECT run_id, built_at FROM build_info").fetchone()
     except duckdb.Error:
@@ -230,7 +231,7 @@ def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
     elif "n_sources" in names:
         sources = con.execute(query.count_sql("max(n_sources)"), query.params).fetchone()[0]
         sources_note = "at least (largest n_sources of one row; sources are not named per row)"
-    run_id, built_at = _build_info(con)
+    run_id, built_at = build_stamp(con)
     table_comment = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [query.table]
     ).fetchone()[0]
@@ -288,7 +289,10 @@ def _write_xlsx(con, query: Query, path: Path) -> None:
 
 def _write_parquet(con, query: Query, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    con.execute(f"COPY ({query.sql(raw=True)}) TO '{partial}' (FORMAT parquet)", query.params)
+    con.execute(
+        f"COPY ({query.sql(raw=True)}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd)",
+        query.params,
+    )
     os.replace(partial, path)
 
 
@@ -308,8 +312,10 @@ def export(
     filters: Filters | None = None,
     columns: list[str] | None = None,
     bom: bool = True,
+    sidecars: bool = True,
 ) -> dict:
-    """Write one extract and its two sidecars; return the provenance."""
+    """Write one extract and, unless ``sidecars`` is false, its dictionary and provenance
+    beside it; return the provenance."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     filters = filters or Filters()
@@ -322,8 +328,9 @@ def export(
     else:
         _write_parquet(con, query, out)
     rows = con.execute(query.count_sql("count(*)"), query.params).fetchone()[0]
-    dictionary, provenance_path = sidecar_paths(out)
-    write_dictionary(con, query, dictionary)
     provenance = {**_provenance(con, query, filters, rows), "file": out.name, "format": fmt}
-    provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), "utf-8")
+    if sidecars:
+        dictionary, provenance_path = sidecar_paths(out)
+        write_dictionary(con, query, dictionary)
+        provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), "utf-8")
     return provenance

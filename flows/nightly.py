@@ -1,7 +1,7 @@
 """The nightly flow, read top to bottom like the pipeline diagram:
 
 discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts -> check
-(Great Expectations) -> publish -> extract.
+(Great Expectations) -> publish -> extract -> parquet -> figures and report.
 
 Each task is one coarse step around a plain function in this package, so every step can be
 tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
@@ -29,7 +29,7 @@ from flows.discover import FileItem, discover
 from flows.ingest import FileResult, ingest_file
 from flows.load import apply_results
 from flows.lock import run_lock
-from flows.publish import publish, write_extracts
+from flows.publish import publish, write_extracts, write_parquet
 from flows.quality import QualityReport, check_build
 
 NORMALISE_LAYERS = ("staging", "intermediate")
@@ -170,6 +170,12 @@ def extract(settings: Settings) -> dict[str, Path]:
     return write_extracts(settings)
 
 
+@task(name="parquet", cache_policy=NO_CACHE)
+def parquet(settings: Settings) -> dict[str, Path]:
+    """Replace the Parquet set (one folder per table) for Spark, Trino and other clients."""
+    return write_parquet(settings)
+
+
 @task(name="figures and report", cache_policy=NO_CACHE)
 def figures_and_report(settings: Settings) -> Path:
     """Redraw the figure pack and write report.html from the published build."""
@@ -241,6 +247,7 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary, quality)
     extract(settings)
+    parquet(settings)
     figures_and_report(settings)
     return quality
 

@@ -1,6 +1,8 @@
-"""Publish a checked build: swap the file in atomically, then write the CSV extracts.
+"""Publish a checked build: swap the file in atomically, then write the CSV extracts and the
+Parquet set.
 
-Extracts are written by :mod:`flows.export` (allow-listed columns, Excel-safe cells).
+Both are written by :mod:`flows.export` from the published file, so they carry the same
+allow-listed columns (:mod:`flows.allowlists`) and never a never-exported one.
 
 ``os.replace`` on the same filesystem is atomic: an analyst who holds the old file open keeps
 reading the old build, and any connection opened after the swap sees the new one.
@@ -8,13 +10,21 @@ reading the old build, and any connection opened after the swap sees the new one
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
 
 from flows.config import Settings
-from flows.export import export, exportable_tables, sidecar_paths
+from flows.export import build_stamp, export, exportable_tables, sidecar_paths
+
+#: Allow-listed tables published as Parquet only, not as nightly CSV extracts: several rows
+#: per observation, too long for a spreadsheet at scale (``spotprices export`` writes them).
+PARQUET_ONLY = ("mart_lineage",)
+
+MANIFEST = "_manifest.json"
 
 
 def publish(settings: Settings, target: Path) -> Path:
@@ -32,6 +42,8 @@ def write_extracts(settings: Settings, bom: bool = True) -> dict[str, Path]:
     written = {}
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         for table in exportable_tables(con):
+            if table in PARQUET_ONLY:
+                continue
             final = out / f"{table}.csv"
             export(con, table, final, "csv", bom=bom)
             written[table] = final
@@ -39,4 +51,49 @@ def write_extracts(settings: Settings, bom: bool = True) -> dict[str, Path]:
     for old in [*out.glob("*.csv"), *out.glob("*.json")]:
         if old.name not in keep:
             old.unlink()  # the extract of a table this build no longer has
+    return written
+
+
+def write_parquet(settings: Settings) -> dict[str, Path]:
+    """Every allow-listed table of the published build as ``parquet/<table>/<table>.parquet``
+    (zstd, native types), with ``_manifest.json``: the build's run id and time, and per table
+    the provenance the CSV extracts carry (rows, observations, sources, columns).
+
+    One folder per table because Trino's Hive connector (and Spark, by convention) reads a
+    table from a folder. The set is replaced as a whole: it is written into the sibling folder
+    ``.parquet.new`` and swapped in by two renames, the live folder aside to ``.parquet.old``
+    and the new one in its place; then the old one is deleted. A reader sees the previous set
+    or the new one, each whole: a file already open keeps reading the previous data, and only
+    in the instant between the two renames is there no ``parquet/`` (opening a file then fails
+    with "not found"; a retry finds the new set). A failure while writing deletes
+    ``.parquet.new`` and leaves the previous set as it was. A run killed at any point leaves
+    the previous set or the new one: the next run puts the previous set back if the kill came
+    between the two renames, and clears what was left aside.
+    """
+    live = settings.parquet_dir
+    fresh = live.with_name(f".{live.name}.new")
+    old = live.with_name(f".{live.name}.old")
+    if old.exists() and not live.exists():
+        old.rename(live)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    written = {}
+    try:
+        with duckdb.connect(str(settings.published_db), read_only=True) as con:
+            run_id, built_at = build_stamp(con)
+            tables = {}
+            for table in exportable_tables(con):
+                (fresh / table).mkdir(parents=True)
+                path = Path(table) / f"{table}.parquet"
+                provenance = export(con, table, fresh / path, "parquet", sidecars=False)
+                tables[table] = {**provenance, "file": path.as_posix()}
+                written[table] = live / path
+        manifest = {"run_id": run_id, "built_at": built_at, "tables": tables}
+        (fresh / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+        if live.exists():
+            live.rename(old)
+        fresh.rename(live)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
     return written

@@ -40,6 +40,7 @@ def test_run_on_the_bundled_data(bundled):
     assert code == EXIT_OK
     assert "715 read = 713 staged + 2 quarantined" in out
     assert str(ws.db) in out and str(ws.marts / "extracts") in out
+    assert str(ws.marts / "parquet") in out
     # il Giornale: "2,500 euros to cross the Serbian-Hungarian border from Subotica".
     assert ws.query(
         "SELECT median_eur, n_obs FROM mart_smuggling_prices"

@@ -1,0 +1,167 @@
+"""The Parquet set as Spark, Trino or another DuckDB client reads it: built by the real nightly
+flow, compared with the published DuckDB file through a separate read-only connection."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.allowlists import EXPORT_COLUMNS, NEVER_EXPORTED, exportable
+from flows.config import settings_from
+from flows.publish import write_parquet
+from tests.conftest import PROJECT, Workspace
+from tests.flows.conftest import PLANTED_NAME
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+#: The interviewee named in the hostile row HX03's source_locator (kept in quarantine_rows).
+INTERVIEWEE = "Ana Anić"
+
+#: write_parquet in a process whose files may not grow past a limit. Python ignores SIGXFSZ,
+#: so a write past the limit fails with EFBIG as on a full disk; with the signal's default
+#: action restored, the kernel kills the process there instead.
+WRITE_WITH_FILE_LIMIT = """
+import resource, signal, sys
+from flows.config import settings_from
+from flows.publish import write_parquet
+if sys.argv[3] == "die":
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+write_parquet(settings_from(marts_dir=sys.argv[1]))
+"""
+
+
+def parquet_files(ws: Workspace) -> dict[str, Path]:
+    return {p.parent.name: p for p in (ws.marts / "parquet").glob("*/*.parquet")}
+
+
+def parquet_columns(con, path: Path) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))",
+        [str(path)],
+    ).fetchall()
+
+
+def count(con, query: str) -> int:
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def leftovers(ws: Workspace) -> list[str]:
+    return sorted(p.name for p in ws.marts.glob(".parquet*"))
+
+
+def test_every_allow_listed_table_lands_with_exactly_its_rows(hostile):
+    files = parquet_files(hostile)
+    published = {t for (t,) in hostile.query("SELECT table_name FROM duckdb_tables()")}
+    assert set(files) == {t for t in EXPORT_COLUMNS if t in published}
+    assert {"mart_lineage", "mart_smuggling_prices", "stg_price_observations"} <= set(files)
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{hostile.db}' AS published (READ_ONLY)")
+        for table, path in files.items():
+            typed = dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns()"
+                    " WHERE database_name = 'published' AND table_name = ?",
+                    [table],
+                ).fetchall()
+            )
+            columns = parquet_columns(con, path)
+            assert [c for c, _ in columns] == exportable(table, list(typed)), table
+            assert all(kind == typed[c] for c, kind in columns), table  # native types kept
+            # JSON columns leave scrubbed of never-exported keys: checked in the next test.
+            select = ", ".join(f'"{c}"' for c, kind in columns if kind != "JSON")
+            published_rows = f"SELECT {select} FROM published.{table}"
+            parquet_rows = f"SELECT {select} FROM read_parquet('{path}')"
+            assert count(con, f"{published_rows} EXCEPT ALL {parquet_rows}") == 0, table
+            assert count(con, f"{parquet_rows} EXCEPT ALL {published_rows}") == 0, table
+            assert count(con, parquet_rows) == count(con, published_rows), table
+
+
+def test_no_never_exported_column_or_name_reaches_the_parquet_set(hostile):
+    # The published DuckDB file keeps source locators (in staging, and raw in quarantine).
+    assert hostile.query(
+        "SELECT count(*) FROM quarantine_rows WHERE raw_values->>'source_locator' LIKE ?",
+        [f"%{INTERVIEWEE}%"],
+    ) == [(1,)]
+    assert hostile.query("SELECT count(source_locator) FROM stg_price_observations")[0][0] > 0
+    with duckdb.connect() as con:
+        for table, path in parquet_files(hostile).items():
+            assert not {c for c, _ in parquet_columns(con, path)} & NEVER_EXPORTED, table
+            for text in (PLANTED_NAME, INTERVIEWEE, "source_locator", "interview"):
+                hits = con.execute(
+                    "SELECT count(*) FROM read_parquet(?) t WHERE CAST(t AS VARCHAR) LIKE ?",
+                    [str(path), f"%{text}%"],
+                ).fetchone()
+                assert hits == (0,), (table, text)
+        quarantined = con.execute(
+            "SELECT obs_id, raw_values FROM read_parquet(?)",
+            [str(parquet_files(hostile)["quarantine_rows"])],
+        ).fetchall()
+    raw = dict(hostile.query("SELECT obs_id, raw_values FROM quarantine_rows"))
+    assert {obs_id for obs_id, _ in quarantined} == set(raw)
+    for obs_id, values in quarantined:
+        # Every other raw field stays, as text (row_number 7 leaves as "7").
+        raw_values = json.loads(raw[obs_id]).items()
+        kept = {k: None if v is None else str(v) for k, v in raw_values if k not in NEVER_EXPORTED}
+        assert json.loads(values) == kept, obs_id
+    manifest = (hostile.marts / "parquet" / "_manifest.json").read_text("utf-8")
+    assert PLANTED_NAME not in manifest and INTERVIEWEE not in manifest
+
+
+def test_a_second_run_replaces_the_whole_set(fixture_workspace):
+    ws = fixture_workspace
+    ws.run()
+    # A table an earlier build published and this one no longer has.
+    retired = ws.marts / "parquet" / "mart_retired" / "mart_retired.parquet"
+    retired.parent.mkdir()
+    retired.write_bytes(parquet_files(ws)["mart_estimates"].read_bytes())
+    second = ws.run()
+    assert not retired.parent.exists()
+    manifest = json.loads((ws.marts / "parquet" / "_manifest.json").read_text("utf-8"))
+    assert manifest["run_id"] == second.run_id == ws.query("SELECT run_id FROM build_info")[0][0]
+    assert set(manifest["tables"]) == set(parquet_files(ws))
+    for table, info in manifest["tables"].items():
+        assert info["file"] == f"{table}/{table}.parquet"
+        assert info["row_count"] == ws.query(f"SELECT count(*) FROM {table}")[0][0], table
+    assert leftovers(ws) == []
+
+
+def write_with_file_limit(ws: Workspace, limit: int, on_limit: str):
+    return subprocess.run(
+        [sys.executable, "-B", "-c", WRITE_WITH_FILE_LIMIT, str(ws.marts), str(limit), on_limit],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_failed_or_killed_write_leaves_the_previous_set(hostile):
+    live = hostile.marts / "parquet"
+    before = snapshot(live)
+    failed = write_with_file_limit(hostile, 2048, "fail")
+    assert failed.returncode != 0 and "File too large" in failed.stderr, failed.stderr
+    assert snapshot(live) == before and leftovers(hostile) == []
+    killed = write_with_file_limit(hostile, 2048, "die")
+    assert killed.returncode < 0  # killed by SIGXFSZ halfway through
+    assert snapshot(live) == before and leftovers(hostile) == [".parquet.new"]
+    # Killed between the two renames: the next run puts the previous set back first.
+    live.rename(hostile.marts / ".parquet.old")
+    write_with_file_limit(hostile, 2048, "fail")
+    assert snapshot(live) == before and leftovers(hostile) == []
+    write_parquet(settings_from(marts_dir=hostile.marts))
+    assert set(snapshot(live)) == set(before) and leftovers(hostile) == []
