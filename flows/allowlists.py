@@ -366,8 +366,8 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "closest_candidates",
     ),
     # Which observations each mart row comes from (file, sheet, row): no text of its own.
-    # Published as Parquet but left out of the nightly CSV extracts (see flows/publish.py):
-    # several rows per observation, too long for a spreadsheet at scale.
+    # A view, so the nightly run writes neither CSV nor Parquet of it (see flows/publish.py);
+    # `spotprices export mart_lineage` writes it on request.
     "mart_lineage": (
         "mart_name",
         "mart_row_key",

@@ -71,8 +71,13 @@ class Query:
         return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
 
 
-def exportable_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    present = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+def exportable_tables(con: duckdb.DuckDBPyConnection, views: bool = False) -> list[str]:
+    """Allow-listed tables the build has; with ``views``, allow-listed views too (mart_lineage,
+    computed when read: exported on request, never by the nightly run)."""
+    sql = "SELECT table_name FROM duckdb_tables()"
+    if views:
+        sql += " UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    present = {n for (n,) in con.execute(sql).fetchall()}
     return [t for t in EXPORT_COLUMNS if t in present]
 
 
@@ -128,7 +133,7 @@ def build_query(
     columns: list[str] | None = None,
 ) -> Query:
     """The export of ``table`` with ``filters``, every value bound as a query parameter."""
-    valid_tables = exportable_tables(con)
+    valid_tables = exportable_tables(con, views=True)
     if table not in valid_tables:
         raise ExportError(f"unknown mart {table!r}; valid marts: {', '.join(valid_tables)}")
     typed = {name: kind for name, kind, _ in _table_columns(con, table)}
@@ -233,7 +238,9 @@ def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
         sources_note = "at least (largest n_sources of one row; sources are not named per row)"
     run_id, built_at = build_stamp(con)
     table_comment = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [query.table]
+        "SELECT comment FROM duckdb_tables() WHERE table_name = $1 UNION ALL"
+        " SELECT comment FROM duckdb_views() WHERE view_name = $1",
+        [query.table],
     ).fetchone()[0]
     return {
         "table": query.table,

@@ -2,7 +2,9 @@
 Parquet set.
 
 Both are written by :mod:`flows.export` from the published file, so they carry the same
-allow-listed columns (:mod:`flows.allowlists`) and never a never-exported one.
+allow-listed columns (:mod:`flows.allowlists`) and never a never-exported one. Views
+(mart_lineage) are not written: they are computed when read, and at a million observations
+the lineage has ten million rows; ``spotprices export mart_lineage`` writes it on request.
 
 ``os.replace`` on the same filesystem is atomic: an analyst who holds the old file open keeps
 reading the old build, and any connection opened after the swap sees the new one.
@@ -19,10 +21,6 @@ import duckdb
 
 from flows.config import Settings
 from flows.export import build_stamp, export, exportable_tables, sidecar_paths
-
-#: Allow-listed tables published as Parquet only, not as nightly CSV extracts: several rows
-#: per observation, too long for a spreadsheet at scale (``spotprices export`` writes them).
-PARQUET_ONLY = ("mart_lineage",)
 
 MANIFEST = "_manifest.json"
 
@@ -42,8 +40,6 @@ def write_extracts(settings: Settings, bom: bool = True) -> dict[str, Path]:
     written = {}
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         for table in exportable_tables(con):
-            if table in PARQUET_ONLY:
-                continue
             final = out / f"{table}.csv"
             export(con, table, final, "csv", bom=bom)
             written[table] = final

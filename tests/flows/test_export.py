@@ -114,6 +114,18 @@ def test_export_filters_by_leg_and_month(hostile, tmp_path):
     )
 
 
+def test_the_lineage_view_is_exported_on_request_only(hostile, tmp_path):
+    assert not list((hostile.marts / "extracts").glob("mart_lineage*"))
+    out = tmp_path / "lineage.parquet"
+    code, stdout, _ = export(
+        hostile, tmp_path, "mart_lineage", "--format", "parquet", "--out", str(out)
+    )
+    assert code == EXIT_OK, stdout
+    with duckdb.connect() as con:
+        exported = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    assert exported == hostile.query("SELECT count(*) FROM mart_lineage")[0][0] > 0
+
+
 def test_export_by_country_matches_any_country_column(hostile, tmp_path):
     out = tmp_path / "ba.csv"
     assert (
