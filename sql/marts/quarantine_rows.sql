@@ -1,5 +1,6 @@
 -- Every input row that did not reach staging, with every rule it broke and its raw values
--- (free-text notes and unknown extra columns left out: they may name people). Fix the row
+-- (free-text notes, source locators and unknown extra columns left out: they may name
+-- people). Fix the row
 -- in its file, or add the missing rate to data/reference/fx_rates.csv, and the next run
 -- takes it in. row_number is the row a spreadsheet shows (header = 1); line for JSON Lines.
 with validation_failures as (
@@ -69,7 +70,7 @@ raw_rows as (
         row_number,
         obs_id,
         to_json(raw_row) as raw_values
-    from (select * exclude (notes, extra) from ingest.raw_prices_rows) as raw_row
+    from (select * exclude (notes, extra, source_locator) from ingest.raw_prices_rows) as raw_row
     union all
     select
         file_path,

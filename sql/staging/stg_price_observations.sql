@@ -102,7 +102,6 @@ final as (
             as price_mid_eur_per_gram,
         source_title,
         source_url,
-        source_locator,
         quote,
         confidence,
         source_type,
