@@ -54,7 +54,13 @@ def selects_columns(sql: str) -> bool:
 
 
 def test_every_published_table_has_a_suite():
-    published = {name for name, model in MODELS.items() if model.layer in ("staging", "marts")}
+    """Views (``mart_lineage``) are computed from checked tables when queried; they store
+    nothing a suite could check, and their grain is tested in ``tests/sql``."""
+    published = {
+        name
+        for name, model in MODELS.items()
+        if model.layer in ("staging", "marts") and model.materialized == "table"
+    }
     assert published == set(SUITES)
 
 
