@@ -125,9 +125,7 @@ def run_models(settings: Settings, target: Path, layers: tuple[str, ...]) -> dic
     """Materialise the models of ``layers`` into ``target``; return rows per table."""
     column_docs = _column_docs(settings.sql_dir)
     counts = {}
-    with duckdb.connect(str(target)) as con:
-        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        con.execute(f"SET threads = {settings.duckdb_threads}")
+    with duckdb.connect(str(target), config=settings.duckdb_config) as con:
         con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
         for model in load_models(settings.sql_dir):
             if model.layer not in layers:

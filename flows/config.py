@@ -35,7 +35,9 @@ class Settings:
     reference_dir: Path
     sql_dir: Path = PROJECT_ROOT / "sql"
     chunk_rows: int = 100_000
-    duckdb_memory_limit: str = "2GB"
+    #: Every DuckDB connection of a run spills to disk past this: with the ingest chunks in
+    #: pandas beside it, the run stays under 1.5 GiB whatever the input's size.
+    duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 2
     #: Seconds to wait before each retry of a file that could not be opened (locked, I/O).
     ingest_retry_delays: tuple[int, ...] = (2, 10)
@@ -68,6 +70,11 @@ class Settings:
     @property
     def extracts_dir(self) -> Path:
         return self.marts_dir / EXTRACTS_DIR_NAME
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """Limits for the DuckDB connections of a run: ``duckdb.connect(path, config=...)``."""
+        return {"memory_limit": self.duckdb_memory_limit, "threads": str(self.duckdb_threads)}
 
     @property
     def parquet_dir(self) -> Path:

@@ -38,7 +38,7 @@ def write_extracts(settings: Settings, bom: bool = True) -> dict[str, Path]:
     out = settings.extracts_dir
     out.mkdir(parents=True, exist_ok=True)
     written = {}
-    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+    with duckdb.connect(str(settings.published_db), True, settings.duckdb_config) as con:
         for table in exportable_tables(con):
             final = out / f"{table}.csv"
             export(con, table, final, "csv", bom=bom)
@@ -75,7 +75,7 @@ def write_parquet(settings: Settings) -> dict[str, Path]:
     shutil.rmtree(old, ignore_errors=True)
     written = {}
     try:
-        with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        with duckdb.connect(str(settings.published_db), True, settings.duckdb_config) as con:
             run_id, built_at = build_stamp(con)
             tables = {}
             for table in exportable_tables(con):

@@ -77,10 +77,8 @@ SCHEMA = [
 def connect(settings: Settings, read_only: bool = False):
     """A connection to the ingest database, created with its tables on first use."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.state_db), read_only=read_only)
+    con = duckdb.connect(str(settings.state_db), read_only, settings.duckdb_config)
     try:
-        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        con.execute(f"SET threads = {settings.duckdb_threads}")
         if not read_only:
             for statement in SCHEMA:
                 con.execute(statement)
