@@ -182,11 +182,14 @@ def figures_and_report(settings: Settings) -> Path:
     from flows.figures import draw_figures
     from flows.report import write_report
 
-    figures = draw_figures(settings.published_db, settings.marts_dir / "figures")
+    limits = settings.duckdb_config
+    figures = draw_figures(settings.published_db, settings.marts_dir / "figures", limits)
     for figure in figures:
         if not figure.drawn:
             get_run_logger().info("figure %s skipped: %s", figure.name, figure.reason)
-    return write_report(settings.marts_dir, settings.published_db, settings.extracts_dir, figures)
+    return write_report(
+        settings.marts_dir, settings.published_db, settings.extracts_dir, figures, limits
+    )
 
 
 def _run_id() -> str:

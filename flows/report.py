@@ -91,9 +91,15 @@ def _figure_html(figure: Figure, marts_dir: Path) -> str:
     )
 
 
-def write_report(marts_dir: Path, db: Path, extracts_dir: Path, figures: list[Figure]) -> Path:
+def write_report(
+    marts_dir: Path,
+    db: Path,
+    extracts_dir: Path,
+    figures: list[Figure],
+    duckdb_config: dict | None = None,
+) -> Path:
     """Write ``marts_dir/report.html`` (aside, then swapped in) and remember its headlines."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db), read_only=True, config=duckdb_config or {}) as con:
         run_id, built_at, summary = con.execute(
             "SELECT run_id, built_at, summary FROM build_info"
         ).fetchone()
