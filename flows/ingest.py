@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,9 @@ class FileResult:
     spool: Path | None = None
     encoding: str | None = None  # as detected from the file's first bytes
     layout: str | None = None  # how it was read: kind, delimiter, decimal mark, day order
+    #: Wall seconds spent reading, typing and validating, and spooling; the benchmark's
+    #: per-stage breakdown splits ingest with them.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -72,11 +76,21 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     path = settings.raw_dir / item.file_path
     encoding = layout = None
     conventions: Conventions | None = None
+    seconds = dict.fromkeys(("read", "validate", "spool"), 0.0)
+    clock = time.monotonic()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        seconds[stage] += now - clock
+        clock = now
+
     try:
         file_layout = describe_file(path)
         encoding, layout = file_layout.encoding, file_layout.describe()
         chunks = read_chunks(path, contract.columns, settings.chunk_rows, file_layout)
         for number, chunk in enumerate(chunks):
+            lap("read")
             if conventions is None:  # decided once per file, from its first chunk
                 conventions = decide_conventions(
                     chunk.frame, contract.number_columns + ("price",), DATE_COLUMNS
@@ -84,6 +98,7 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
                 layout = f"{layout}; {conventions.describe()}"
             typed = contract.prepare(chunk.frame, conventions)
             valid, failures = validate_chunk(contract, typed)
+            lap("validate")
             valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])
             valid.insert(0, "sheet", chunk.sheet)
             failures.insert(0, "sheet", chunk.sheet)
@@ -95,6 +110,7 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             rows_read += len(chunk.frame)
             rows_valid += len(valid)
             rows_failed += failures["row_number"].nunique()
+            lap("spool")
     except (UnreadableFile, ContractError) as err:
         shutil.rmtree(out, ignore_errors=True)
         return FileResult(item, rows_read, error=str(err), encoding=encoding, layout=layout)
@@ -107,8 +123,9 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             " left for the next run", encoding=encoding, layout=layout,
         )  # fmt: skip
     return FileResult(
-        item, rows_read, rows_valid, rows_failed, spool=out, encoding=encoding, layout=layout
-    )
+        item, rows_read, rows_valid, rows_failed, spool=out, encoding=encoding, layout=layout,
+        seconds={stage: round(value, 3) for stage, value in seconds.items()},
+    )  # fmt: skip
 
 
 def _changed_since_discovery(path: Path, item: FileItem) -> bool:

@@ -53,6 +53,9 @@ class RunSummary:
     expectations_passed: int = 0
     expectations_warned: int = 0
     data_docs: str = ""
+    #: Seconds the ingest tasks spent reading, typing and validating, and spooling, summed
+    #: over files (files run in parallel, so the sum may exceed the wall time).
+    ingest_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -201,6 +204,8 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     for item in items:
         summary.files[item.status] = summary.files.get(item.status, 0) + 1
     for result in results:
+        for stage, seconds in result.seconds.items():
+            summary.ingest_seconds[stage] = round(summary.ingest_seconds.get(stage, 0) + seconds, 3)
         if result.failed:
             summary.failed_files[result.item.file_path] = result.error
             summary.files[result.item.status] -= 1

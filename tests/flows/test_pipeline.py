@@ -37,6 +37,9 @@ def test_fixture_run_builds_every_mart_and_reconciles(fixture_workspace):
     assert summary.files == {"new": 2}
     assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (11, 10, 1)
     assert counts_reconcile(ws)
+    # The benchmark splits ingest into its parts with these (summed over files).
+    assert set(summary.ingest_seconds) == {"read", "validate", "spool"}
+    assert all(seconds > 0 for seconds in summary.ingest_seconds.values())
     tables = {name for (name,) in ws.query("SHOW TABLES")}
     assert {
         "stg_price_observations", "stg_route_observations", "mart_smuggling_prices",
