@@ -312,12 +312,16 @@ def _line_records(path, layout) -> Iterator[tuple[int, dict]]:
             try:
                 yield number, _as_record(json.loads(line))
             except json.JSONDecodeError as err:
-                # Kept as a row (quarantined for its missing fields) rather than lost.
-                yield number, {"unreadable_json": line, "json_error": err.msg}
+                # Kept as a row and quarantined as not readable (rule record_readable).
+                reason = f"not JSON: {err.msg} at character {err.colno}"
+                yield number, {"unreadable_json": line, "json_error": reason}
 
 
 def _as_record(value: object) -> dict:
-    return value if isinstance(value, dict) else {"unreadable_json": json.dumps(value)}
+    if isinstance(value, dict):
+        return value
+    reason = f"a JSON {type(value).__name__}, not an object of named fields"
+    return {"unreadable_json": json.dumps(value, ensure_ascii=False), "json_error": reason}
 
 
 def _batches(records, size):

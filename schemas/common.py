@@ -35,10 +35,16 @@ class ObservationRules(pa.DataFrameModel):
     quote: Text = pa.Field(nullable=True)
     confidence: Text = pa.Field(nullable=True)
     notes: Text = pa.Field(nullable=True)
+    record_error_text: Text = pa.Field(nullable=True)
 
     class Config:
         strict = False
         coerce = False
+
+    @pa.check("record_error_text", ignore_na=False)
+    def record_readable(cls, error: Text) -> Series[bool]:
+        """the record must be readable: a JSON line must be an object (its text is kept raw)"""
+        return error.isna()
 
     @pa.check("confidence")
     def confidence_known(cls, confidence: Text) -> Series[bool]:

@@ -63,6 +63,9 @@ def prepare(
     typed["period_precision"] = start["precision"]
     typed["period_start_text"] = start_text
     typed["period_end_text"] = end_text
+    # Why the reader could not read the record (a JSON line that does not parse): the row
+    # is kept, with its text in the raw layer, and quarantined as record_readable.
+    typed["record_error_text"] = _cells(raw, "json_error")
     return typed
 
 

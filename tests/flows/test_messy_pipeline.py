@@ -4,6 +4,7 @@ are recorded as failed, and for every file rows read = rows staged + rows quaran
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from flows.config import settings_from
@@ -127,6 +128,32 @@ def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
         ("U1", ["period_start_is_date"])
     ]  # noqa: E501
     assert ws.query("SELECT obs_id FROM stg_price_observations") == [("U2",)]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_json_line_that_does_not_parse_is_quarantined_with_its_reason_and_text(workspace):
+    ws = workspace
+    good = (
+        '{"obs_id": "J1", "flow": "people", "commodity": "smuggling_service", "market_level":'
+        ' "service", "origin_country": "RS", "destination_country": "HU", "date": "2020-05",'
+        ' "price": "1500 EUR", "unit": "per_person", "source_title": "Synthetic",'
+        ' "source_type": "synthetic"}'
+    )
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "prices" / "ads.jsonl").write_text(good + '\n{"obs_id": "J2", oops\n')
+    summary = ws.run()
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (2, 1, 1)
+    ((row_number, rules, reasons),) = ws.query(
+        "SELECT row_number, rules, reasons FROM quarantine_rows"
+    )
+    assert row_number == 2 and "record_readable" in rules
+    assert "not JSON: Expecting " in reasons
+    # The line as written stays in the private raw layer (it may hold names or notes).
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        (extra,) = con.execute(
+            "SELECT extra->>'unreadable_json' FROM raw_prices_rows WHERE row_number = 2"
+        ).fetchone()
+    assert extra == '{"obs_id": "J2", oops'
 
 
 def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):

@@ -121,6 +121,15 @@ def test_a_broken_json_line_is_kept_as_a_row(tmp_path):
     (chunk,) = read_all(path)
     assert chunk.frame.index.tolist() == [1, 2]
     assert chunk.frame.loc[2, "unreadable_json"] == '{"obs_id": "J2", oops'
+    assert chunk.frame.loc[2, "json_error"].startswith("not JSON: Expecting ")
+
+
+def test_a_json_line_that_is_not_an_object_is_kept_with_its_reason(tmp_path):
+    path = tmp_path / "ads.jsonl"
+    path.write_text('{"obs_id": "J1"}\n[1, 2]\n', encoding="utf-8")
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[2, "unreadable_json"] == "[1, 2]"
+    assert chunk.frame.loc[2, "json_error"] == "a JSON list, not an object of named fields"
 
 
 def _truncated_workbook(tmp_path):

@@ -49,6 +49,7 @@ def test_a_valid_row_passes():
 @pytest.mark.parametrize(
     ("changes", "rule"),
     [
+        ({"json_error": "not JSON: Expecting value at character 5"}, "record_readable"),
         ({"flow": "weapons"}, "flow_known"),
         ({"flow": ""}, "flow_known"),
         ({"market_level": "street"}, "market_level_known"),
