@@ -320,6 +320,7 @@ def _validate(
         ordered.append(results[number])
         report.outcomes.append(_outcome(table, checks[number], results[number]))
     passed = sum(bool(r.success) for r in ordered)
+    run_id = RunIdentifier(run_time=datetime.now(UTC))
     merged = ExpectationSuiteValidationResult(
         success=passed == len(ordered),
         results=ordered,
@@ -332,18 +333,25 @@ def _validate(
         },
         meta={
             "great_expectations_version": gx.__version__,
-            "active_batch_definition": {
-                "datasource_name": "build",
-                "data_asset_name": table,
-                "batch_identifiers": {"rows": rows, "batches": batches, "batch_rows": batch_rows},
+            "run_id": run_id,
+            "validation_time": run_id.run_time,
+            "batch_spec": {"data_asset_name": table, "batch_data": "DuckDB table, in batches"},
+            # Shown under "Show more info" on the validation page.
+            "batch_parameters": {
+                "rows": rows,
+                "batches": batches,
+                "rows per batch": batch_rows,
+                "over the whole table in DuckDB": ", ".join(
+                    dict.fromkeys(
+                        "row count" if checks[n].expectation == ROW_COUNT else "grain uniqueness"
+                        for n in sorted(whole_table)
+                    )
+                )
+                or "none",
             },
-            "checked": f"{rows} rows in {batches} batch(es) of up to {batch_rows}; row count"
-            f" {'and grain uniqueness ' if len(whole_table) > 1 else ''}over the whole table"
-            " in DuckDB",
         },
         batch_id=batch_id,
     )
-    run_id = RunIdentifier(run_time=datetime.now(UTC))
     context.validation_results_store.store_validation_results(
         suite_validation_result=merged,
         suite_validation_result_identifier=ValidationResultIdentifier(

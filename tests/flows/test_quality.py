@@ -232,3 +232,107 @@ def test_estimates_on_the_same_row_of_two_sheets_are_two_rows(published):
             "SELECT sheet, row_number FROM mart_estimates WHERE obs_id LIKE 'WB%' ORDER BY sheet"
         ).fetchall()
     assert rows == [("Bosnia", 2), ("Serbia", 2)]  # and the clean build passes its grain check
+
+
+# Batches: a table is validated a few rows at a time, as a large build is (BATCH_ROWS), and the
+# outcome is the one on the whole table.
+
+
+def outcomes(report) -> list[tuple]:
+    return [
+        (o.table, o.expectation, o.target, o.success, o.observed, o.unexpected_count)
+        for o in report.outcomes
+    ]
+
+
+def test_checked_in_batches_a_broken_build_has_the_outcome_it_has_whole(
+    blocked, published, tmp_path
+):
+    whole, _ = blocked
+    build = tampered(published, tmp_path, *(statement for statement, *_ in BREAKAGES.values()))
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=2)
+    assert outcomes(raised.value.report) == outcomes(whole.report)
+    assert str(raised.value).replace(str(tmp_path), "") == str(whole).replace(
+        str(whole.report.data_docs.parent.parent), ""
+    )
+
+
+def test_checked_in_batches_a_clean_build_passes_and_documents_each_table_once(published, tmp_path):
+    docs = tmp_path / "data_docs"
+    report = check_build(tampered(published, tmp_path), published, docs, batch_rows=3)
+    assert report.failed == 0 and set(report.tables) == set(SUITES)
+    for table in SUITES:  # one merged validation result per table, not one per batch
+        assert len(list((docs / "validations" / table).rglob("*.html"))) == 1, table
+
+
+def test_a_duplicate_grain_split_across_batches_is_caught(published, tmp_path):
+    """The first row copied to the end of the table: a whole-table duplicate, though no batch
+    holds both copies."""
+    build = tampered(
+        published, tmp_path,
+        "INSERT INTO stg_price_observations SELECT * FROM stg_price_observations LIMIT 1",
+        "INSERT INTO ingest_files SELECT * FROM ingest_files LIMIT 1",
+    )  # fmt: skip
+    with duckdb.connect(str(build), read_only=True) as con:
+        rows, first, last = con.execute(
+            "SELECT count(*), min(rowid), max(rowid) FROM stg_price_observations"
+            " WHERE (file_path, sheet, row_number)"
+            " = (SELECT (file_path, sheet, row_number) FROM stg_price_observations LIMIT 1)"
+        ).fetchone()
+    batch_rows = 4
+    assert rows == 2 and first // batch_rows != last // batch_rows  # in two batches
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=batch_rows)
+    failed = {(o.table, o.expectation): o for o in raised.value.report.failed_blocking}
+    assert set(failed) == {
+        ("stg_price_observations", "expect_compound_columns_to_be_unique"),
+        ("ingest_files", "expect_column_values_to_be_unique"),
+    }
+    staged = failed["stg_price_observations", "expect_compound_columns_to_be_unique"]
+    assert staged.unexpected_count == 2
+    assert staged.observed.startswith(f"2 of {last + 1} rows unexpected, e.g. file_path=")
+    files = failed["ingest_files", "expect_column_values_to_be_unique"]
+    assert files.unexpected_count == 2 and files.observed.startswith("2 of 4 rows unexpected")
+
+
+def test_unexpected_counts_are_summed_across_batches(published, tmp_path):
+    build = tampered(
+        published, tmp_path, "UPDATE dim_country_context SET criminality = 11 WHERE rowid % 3 = 1"
+    )
+    with duckdb.connect(str(build), read_only=True) as con:
+        broken, total = con.execute(
+            "SELECT count(*) FILTER (WHERE criminality > 10), count(*) FROM dim_country_context"
+        ).fetchone()
+        first = con.execute(
+            "SELECT country, edition FROM dim_country_context WHERE criminality > 10"
+            " ORDER BY rowid LIMIT 3"
+        ).fetchall()
+    assert broken >= 10  # spread over ten batches of 2 rows and more
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=2)
+    (score,) = raised.value.report.failed_blocking
+    assert (score.table, score.target) == ("dim_country_context", "criminality")
+    assert score.unexpected_count == broken
+    assert score.observed.startswith(f"{broken} of {total} rows unexpected, e.g. criminality=11")
+    # The examples are the first broken rows of the table, as GX quotes them on the whole table.
+    assert score.observed.endswith(
+        "; ".join(f"criminality=11.0 at country={c}, edition={e}" for c, e in first)
+    )
+
+
+def test_every_check_is_judged_row_by_row():
+    """Batches are exact only for expectations with a verdict per row (GX's map expectations)
+    and without ``mostly``; the row count and uniqueness are judged in DuckDB instead."""
+    from great_expectations import expectations as gxe
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    per_row = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    for suite in SUITES.values():
+        for check in suite.checks:
+            assert issubclass(getattr(gxe, check.expectation), per_row), check
+            assert "mostly" not in check.kwargs, check
