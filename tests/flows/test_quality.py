@@ -336,3 +336,22 @@ def test_every_check_is_judged_row_by_row():
         for check in suite.checks:
             assert issubclass(getattr(gxe, check.expectation), per_row), check
             assert "mostly" not in check.kwargs, check
+
+
+def test_batches_hold_exactly_batch_rows_rows_in_the_tables_order(tmp_path):
+    """DuckDB hands Arrow out in pieces of a row group or less; the check gathers them."""
+    from flows.quality import BATCH_ROWS, _batches, _table_columns
+
+    rows = BATCH_ROWS + 150_000  # three row groups of DuckDB's 122,880 rows
+    with duckdb.connect(str(tmp_path / "big.duckdb")) as con:
+        con.execute(
+            "CREATE TABLE unresolved_places AS SELECT 'place ' || i AS place_as_written,"
+            f" i + 1 AS n_rows FROM range({rows}) AS t(i)"
+        )
+        present = _table_columns(con)["unresolved_places"]
+        frames = list(
+            _batches(con, "unresolved_places", SUITES["unresolved_places"], present, BATCH_ROWS)
+        )
+    assert [len(f) for f in frames] == [BATCH_ROWS, 150_000]
+    assert [f.index[0] for f in frames] == [0, BATCH_ROWS]  # positions in the whole table
+    assert [f["n_rows"].iloc[0] for f in frames] == [1, BATCH_ROWS + 1]
