@@ -355,3 +355,78 @@ def test_batches_hold_exactly_batch_rows_rows_in_the_tables_order(tmp_path):
     assert [len(f) for f in frames] == [BATCH_ROWS, 150_000]
     assert [f.index[0] for f in frames] == [0, BATCH_ROWS]  # positions in the whole table
     assert [f["n_rows"].iloc[0] for f in frames] == [1, BATCH_ROWS + 1]
+
+
+def test_merged_and_whole_table_results_are_the_ones_gx_gives_on_the_whole_table(tmp_path):
+    """GX's own result dicts, not only the outcomes: each check on a 10-row table validated
+    whole by GX, against the same checks on batches of 4 rows merged (map expectations) or
+    judged by DuckDB (uniqueness), with broken rows in every batch."""
+    from flows import quality
+    from schemas.expectations import Suite, at_most, between, grain_unique, not_null, one_of
+
+    checks = (
+        *not_null("s"),
+        between("v", 0, 10, "in range", when=("unit", "g")),
+        one_of("s", ("a", "b")),
+        at_most("lo", "hi"),
+        grain_unique("k", "s"),
+        grain_unique("k"),
+    )
+    suite = Suite("t", ("k",), checks)
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT * FROM (VALUES"
+            " (1, 'a', 1.0, 'g', 1.0, 2.0), (2, 'b', 20.0, 'g', 5.0, 4.0),"
+            " (3, 'a', 5.0, 'kg', 1.0, 2.0), (4, '<x>', -1.0, 'g', 1.0, 2.0),"
+            " (1, 'a', 3.0, 'g', NULL, 1.0), (5, NULL, 50.0, 'g', 3.0, NULL),"
+            " (6, 'b', 2.0, 'kg', 1.0, 2.0), (NULL, 'a', 2.0, 'g', 1.0, 2.0),"
+            " (2, 'c', 11.0, 'g', 9.0, 8.0), (NULL, 'a', 4.0, 'g', 1.0, 2.0)"
+            ") AS v(k, s, v, unit, lo, hi)"
+        )
+        present = quality._table_columns(con)["t"]
+        gx = quality._import_great_expectations()
+        context = quality._context(gx, tmp_path / "site")
+        asset = context.data_sources.get("build").add_dataframe_asset("t")
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+        result_format = quality._result_format(["k"])
+
+        def validate(batch_rows: int) -> dict[int, list]:
+            results: dict[int, list] = {}
+            for frame in quality._batches(con, "t", suite, present, batch_rows):
+                expectations = [quality._expectation(gx, c, n) for n, c in enumerate(checks)]
+                batch = definition.get_batch(batch_parameters={"dataframe": frame})
+                validated = batch.validate(
+                    gx.ExpectationSuite(name="t", expectations=expectations),
+                    result_format=result_format,
+                )
+                for item in validated.results:
+                    results.setdefault(item.expectation_config.meta["check"], []).append(item)
+            return results
+
+        whole, batched = validate(100), validate(4)
+        for number, check in enumerate(checks):
+            (expected,) = whole[number]
+            if check.expectation in quality.UNIQUE:
+                got = quality._whole_table_result(con, "t", check, present, 10, ["k"])
+            else:
+                assert len(batched[number]) == 3
+                got = quality._merged(batched[number])
+            assert got.success == expected.success is False, check
+            assert plain(got.result) == plain(expected.result), check
+
+
+def plain(value):
+    """A result as plain data: numbers as floats (an integer column with an empty value reads
+    as floats in the batches holding it, as ints in the others), empty values as None."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | str):
+        return value
+    try:
+        return float(value)
+    except TypeError:
+        return str(value)
