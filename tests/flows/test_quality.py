@@ -232,3 +232,201 @@ def test_estimates_on_the_same_row_of_two_sheets_are_two_rows(published):
             "SELECT sheet, row_number FROM mart_estimates WHERE obs_id LIKE 'WB%' ORDER BY sheet"
         ).fetchall()
     assert rows == [("Bosnia", 2), ("Serbia", 2)]  # and the clean build passes its grain check
+
+
+# Batches: a table is validated a few rows at a time, as a large build is (BATCH_ROWS), and the
+# outcome is the one on the whole table.
+
+
+def outcomes(report) -> list[tuple]:
+    return [
+        (o.table, o.expectation, o.target, o.success, o.observed, o.unexpected_count)
+        for o in report.outcomes
+    ]
+
+
+def test_checked_in_batches_a_broken_build_has_the_outcome_it_has_whole(
+    blocked, published, tmp_path
+):
+    whole, _ = blocked
+    build = tampered(published, tmp_path, *(statement for statement, *_ in BREAKAGES.values()))
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=2)
+    assert outcomes(raised.value.report) == outcomes(whole.report)
+    assert str(raised.value).replace(str(tmp_path), "") == str(whole).replace(
+        str(whole.report.data_docs.parent.parent), ""
+    )
+
+
+def test_checked_in_batches_a_clean_build_passes_and_documents_each_table_once(published, tmp_path):
+    docs = tmp_path / "data_docs"
+    report = check_build(tampered(published, tmp_path), published, docs, batch_rows=3)
+    assert report.failed == 0 and set(report.tables) == set(SUITES)
+    for table in SUITES:  # one merged validation result per table, not one per batch
+        assert len(list((docs / "validations" / table).rglob("*.html"))) == 1, table
+
+
+def test_a_duplicate_grain_split_across_batches_is_caught(published, tmp_path):
+    """The first row copied to the end of the table: a whole-table duplicate, though no batch
+    holds both copies."""
+    build = tampered(
+        published, tmp_path,
+        "INSERT INTO stg_price_observations SELECT * FROM stg_price_observations LIMIT 1",
+        "INSERT INTO ingest_files SELECT * FROM ingest_files LIMIT 1",
+    )  # fmt: skip
+    with duckdb.connect(str(build), read_only=True) as con:
+        rows, first, last = con.execute(
+            "SELECT count(*), min(rowid), max(rowid) FROM stg_price_observations"
+            " WHERE (file_path, sheet, row_number)"
+            " = (SELECT (file_path, sheet, row_number) FROM stg_price_observations LIMIT 1)"
+        ).fetchone()
+    batch_rows = 4
+    assert rows == 2 and first // batch_rows != last // batch_rows  # in two batches
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=batch_rows)
+    failed = {(o.table, o.expectation): o for o in raised.value.report.failed_blocking}
+    assert set(failed) == {
+        ("stg_price_observations", "expect_compound_columns_to_be_unique"),
+        ("ingest_files", "expect_column_values_to_be_unique"),
+    }
+    staged = failed["stg_price_observations", "expect_compound_columns_to_be_unique"]
+    assert staged.unexpected_count == 2
+    assert staged.observed.startswith(f"2 of {last + 1} rows unexpected, e.g. file_path=")
+    files = failed["ingest_files", "expect_column_values_to_be_unique"]
+    assert files.unexpected_count == 2 and files.observed.startswith("2 of 4 rows unexpected")
+
+
+def test_unexpected_counts_are_summed_across_batches(published, tmp_path):
+    build = tampered(
+        published, tmp_path, "UPDATE dim_country_context SET criminality = 11 WHERE rowid % 3 = 1"
+    )
+    with duckdb.connect(str(build), read_only=True) as con:
+        broken, total = con.execute(
+            "SELECT count(*) FILTER (WHERE criminality > 10), count(*) FROM dim_country_context"
+        ).fetchone()
+        first = con.execute(
+            "SELECT country, edition FROM dim_country_context WHERE criminality > 10"
+            " ORDER BY rowid LIMIT 3"
+        ).fetchall()
+    assert broken >= 10  # spread over ten batches of 2 rows and more
+    with pytest.raises(QualityGateFailed) as raised:
+        check_build(build, published, tmp_path / "data_docs", batch_rows=2)
+    (score,) = raised.value.report.failed_blocking
+    assert (score.table, score.target) == ("dim_country_context", "criminality")
+    assert score.unexpected_count == broken
+    assert score.observed.startswith(f"{broken} of {total} rows unexpected, e.g. criminality=11")
+    # The examples are the first broken rows of the table, as GX quotes them on the whole table.
+    assert score.observed.endswith(
+        "; ".join(f"criminality=11.0 at country={c}, edition={e}" for c, e in first)
+    )
+
+
+def test_every_check_is_judged_row_by_row():
+    """Batches are exact only for expectations with a verdict per row (GX's map expectations)
+    and without ``mostly``; the row count and uniqueness are judged in DuckDB instead."""
+    from great_expectations import expectations as gxe
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    per_row = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    for suite in SUITES.values():
+        for check in suite.checks:
+            assert issubclass(getattr(gxe, check.expectation), per_row), check
+            assert "mostly" not in check.kwargs, check
+
+
+def test_batches_hold_exactly_batch_rows_rows_in_the_tables_order(tmp_path):
+    """DuckDB hands Arrow out in pieces of a row group or less; the check gathers them."""
+    from flows.quality import BATCH_ROWS, _batches, _table_columns
+
+    rows = BATCH_ROWS + 150_000  # three row groups of DuckDB's 122,880 rows
+    with duckdb.connect(str(tmp_path / "big.duckdb")) as con:
+        con.execute(
+            "CREATE TABLE unresolved_places AS SELECT 'place ' || i AS place_as_written,"
+            f" i + 1 AS n_rows FROM range({rows}) AS t(i)"
+        )
+        present = _table_columns(con)["unresolved_places"]
+        frames = list(
+            _batches(con, "unresolved_places", SUITES["unresolved_places"], present, BATCH_ROWS)
+        )
+    assert [len(f) for f in frames] == [BATCH_ROWS, 150_000]
+    assert [f.index[0] for f in frames] == [0, BATCH_ROWS]  # positions in the whole table
+    assert [f["n_rows"].iloc[0] for f in frames] == [1, BATCH_ROWS + 1]
+
+
+def test_merged_and_whole_table_results_are_the_ones_gx_gives_on_the_whole_table(tmp_path):
+    """GX's own result dicts, not only the outcomes: each check on a 10-row table validated
+    whole by GX, against the same checks on batches of 4 rows merged (map expectations) or
+    judged by DuckDB (uniqueness), with broken rows in every batch."""
+    from flows import quality
+    from schemas.expectations import Suite, at_most, between, grain_unique, not_null, one_of
+
+    checks = (
+        *not_null("s"),
+        between("v", 0, 10, "in range", when=("unit", "g")),
+        one_of("s", ("a", "b")),
+        at_most("lo", "hi"),
+        grain_unique("k", "s"),
+        grain_unique("k"),
+    )
+    suite = Suite("t", ("k",), checks)
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT * FROM (VALUES"
+            " (1, 'a', 1.0, 'g', 1.0, 2.0), (2, 'b', 20.0, 'g', 5.0, 4.0),"
+            " (3, 'a', 5.0, 'kg', 1.0, 2.0), (4, '<x>', -1.0, 'g', 1.0, 2.0),"
+            " (1, 'a', 3.0, 'g', NULL, 1.0), (5, NULL, 50.0, 'g', 3.0, NULL),"
+            " (6, 'b', 2.0, 'kg', 1.0, 2.0), (NULL, 'a', 2.0, 'g', 1.0, 2.0),"
+            " (2, 'c', 11.0, 'g', 9.0, 8.0), (NULL, 'a', 4.0, 'g', 1.0, 2.0)"
+            ") AS v(k, s, v, unit, lo, hi)"
+        )
+        present = quality._table_columns(con)["t"]
+        gx = quality._import_great_expectations()
+        context = quality._context(gx, tmp_path / "site")
+        asset = context.data_sources.get("build").add_dataframe_asset("t")
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+        result_format = quality._result_format(["k"])
+
+        def validate(batch_rows: int) -> dict[int, list]:
+            results: dict[int, list] = {}
+            for frame in quality._batches(con, "t", suite, present, batch_rows):
+                expectations = [quality._expectation(gx, c, n) for n, c in enumerate(checks)]
+                batch = definition.get_batch(batch_parameters={"dataframe": frame})
+                validated = batch.validate(
+                    gx.ExpectationSuite(name="t", expectations=expectations),
+                    result_format=result_format,
+                )
+                for item in validated.results:
+                    results.setdefault(item.expectation_config.meta["check"], []).append(item)
+            return results
+
+        whole, batched = validate(100), validate(4)
+        for number, check in enumerate(checks):
+            (expected,) = whole[number]
+            if check.expectation in quality.UNIQUE:
+                got = quality._whole_table_result(con, "t", check, present, 10, ["k"])
+            else:
+                assert len(batched[number]) == 3
+                got = quality._merged(batched[number])
+            assert got.success == expected.success is False, check
+            assert plain(got.result) == plain(expected.result), check
+
+
+def plain(value):
+    """A result as plain data: numbers as floats (an integer column with an empty value reads
+    as floats in the batches holding it, as ints in the others), empty values as None."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | str):
+        return value
+    try:
+        return float(value)
+    except TypeError:
+        return str(value)
