@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from graphlib import TopologicalSorter
@@ -113,8 +114,13 @@ def _quote(text: str) -> str:
 
 def open_build(settings: Settings, run_id: str) -> Path:
     """Create the new build file with the reference tables; return its path."""
+    # Left by a run that stopped before publishing: the file, its WAL, and the folder DuckDB
+    # spills to when a build runs past its memory limit.
     for stale in settings.state_dir.glob("build-*.duckdb*"):
-        stale.unlink()  # left by a run that stopped before publishing
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     target = settings.state_dir / f"build-{run_id}.duckdb"
     with duckdb.connect(str(target)) as con:
         load_reference(con, settings.reference_dir)

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 
+import duckdb
 import pytest
 
 from flows.cli import EXIT_BUSY, main
@@ -214,6 +215,23 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
     clean.run()
     assert after == snapshot(clean)
+
+
+def test_a_new_build_clears_what_a_killed_build_left_even_its_spill_folder(tmp_path):
+    from flows.build import open_build
+    from flows.config import settings_from
+
+    settings = settings_from(str(tmp_path / "raw"), str(tmp_path / "marts"))
+    settings.state_dir.mkdir(parents=True)
+    left = settings.state_dir / "build-killed.duckdb"
+    left.write_bytes(b"half a build")
+    (settings.state_dir / "build-killed.duckdb.wal").write_bytes(b"")
+    (settings.state_dir / "build-killed.duckdb.tmp").mkdir()
+    (settings.state_dir / "build-killed.duckdb.tmp" / "spill.block").write_bytes(b"")
+    target = open_build(settings, "next")
+    assert sorted(p.name for p in settings.state_dir.iterdir()) == ["build-next.duckdb"]
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ref_fx_rates").fetchone()[0] > 0
 
 
 def test_a_blocking_expectation_stops_the_publish_and_says_why(
