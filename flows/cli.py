@@ -148,7 +148,7 @@ def _run(args) -> int:
         os.environ.setdefault(key, value)
     from flows.config import settings_from
     from flows.lock import RunInProgress
-    from flows.runners import SchedulerUnreachable, nightly_flow
+    from flows.runners import NoPrefectServer, SchedulerUnreachable, run_nightly
 
     try:
         settings = settings_from(task_runner=args.task_runner, dask_address=args.dask_address)
@@ -159,10 +159,12 @@ def _run(args) -> int:
         print("spotprices run: --dask-address needs --task-runner dask", file=sys.stderr)
         return EXIT_USAGE
     try:
-        nightly = nightly_flow(settings)
-        summary = nightly(
-            raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
+        summary = run_nightly(
+            settings, raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
         )
+    except NoPrefectServer as err:
+        print(f"spotprices run: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except SchedulerUnreachable as err:
         print(f"spotprices run: {err}; nothing ran", file=sys.stderr)
         return EXIT_FAILED

@@ -19,6 +19,10 @@ class SchedulerUnreachable(Exception):
     """No Dask scheduler answered at the configured address in time."""
 
 
+class NoPrefectServer(ValueError):
+    """A running Dask cluster was named, but no Prefect server its workers could report to."""
+
+
 def local_cluster_kwargs() -> dict[str, Any]:
     """A LocalCluster for one run: one single-threaded worker process per core (typing and
     validating rows holds the GIL), no dashboard port to collide with another run's."""
@@ -57,11 +61,38 @@ def task_runner(settings: Settings, cluster_kwargs: dict[str, Any] | None = None
     return DaskTaskRunner(cluster_kwargs=cluster_kwargs or local_cluster_kwargs())
 
 
-def nightly_flow(settings: Settings, cluster_kwargs: dict[str, Any] | None = None):
-    """The nightly flow on the chosen task runner; a Dask address is checked first."""
+def run_nightly(settings: Settings, cluster_kwargs: dict[str, Any] | None = None, **parameters):
+    """Run the nightly flow on the chosen task runner and return its summary.
+
+    Dask workers learn the Prefect server from the task's context. With no ``PREFECT_API_URL``
+    the flow would use a temporary server known to this process only, and every worker process
+    would start one of its own (about 20 s each, and its task runs lost to the flow's server):
+    for a LocalCluster the run's temporary server is started here and named in the context; a
+    cluster at an address needs ``PREFECT_API_URL`` set to a server its workers reach.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+
     from flows.nightly import nightly
 
-    if settings.task_runner == "dask" and settings.dask_address:
+    if settings.task_runner == "threads":
+        return nightly(**parameters)
+    if settings.dask_address and not PREFECT_API_URL.value():
+        raise NoPrefectServer(
+            f"--dask-address {settings.dask_address} needs PREFECT_API_URL set to a Prefect"
+            " server the Dask workers can reach"
+        )
+    if settings.dask_address:
         check_scheduler(settings.dask_address, settings.dask_connect_timeout)
-    runner = task_runner(settings, cluster_kwargs)
-    return nightly if runner is None else nightly.with_options(task_runner=runner)
+    flow = nightly.with_options(task_runner=task_runner(settings, cluster_kwargs))
+    if PREFECT_API_URL.value():
+        return flow(**parameters)
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the one the flow would start: one per process
+    server.start(timeout=PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        return flow(**parameters)
