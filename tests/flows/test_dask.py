@@ -16,10 +16,12 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import duckdb
 import pytest
+from distributed import Client, LocalCluster
+from prefect_dask import DaskTaskRunner
 
 from flows.cli import EXIT_FAILED, main
 from flows.config import settings_from
-from flows.runners import run_nightly
+from flows.runners import local_cluster_kwargs, run_nightly, task_runner
 from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -72,11 +74,18 @@ def test_a_local_dask_cluster_gives_the_marts_threads_give(tmp_path):
     dask = _workspace(tmp_path / "dask")
 
     by_threads = threads.run()
-    settings = settings_from(task_runner="dask")
-    small = {"n_workers": 2, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
-    by_dask = run_nightly(
-        settings, cluster_kwargs=small, raw_dir=str(dask.raw), marts_dir=str(dask.marts)
-    )
+    # Two single-threaded worker processes, reached by address as a real cluster is.
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        settings = settings_from(task_runner="dask", dask_address=cluster.scheduler_address)
+        by_dask = run_nightly(settings, raw_dir=str(dask.raw), marts_dir=str(dask.marts))
+        with Client(cluster.scheduler_address, set_as_default=False) as client:
+            sent = client.run_on_scheduler(
+                lambda dask_scheduler: sorted(dask_scheduler.task_prefixes)
+            )
+    # Only the ingest tasks went to the workers: every DuckDB write stayed in this process.
+    assert sent == ["ingest"]
 
     assert by_dask.files == by_threads.files
     assert not by_dask.failed_files
@@ -93,6 +102,14 @@ def test_a_local_dask_cluster_gives_the_marts_threads_give(tmp_path):
     assert not differing, f"differ between threads and Dask: {differing}"
     # Nothing is left in the spool by either run; the workers wrote there, the flow loaded it.
     assert not any(settings_from(marts_dir=dask.marts).spool_dir.rglob("*.parquet"))
+
+
+def test_without_an_address_a_local_cluster_of_single_threaded_processes_is_started():
+    assert task_runner(settings_from(task_runner="threads")) is None  # the flow's default
+    runner = task_runner(settings_from(task_runner="dask"))
+    assert isinstance(runner, DaskTaskRunner) and runner.address is None
+    assert runner.cluster_kwargs == local_cluster_kwargs()
+    assert runner.cluster_kwargs["threads_per_worker"] == 1 and runner.cluster_kwargs["processes"]
 
 
 def test_an_unreachable_scheduler_fails_the_run_at_once_naming_it(workspace, monkeypatch):
