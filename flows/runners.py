@@ -25,12 +25,12 @@ class NoPrefectServer(ValueError):
 
 def local_cluster_kwargs() -> dict[str, Any]:
     """A LocalCluster for one run: one single-threaded worker process per core (typing and
-    validating rows holds the GIL), no dashboard port to collide with another run's."""
+    validating rows holds the GIL); its status page on a free port, not one another run holds."""
     return {
         "n_workers": os.cpu_count() or 1,
         "threads_per_worker": 1,
         "processes": True,
-        "dashboard_address": None,
+        "dashboard_address": ":0",
     }
 
 

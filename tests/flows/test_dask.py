@@ -76,7 +76,7 @@ def test_a_local_dask_cluster_gives_the_marts_threads_give(tmp_path):
     by_threads = threads.run()
     # Two single-threaded worker processes, reached by address as a real cluster is.
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         settings = settings_from(task_runner="dask", dask_address=cluster.scheduler_address)
         by_dask = run_nightly(settings, raw_dir=str(dask.raw), marts_dir=str(dask.marts))
