@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from flows.config import TASK_RUNNERS
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 # Prefect starts a temporary local server when no PREFECT_API_URL is set; these defaults make
@@ -33,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--marts-dir", help="where marts and extracts go (default: data/marts)")
     run.add_argument(
         "--full-refresh", action="store_true", help="forget the manifest and re-read every file"
+    )
+    run.add_argument(
+        "--task-runner",
+        choices=TASK_RUNNERS,
+        help="where files are read and validated: threads in this process, or a Dask cluster"
+        " (default: threads, or SPOTPRICES_TASK_RUNNER)",
+    )
+    run.add_argument(
+        "--dask-address",
+        help="a running Dask scheduler, e.g. tcp://scheduler:8786 (default: a LocalCluster for"
+        " the run, or SPOTPRICES_DASK_ADDRESS)",
     )
     status = commands.add_parser(
         "status", help="recent runs, the published build, data freshness, quarantine counts"
@@ -133,13 +146,28 @@ def _print_summary(summary) -> None:
 def _run(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    from flows.config import settings_from
     from flows.lock import RunInProgress
-    from flows.nightly import nightly
+    from flows.runners import NoPrefectServer, SchedulerUnreachable, run_nightly
 
     try:
-        summary = nightly(
-            raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
+        settings = settings_from(task_runner=args.task_runner, dask_address=args.dask_address)
+    except ValueError as err:
+        print(f"spotprices run: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dask_address and settings.task_runner != "dask":
+        print("spotprices run: --dask-address needs --task-runner dask", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        summary = run_nightly(
+            settings, raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
         )
+    except NoPrefectServer as err:
+        print(f"spotprices run: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchedulerUnreachable as err:
+        print(f"spotprices run: {err}; nothing ran", file=sys.stderr)
+        return EXIT_FAILED
     except RunInProgress as busy:
         print(f"spotprices run: {busy}; nothing changed", file=sys.stderr)
         return EXIT_BUSY

@@ -3,7 +3,9 @@
 Every default runs out of the box from a clone: paths are resolved against the project root,
 and each can be overridden on the command line (``--raw-dir``, ``--marts-dir``) or by the
 environment variables ``SPOTPRICES_RAW_DIR``, ``SPOTPRICES_MARTS_DIR`` and
-``SPOTPRICES_REFERENCE_DIR``.
+``SPOTPRICES_REFERENCE_DIR``. Where the ingest tasks run is chosen the same way
+(``--task-runner``, ``--dask-address``; ``SPOTPRICES_TASK_RUNNER``, ``SPOTPRICES_DASK_ADDRESS``,
+``SPOTPRICES_DASK_CONNECT_TIMEOUT``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ STATE_DIR_NAME = "_state"
 EXTRACTS_DIR_NAME = "extracts"
 PARQUET_DIR_NAME = "parquet"
 
+#: Where the per-file ingest tasks run: Prefect's thread pool in the flow process (default),
+#: or a Dask cluster through prefect-dask. Every other step stays in the flow process.
+TASK_RUNNERS = ("threads", "dask")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -43,6 +49,12 @@ class Settings:
     duckdb_threads: int = 2
     #: Seconds to wait before each retry of a file that could not be opened (locked, I/O).
     ingest_retry_delays: tuple[int, ...] = (2, 10)
+    #: One of :data:`TASK_RUNNERS`.
+    task_runner: str = "threads"
+    #: A running Dask scheduler (``tcp://host:8786``); none starts a LocalCluster for the run.
+    dask_address: str | None = None
+    #: Seconds to wait for that scheduler to answer before the run fails.
+    dask_connect_timeout: float = 10.0
 
     @property
     def published_db(self) -> Path:
@@ -88,6 +100,8 @@ def settings_from(
     raw_dir: str | Path | None = None,
     marts_dir: str | Path | None = None,
     reference_dir: str | Path | None = None,
+    task_runner: str | None = None,
+    dask_address: str | None = None,
 ) -> Settings:
     """Resolve settings: explicit argument, then environment variable, then project default."""
 
@@ -96,6 +110,10 @@ def settings_from(
         return Path(chosen).expanduser().resolve()
 
     delays = os.environ.get("SPOTPRICES_INGEST_RETRY_DELAYS")
+    runner = (task_runner or os.environ.get("SPOTPRICES_TASK_RUNNER") or "threads").lower()
+    if runner not in TASK_RUNNERS:
+        raise ValueError(f"task runner must be one of {', '.join(TASK_RUNNERS)}, not {runner!r}")
+    timeout = os.environ.get("SPOTPRICES_DASK_CONNECT_TIMEOUT")
     return Settings(
         raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
         marts_dir=pick(marts_dir, "SPOTPRICES_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
@@ -103,4 +121,7 @@ def settings_from(
             reference_dir, "SPOTPRICES_REFERENCE_DIR", PROJECT_ROOT / "data" / "reference"
         ),
         **({"ingest_retry_delays": tuple(int(d) for d in delays.split(","))} if delays else {}),
+        task_runner=runner,
+        dask_address=dask_address or os.environ.get("SPOTPRICES_DASK_ADDRESS") or None,
+        **({"dask_connect_timeout": float(timeout)} if timeout else {}),
     )

@@ -58,25 +58,42 @@ country_prices as (
     group by all
 ),
 
-observed as (
+-- The least-squares slope from exact sums: x (the stop) is an integer and y (the median
+-- price) a DECIMAL, so the sums do not depend on the order in which parallel threads add
+-- them, and the one division at the end gives the same double on every run. regr_slope
+-- over doubles differed in the last digits between runs at a million rows, and so,
+-- rounded to cents, in the published value.
+corridor_prices as (
     select
-        country_prices.drug,
-        country_prices.market_level,
-        country_prices.price_unit,
-        'observed_prices' as basis,
+        country_prices.*,
         stops.corridor,
-        string_agg(country_prices.country, '->' order by stops.stop_position) as countries,
-        count(*) as n_countries,
-        country_prices.period_grain,
-        country_prices.period_start,
-        country_prices.period_end,
-        cast(sum(country_prices.n_obs) as bigint) as n_obs,
-        round(regr_slope(country_prices.median_eur, stops.stop_position), 2)
-            as increment_per_border_eur,
-        cast(null as double) as increment_low_eur,
-        cast(null as double) as increment_high_eur
+        stops.stop_position as x,
+        cast(country_prices.median_eur as decimal(38, 6)) as y
     from country_prices
     inner join stops on country_prices.country = stops.country
+),
+
+observed as (
+    select
+        drug,
+        market_level,
+        price_unit,
+        'observed_prices' as basis,
+        corridor,
+        string_agg(country, '->' order by x) as countries,
+        count(*) as n_countries,
+        period_grain,
+        period_start,
+        period_end,
+        cast(sum(n_obs) as bigint) as n_obs,
+        round(
+            (count(*) * sum(x * y) - sum(x) * sum(y))
+            / nullif(count(*) * sum(x * x) - sum(x) * sum(x), 0),
+            2
+        ) as increment_per_border_eur,
+        cast(null as double) as increment_low_eur,
+        cast(null as double) as increment_high_eur
+    from corridor_prices
     group by all
     having count(*) >= 2
 ),
