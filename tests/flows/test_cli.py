@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -78,6 +80,25 @@ def test_status_reports_the_last_run(bundled):
     assert code == EXIT_OK
     assert "recent runs:" in out and "published:" in out and "715 / 713 / 2" in out
     assert "origin_differs_from_destination    1" in out
+    # A second run with nothing new keeps the published build and says so.
+    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    assert code == EXIT_OK and "no change: published build kept" in out
+    assert "715 read = 713 staged + 2 quarantined" in out
+    code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
+    assert "no_change " in out
+
+
+def test_status_and_help_do_not_import_the_heavy_libraries():
+    """`spotprices status`, `--help` and a run with nothing to do need neither pandas, Pandera,
+    Great Expectations nor matplotlib: importing them costs seconds."""
+    code = (
+        "import sys, flows.cli, flows.status, flows.nightly; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pandas', 'pandera', 'great_expectations', 'matplotlib', 'schemas'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_status_before_any_run_says_what_to_do(tmp_path):

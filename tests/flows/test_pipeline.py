@@ -4,7 +4,9 @@ temporary workspace, checked through a separate read-only connection."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import shutil
 
 import duckdb
 import pytest
@@ -17,7 +19,7 @@ from prefect.client.schemas.filters import (
 )
 
 from schemas.columns import SENSITIVE_COLUMNS
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PROJECT
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -104,9 +106,16 @@ def test_revised_and_preliminary_route_figures_stay_apart(fixture_workspace):
     assert rows == [("preliminary", 1100.0), ("revised", 1200.0)]
 
 
-def test_a_second_run_with_no_change_skips_every_file_and_keeps_the_marts(fixture_workspace):
+def pipeline_runs(ws) -> dict[str, str]:
+    """run id -> status, from the run log in the private ingest database."""
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        return dict(con.execute("SELECT run_id, status FROM pipeline_runs").fetchall())
+
+
+def test_a_second_run_with_no_change_keeps_the_published_build(fixture_workspace):
     ws = fixture_workspace
-    ws.run()
+    first = ws.run()
+    published = {p: p.stat().st_mtime_ns for p in ws.marts.rglob("*") if "_state" not in p.parts}
     before = {
         t: ws.query(f"SELECT * FROM {t} ORDER BY ALL")
         for t in (
@@ -119,9 +128,49 @@ def test_a_second_run_with_no_change_skips_every_file_and_keeps_the_marts(fixtur
     }
     summary = ws.run()
     assert summary.files == {"unchanged": 2}
-    assert {status for (status,) in ws.query("SELECT status FROM ingest_files")} == {"unchanged"}
+    assert summary.kept_build == first.run_id
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (11, 10, 1)
+    assert summary.tables == first.tables
+    assert pipeline_runs(ws) == {first.run_id: "published", summary.run_id: "no_change"}
+    # Nothing published was rewritten: the build, extracts, Parquet set, figures and report.
+    assert ws.query("SELECT run_id FROM build_info") == [(first.run_id,)]
+    assert {
+        p: p.stat().st_mtime_ns for p in ws.marts.rglob("*") if "_state" not in p.parts
+    } == published
     for table, rows in before.items():
         assert ws.query(f"SELECT * FROM {table} ORDER BY ALL") == rows, table
+    # --full-refresh always rebuilds.
+    refreshed = ws.run(full_refresh=True)
+    assert not refreshed.kept_build and refreshed.files == {"new": 2}
+    assert ws.query("SELECT run_id FROM build_info") == [(refreshed.run_id,)]
+
+
+def test_a_changed_sql_model_or_reference_file_rebuilds(fixture_workspace, tmp_path, monkeypatch):
+    ws = fixture_workspace
+    sql, reference = tmp_path / "sql", tmp_path / "reference"
+    shutil.copytree(PROJECT / "sql", sql)
+    shutil.copytree(PROJECT / "data" / "reference", reference)
+    monkeypatch.setenv("SPOTPRICES_REFERENCE_DIR", str(reference))
+    from flows import nightly
+
+    real = nightly.settings_from
+    monkeypatch.setattr(
+        nightly, "settings_from", lambda *a: dataclasses.replace(real(*a), sql_dir=sql)
+    )
+    ws.run()
+    model = sql / "marts" / "mart_estimates.sql"
+    model.write_text("-- Edited for a test.\n" + model.read_text("utf-8"), encoding="utf-8")
+    edited = ws.run()
+    assert not edited.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(edited.run_id,)]
+    (comment,) = ws.query("SELECT comment FROM duckdb_tables() WHERE table_name = 'mart_estimates'")
+    assert comment[0].startswith("Edited for a test.")
+    assert ws.run().kept_build == edited.run_id  # and now nothing changed
+    zones = reference / "market_zones.csv"
+    zones.write_text(zones.read_text("utf-8").replace("modelling choice", "model"), "utf-8")
+    rebuilt = ws.run()
+    assert not rebuilt.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(rebuilt.run_id,)]
 
 
 def test_a_changed_file_replaces_all_rows_it_contributed(fixture_workspace):
