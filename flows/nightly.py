@@ -243,10 +243,14 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
-def _kept_build(settings: Settings, items: list[FileItem], fingerprint: str) -> dict | None:
+def _kept_build(
+    settings: Settings, items: list[FileItem], fingerprint: str, run_id: str
+) -> dict | None:
     """The published build's stored summary if it can be kept as it is: no file is new,
-    changed or deleted, its inputs fingerprint equals this run's, the run that built it
-    finished (extracts, Parquet set, figures and report written) and those are in place."""
+    changed or deleted, its inputs fingerprint equals this run's, the run that built it is the
+    last run that did anything and it finished (extracts, Parquet set, figures and report
+    written; no failed or killed run since, whose Data Docs or spool would be left), and the
+    extracts, Parquet set and report are in place."""
     if any(item.status != "unchanged" for item in items) or not settings.published_db.exists():
         return None
     outputs = (settings.extracts_dir, settings.parquet_dir, settings.marts_dir / "report.html")
@@ -254,7 +258,7 @@ def _kept_build(settings: Settings, items: list[FileItem], fingerprint: str) -> 
         return None
     try:
         with duckdb.connect(str(settings.published_db), read_only=True) as con:
-            run_id, stored, summary = con.execute(
+            built, stored, summary = con.execute(
                 "SELECT run_id, inputs_fingerprint, summary FROM build_info"
             ).fetchone()
     except duckdb.Error:  # a build from before fingerprints were stored
@@ -262,12 +266,14 @@ def _kept_build(settings: Settings, items: list[FileItem], fingerprint: str) -> 
     if stored != fingerprint:
         return None
     with state.connect(settings, contract_tables=False) as con:
-        finished = con.execute(
-            "SELECT status IN ('published', 'published_with_failed_files') FROM pipeline_runs"
-            " WHERE run_id = ?",
+        last = con.execute(
+            "SELECT run_id, status FROM pipeline_runs WHERE run_id <> ? AND status <> 'no_change'"
+            " ORDER BY started_at DESC LIMIT 1",
             [run_id],
         ).fetchone()
-    return {**json.loads(summary), "run_id": run_id} if finished and finished[0] else None
+    if last not in ((built, "published"), (built, "published_with_failed_files")):
+        return None
+    return {**json.loads(summary), "run_id": built}
 
 
 def _keep_build(summary: RunSummary, items: list[FileItem], kept: dict) -> None:
@@ -305,7 +311,11 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.inputs_fingerprint = inputs_fingerprint(
         settings, [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash]
     )
-    kept = None if full_refresh else _kept_build(settings, items, summary.inputs_fingerprint)
+    kept = (
+        None
+        if full_refresh
+        else _kept_build(settings, items, summary.inputs_fingerprint, summary.run_id)
+    )
     if kept is not None:
         _keep_build(summary, items, kept)
         summary.seconds = round(time.monotonic() - started, 2)

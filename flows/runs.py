@@ -50,6 +50,8 @@ def summary_markdown(summary) -> str:
         f" + {summary.rows_quarantined} quarantined",
         f"- published: `{summary.published_db}`",
     ]
+    if summary.kept_build:
+        lines.append(f"- no change: published build `{summary.kept_build}` kept")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]

@@ -241,3 +241,9 @@ def test_a_blocking_expectation_stops_the_publish_and_says_why(
     from flows.status import describe
 
     assert "QualityGateFailed" in describe(str(ws.marts))
+    # With the reference table put back, the inputs are those of the published build again,
+    # but the failed check's Data Docs are in place: the next run builds and checks again.
+    monkeypatch.delenv("SPOTPRICES_REFERENCE_DIR")
+    again = ws.run()
+    assert not again.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(again.run_id,)]
