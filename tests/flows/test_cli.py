@@ -11,7 +11,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from flows.cli import EXIT_FAILED, EXIT_OK, main
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -27,18 +27,20 @@ def spotprices(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def bundled(workspace):
-    for dataset in ("prices", "routes"):
-        shutil.copytree(
-            PROJECT / "data" / "raw" / dataset, workspace.raw / dataset, dirs_exist_ok=True
-        )
-    return workspace
+@pytest.fixture(scope="module")
+def bundled(prefect_server, tmp_path_factory) -> tuple[Workspace, int, str]:
+    """One `spotprices run` on the bundled data, shared by the tests that read what it
+    published; its exit code and standard output. A test may run again with no change (which
+    keeps the published build), never change the data."""
+    root = tmp_path_factory.mktemp("bundled")
+    ws = Workspace(raw=root / "raw", marts=root / "marts")
+    shutil.copytree(PROJECT / "data" / "raw", ws.raw)
+    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    return ws, code, out
 
 
 def test_run_on_the_bundled_data(bundled):
-    ws = bundled
-    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    ws, code, out = bundled
     assert code == EXIT_OK
     assert "715 read = 713 staged + 2 quarantined" in out
     assert str(ws.db) in out and str(ws.marts / "extracts") in out
@@ -74,8 +76,8 @@ def test_run_on_the_bundled_data(bundled):
 
 
 def test_status_reports_the_last_run(bundled):
-    ws = bundled
-    assert spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))[0] == EXIT_OK
+    ws, code, _ = bundled
+    assert code == EXIT_OK
     code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
     assert code == EXIT_OK
     assert "recent runs:" in out and "published:" in out and "715 / 713 / 2" in out
