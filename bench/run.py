@@ -1,13 +1,19 @@
 """Benchmark a nightly run against bare DuckDB doing the least the job needs.
 
     python bench/run.py [--sizes 100000 1000000 10000000] [--workdir /tmp/spotprices-bench]
+                        [--bundled] [--repeat N]
 
 Run by hand, not in CI. In one process tree and one sitting, per size: (a) a bare DuckDB
 baseline (load the CSV, build a leg-by-month median mart, write it as CSV); (b) a full
-``spotprices run``; (c) a run after adding 1% new rows in a new file; (d) a run with no change.
-Prints wall seconds and the peak memory of the whole process tree for each, the ratios b/a, c/b
-and d/b, and where (b) spends its time per Prefect task. A local Prefect server is started
-first (as under ``spotprices serve``); its start-up is reported apart.
+``spotprices run``; (c) a run after adding 1% new rows in a new file; (d) a run with no change;
+(e) an empty Prefect flow run the same way (``bench/empty_flow.py``): the fixed cost of any
+flow run. Prints wall seconds and the peak memory of the whole process tree for each, the
+ratios b/a, c/b, d/b and d/e, and where (b) spends its time per Prefect task. A local Prefect
+server is started first (as under ``spotprices serve``); its start-up is reported apart.
+
+``--bundled`` measures (b), (d) and (e) on the bundled data in data/raw instead (there is no
+synthetic CSV for (a) nor new rows for (c)). ``--repeat N`` runs (d) and (e) N times and
+reports their medians.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import asyncio
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -27,7 +34,8 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
 
 from bench.generate import generate  # noqa: E402
 from flows.serve import prefect_api  # noqa: E402
@@ -126,12 +134,30 @@ async def _task_durations(run_id: str) -> dict[str, float]:
     return durations
 
 
-def bench_size(rows: int, workdir: Path, env: dict) -> dict:
-    raw, marts = workdir / f"raw-{rows}", workdir / f"marts-{rows}"
+def median_of(runs: list[Measure]) -> Measure:
+    return Measure(
+        statistics.median(m.seconds for m in runs), statistics.median(m.peak_mib for m in runs)
+    )
+
+
+def repeated(command: list[str], env: dict, repeat: int) -> Measure:
+    return median_of([timed(command, env)[0] for _ in range(repeat)])
+
+
+EMPTY_FLOW = [sys.executable, str(PROJECT / "bench" / "empty_flow.py")]
+
+
+def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> dict:
+    """Measure one size; ``rows=None``: the bundled data in data/raw, (b), (d) and (e) only."""
+    label = rows if rows is not None else "bundled"
+    raw, marts = workdir / f"raw-{label}", workdir / f"marts-{label}"
     shutil.rmtree(raw, ignore_errors=True)
     shutil.rmtree(marts, ignore_errors=True)
     t = time.monotonic()
-    csv = generate(rows, raw / "prices" / "synthetic.csv")
+    if rows is None:
+        shutil.copytree(PROJECT / "data" / "raw", raw)
+    else:
+        csv = generate(rows, raw / "prices" / "synthetic.csv")
     generated = time.monotonic() - t
     run = [
         sys.executable,
@@ -143,37 +169,57 @@ def bench_size(rows: int, workdir: Path, env: dict) -> dict:
         "--marts-dir",
         str(marts),
     ]
-    a = baseline(csv, workdir)
+    a = baseline(csv, workdir) if rows is not None else None
     b, _ = timed(run, env)
-    generate(max(rows // 100, 1), raw / "prices" / "synthetic_new.csv", seed=7, offset=rows)
-    c, _ = timed(run, env)
-    d, _ = timed(run, env)
+    c = None
+    if rows is not None:
+        generate(max(rows // 100, 1), raw / "prices" / "synthetic_new.csv", seed=7, offset=rows)
+        c, _ = timed(run, env)
+    d = repeated(run, env, repeat)
+    e = repeated(EMPTY_FLOW, env, repeat)
     stages = asyncio.run(_task_durations(b.run_id)) if b.run_id else {}
-    return {"rows": rows, "generated": generated, "a": a, "b": b, "c": c, "d": d, "stages": stages}
+    return {
+        "rows": rows, "generated": generated, "a": a, "b": b, "c": c, "d": d, "e": e,
+        "stages": stages,
+    }  # fmt: skip
 
 
-def report(results: list[dict], server_start: float) -> str:
+def _s(m: Measure | None, digits: int = 1) -> str:
+    return "-" if m is None else f"{m.seconds:.{digits}f}"
+
+
+def _ratio(x: Measure | None, y: Measure | None, digits: int) -> str:
+    return "-" if x is None or y is None else f"{x.seconds / y.seconds:.{digits}f}"
+
+
+def _mib(m: Measure | None) -> str:
+    return "-" if m is None else f"{m.peak_mib:.0f}"
+
+
+def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
     lines = [
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
         f" {psutil.virtual_memory().total / 2**30:.0f} GiB; {datetime.now():%Y-%m-%d %H:%M}",
         f"local Prefect server start-up (paid once, apart): {server_start:.1f} s",
+        *([f"(d) and (e): median of {repeat} runs"] if repeat > 1 else []),
         "",
-        "| rows | (a) DuckDB s | (b) full s | (c) +1% s | (d) no change s | b/a | c/b | d/b |"
-        " peak MiB a / b / c / d |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| rows | (a) DuckDB s | (b) full s | (c) +1% s | (d) no change s | (e) empty flow s"
+        " | b/a | c/b | d/b | d/e | peak MiB a / b / c / d / e |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        a, b, c, d = r["a"], r["b"], r["c"], r["d"]
+        a, b, c, d, e = r["a"], r["b"], r["c"], r["d"], r["e"]
+        rows = "bundled" if r["rows"] is None else f"{r['rows']:,}"
         lines.append(
-            f"| {r['rows']:,} | {a.seconds:.1f} | {b.seconds:.1f} | {c.seconds:.1f}"
-            f" | {d.seconds:.1f} | {b.seconds / a.seconds:.1f} | {c.seconds / b.seconds:.2f}"
-            f" | {d.seconds / b.seconds:.2f} | {a.peak_mib:.0f} / {b.peak_mib:.0f}"
-            f" / {c.peak_mib:.0f} / {d.peak_mib:.0f} |"
+            f"| {rows} | {_s(a)} | {_s(b)} | {_s(c)} | {_s(d)} | {_s(e)}"
+            f" | {_ratio(b, a, 1)} | {_ratio(c, b, 2)} | {_ratio(d, b, 2)} | {_ratio(d, e, 2)}"
+            f" | {' / '.join(_mib(m) for m in (a, b, c, d, e))} |"
         )
     for r in results:
         stages = r["stages"]
         tasks = sum(stages.values())
-        lines.append(f"\n(b) at {r['rows']:,} rows, seconds per stage:")
+        rows = "the bundled data" if r["rows"] is None else f"{r['rows']:,} rows"
+        lines.append(f"\n(b) on {rows}, seconds per stage:")
         for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {name:<12} {seconds:7.2f}")
         lines.append(f"  {'process, imports and orchestration':<12} {r['b'].seconds - tasks:7.2f}")
@@ -184,6 +230,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/spotprices-bench"))
+    parser.add_argument(
+        "--bundled", action="store_true", help="measure on data/raw instead of --sizes"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of (d) and (e); median")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -192,8 +242,9 @@ def main() -> None:
         server_start = time.monotonic() - started
         os.environ["PREFECT_API_URL"] = url
         env = dict(os.environ)
-        results = [bench_size(rows, args.workdir, env) for rows in args.sizes]
-        print(report(results, server_start))
+        sizes = [None] if args.bundled else args.sizes
+        results = [bench_size(rows, args.workdir, env, args.repeat) for rows in sizes]
+        print(report(results, server_start, args.repeat))
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def open_build(settings: Settings, run_id: str) -> Path:
             stale.unlink()
     target = settings.state_dir / f"build-{run_id}.duckdb"
     with duckdb.connect(str(target)) as con:
-        load_reference(con, settings.reference_dir)
+        load_reference(con, settings.reference_dir, settings.state_dir)
     return target
 
 
@@ -158,10 +158,15 @@ def check_reconciliation(target: Path) -> None:
 
 
 def stamp_build(
-    target: Path, run_id: str, summary: dict, expectations: list[dict] | None = None
+    target: Path,
+    run_id: str,
+    summary: dict,
+    expectations: list[dict] | None = None,
+    inputs_fingerprint: str | None = None,
 ) -> None:
     """Record which run built this file and what its quality checks found, so analysts can
-    see how fresh and how sound it is."""
+    see how fresh and how sound it is, and the fingerprint of the inputs it was built from
+    (:mod:`flows.fingerprint`), so that a run with the same inputs can keep it."""
     with duckdb.connect(str(target)) as con:
         if expectations:
             con.register("outcomes", pd.DataFrame(expectations))
@@ -176,14 +181,17 @@ def stamp_build(
                 con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {_quote(text)}')
         con.execute(
             "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"
-            " ?::JSON AS summary",
-            [run_id, datetime.now(), json.dumps(summary)],
+            " ?::JSON AS summary, ?::VARCHAR AS inputs_fingerprint",
+            [run_id, datetime.now(), json.dumps(summary), inputs_fingerprint],
         )
         for statement in (
             "COMMENT ON TABLE build_info IS 'The run that built this file, and when.'",
             "COMMENT ON COLUMN build_info.run_id IS 'Identifier of the run (Prefect flow run id).'",
             "COMMENT ON COLUMN build_info.built_at IS 'When the build was made (local time).'",
             "COMMENT ON COLUMN build_info.summary IS 'Files by status, row counts, table sizes.'",
+            "COMMENT ON COLUMN build_info.inputs_fingerprint IS 'SHA-256 of what decided this"
+            " build: the raw files by content hash, sql/, the reference tables, the code and"
+            " library versions. A run whose inputs match keeps this build.'",
         ):
             con.execute(statement)
         con.execute("CHECKPOINT")

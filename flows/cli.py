@@ -122,6 +122,8 @@ def _export(args) -> int:
 def _print_summary(summary) -> None:
     files = ", ".join(f"{n} {s}" for s, n in sorted(summary.files.items())) or "no files"
     print(f"\nspotprices run {summary.run_id} finished in {summary.seconds:.1f} s")
+    if summary.kept_build:
+        print(f"  no change: published build kept (run {summary.kept_build})")
     print(f"  files:  {files}")
     print(
         f"  rows:   {summary.rows_read} read = {summary.rows_staged} staged"
@@ -131,9 +133,10 @@ def _print_summary(summary) -> None:
         print(f"  FAILED  {path}: {reason}")
     marts = [t for t in summary.tables if not t.startswith("int_")]
     print("  tables: " + ", ".join(f"{t} ({summary.tables[t]})" for t in marts))
+    checked = "the kept build passed" if summary.kept_build else ""
     print(
-        f"  checks: {summary.expectations_passed} expectations passed,"
-        f" {summary.expectations_warned} warnings; Data Docs: {summary.data_docs}"
+        f"  checks: {checked}{' ' if checked else ''}{summary.expectations_passed} expectations"
+        f" passed, {summary.expectations_warned} warnings; Data Docs: {summary.data_docs}"
     )
     print(f"  marts:    {summary.published_db}")
     print(f"  extracts: {summary.extracts_dir}")

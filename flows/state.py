@@ -10,11 +10,14 @@ from __future__ import annotations
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from flows.config import Settings
-from schemas import CONTRACTS, Contract
+
+if TYPE_CHECKING:
+    from schemas import Contract
 
 ROW_KEY = "file_path VARCHAR NOT NULL, sheet VARCHAR NOT NULL, row_number BIGINT NOT NULL"
 
@@ -39,7 +42,8 @@ def _ddl(contract: Contract) -> list[str]:
     ]
 
 
-SCHEMA = [
+#: The manifest and the run log: all that discover and the run log need.
+CORE_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS ingest_files (
         file_path VARCHAR PRIMARY KEY,
         dataset VARCHAR NOT NULL,
@@ -69,18 +73,28 @@ SCHEMA = [
         seconds DOUBLE,
         error VARCHAR
     )""",
-    *[statement for contract in CONTRACTS.values() for statement in _ddl(contract)],
 ]
 
 
+def contract_schema() -> list[str]:
+    """The raw and valid tables of every dataset, from the data contract (imports Pandera)."""
+    from schemas import CONTRACTS
+
+    return [statement for contract in CONTRACTS.values() for statement in _ddl(contract)]
+
+
 @contextmanager
-def connect(settings: Settings, read_only: bool = False):
-    """A connection to the ingest database, created with its tables on first use."""
+def connect(settings: Settings, read_only: bool = False, contract_tables: bool = True):
+    """A connection to the ingest database, created with its tables on first use.
+
+    ``contract_tables=False`` creates only the manifest and the run log: enough for discover
+    and the run log, and it spares importing the data contract (pandas, Pandera).
+    """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.state_db), read_only, settings.duckdb_config)
     try:
         if not read_only:
-            for statement in SCHEMA:
+            for statement in CORE_SCHEMA + (contract_schema() if contract_tables else []):
                 con.execute(statement)
         yield con
     finally:
@@ -92,6 +106,8 @@ def reset(settings: Settings) -> None:
 
     The run log (pipeline_runs) is kept: it is history, not derived from the files.
     """
+    from schemas import CONTRACTS
+
     with connect(settings) as con:
         tables = ["ingest_files", "validation_failures"]
         tables += [t for c in CONTRACTS.values() for t in (c.raw_table, c.valid_table)]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from flows.cli import EXIT_FAILED, EXIT_OK, main
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -25,18 +27,20 @@ def spotprices(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def bundled(workspace):
-    for dataset in ("prices", "routes"):
-        shutil.copytree(
-            PROJECT / "data" / "raw" / dataset, workspace.raw / dataset, dirs_exist_ok=True
-        )
-    return workspace
+@pytest.fixture(scope="module")
+def bundled(prefect_server, tmp_path_factory) -> tuple[Workspace, int, str]:
+    """One `spotprices run` on the bundled data, shared by the tests that read what it
+    published; its exit code and standard output. A test may run again with no change (which
+    keeps the published build), never change the data."""
+    root = tmp_path_factory.mktemp("bundled")
+    ws = Workspace(raw=root / "raw", marts=root / "marts")
+    shutil.copytree(PROJECT / "data" / "raw", ws.raw)
+    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    return ws, code, out
 
 
 def test_run_on_the_bundled_data(bundled):
-    ws = bundled
-    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    ws, code, out = bundled
     assert code == EXIT_OK
     assert "715 read = 713 staged + 2 quarantined" in out
     assert str(ws.db) in out and str(ws.marts / "extracts") in out
@@ -72,12 +76,31 @@ def test_run_on_the_bundled_data(bundled):
 
 
 def test_status_reports_the_last_run(bundled):
-    ws = bundled
-    assert spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))[0] == EXIT_OK
+    ws, code, _ = bundled
+    assert code == EXIT_OK
     code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
     assert code == EXIT_OK
     assert "recent runs:" in out and "published:" in out and "715 / 713 / 2" in out
     assert "origin_differs_from_destination    1" in out
+    # A second run with nothing new keeps the published build and says so.
+    code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    assert code == EXIT_OK and "no change: published build kept" in out
+    assert "715 read = 713 staged + 2 quarantined" in out
+    code, out, _ = spotprices("status", "--marts-dir", str(ws.marts))
+    assert "no_change " in out
+
+
+def test_status_and_help_do_not_import_the_heavy_libraries():
+    """`spotprices status`, `--help` and a run with nothing to do need neither pandas, Pandera,
+    Great Expectations nor matplotlib: importing them costs seconds."""
+    code = (
+        "import sys, flows.cli, flows.status, flows.nightly; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pandas', 'pandera', 'great_expectations', 'matplotlib', 'schemas'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_status_before_any_run_says_what_to_do(tmp_path):

@@ -155,12 +155,13 @@ def test_a_file_that_stays_locked_is_recorded_and_the_rest_publishes(
 def test_each_run_is_logged_and_status_shows_it(fixture_workspace, capsys):
     ws = fixture_workspace
     first = ws.run()
-    second = ws.run()
+    second = ws.run()  # nothing changed: the published build is kept
     from flows.status import describe, quarantine_listing
 
     text = describe(str(ws.marts))
     assert second.run_id in text and first.run_id in text
-    assert text.count("published ") >= 2
+    assert "published " in text and "no_change " in text
+    assert f"published: {first.run_id}" in text
     assert "no_fx_rate" in text and "freshness" in text
     listing = quarantine_listing(str(ws.marts), "field_notes")
     assert "row 7 (FN006)" in listing and "no_fx_rate" in listing
@@ -206,8 +207,9 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     # The published marts are a whole build, old or new, never a mix.
     assert all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
     assert ws.query("SELECT count(*) FROM stg_price_observations")[0][0] in (7, 6)
-    # The next run completes and gives what an uninterrupted run gives.
-    ws.run()
+    # The next run completes and gives what an uninterrupted run gives; it never keeps a
+    # build whose run did not finish (its extracts, Parquet set and report may be missing).
+    assert not ws.run().kept_build
     after = snapshot(ws)
     assert after != before
     from tests.conftest import Workspace
@@ -257,3 +259,9 @@ def test_a_blocking_expectation_stops_the_publish_and_says_why(
     from flows.status import describe
 
     assert "QualityGateFailed" in describe(str(ws.marts))
+    # With the reference table put back, the inputs are those of the published build again,
+    # but the failed check's Data Docs are in place: the next run builds and checks again.
+    monkeypatch.delenv("SPOTPRICES_REFERENCE_DIR")
+    again = ws.run()
+    assert not again.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(again.run_id,)]

@@ -4,7 +4,9 @@ temporary workspace, checked through a separate read-only connection."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import shutil
 
 import duckdb
 import pytest
@@ -17,7 +19,7 @@ from prefect.client.schemas.filters import (
 )
 
 from schemas.columns import SENSITIVE_COLUMNS
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -27,13 +29,23 @@ SUBOTICA = (
 )
 
 
+@pytest.fixture(scope="module")
+def built(prefect_server, tmp_path_factory) -> tuple[Workspace, object]:
+    """One run on the synthetic fixture files and its summary, shared by the tests that only
+    read what it published; a test that changes files or runs again takes its own workspace."""
+    root = tmp_path_factory.mktemp("built")
+    ws = Workspace(raw=root / "raw", marts=root / "marts")
+    for path in sorted((FIXTURES / "raw").rglob("*.csv")):
+        ws.add(path, path.parent.name)
+    return ws, ws.run()
+
+
 def counts_reconcile(ws) -> bool:
     return all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
 
 
-def test_fixture_run_builds_every_mart_and_reconciles(fixture_workspace):
-    ws = fixture_workspace
-    summary = ws.run()
+def test_fixture_run_builds_every_mart_and_reconciles(built):
+    ws, summary = built
     assert summary.files == {"new": 2}
     assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (11, 10, 1)
     assert counts_reconcile(ws)
@@ -50,9 +62,8 @@ def test_fixture_run_builds_every_mart_and_reconciles(fixture_workspace):
     assert ws.query(SUBOTICA) == [(2, 2, 2500.0, 2000.0, 3500.0)]
 
 
-def test_prices_are_converted_to_eur_at_the_observation_period(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_prices_are_converted_to_eur_at_the_observation_period(built):
+    ws, _ = built
     eur = dict(ws.query("SELECT obs_id, round(price_mid_eur, 2) FROM stg_price_observations"))
     assert eur["FN003"] == 1000.00  # 1,119.30 USD on 2 Jan 2020: ECB rate 1.1193
     assert eur["FN004"] == 1000.00  # 1,955.83 BAM: the legal peg 1.95583
@@ -63,9 +74,8 @@ def test_prices_are_converted_to_eur_at_the_observation_period(fixture_workspace
     )  # fmt: skip
 
 
-def test_a_price_with_no_rate_for_its_period_is_quarantined_not_guessed(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_a_price_with_no_rate_for_its_period_is_quarantined_not_guessed(built):
+    ws, _ = built
     (rules, reasons) = ws.query(
         "SELECT rules, reasons FROM quarantine_rows WHERE obs_id = 'FN006'"
     )[0]
@@ -74,9 +84,8 @@ def test_a_price_with_no_rate_for_its_period_is_quarantined_not_guessed(fixture_
     assert ws.query("SELECT count(*) FROM stg_price_observations WHERE obs_id = 'FN006'") == [(0,)]
 
 
-def test_drug_prices_compare_per_gram_and_per_kg(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_drug_prices_compare_per_gram_and_per_kg(built):
+    ws, _ = built
     rows = ws.query(
         "SELECT drug, market_level, country, price_unit, median_eur FROM mart_drug_prices"
         " ORDER BY drug"
@@ -87,18 +96,16 @@ def test_drug_prices_compare_per_gram_and_per_kg(fixture_workspace):
     ]
 
 
-def test_estimates_are_kept_apart_from_prices(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_estimates_are_kept_apart_from_prices(built):
+    ws, _ = built
     assert ws.query("SELECT obs_id, value_low_eur, value_high_eur FROM mart_estimates") == [
         ("FN008", 1_000_000.0, 2_000_000.0)
     ]
     assert ws.query("SELECT count(*) FROM mart_smuggling_prices WHERE max_high_eur > 1e6") == [(0,)]
 
 
-def test_revised_and_preliminary_route_figures_stay_apart(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_revised_and_preliminary_route_figures_stay_apart(built):
+    ws, _ = built
     rows = ws.query(
         "SELECT figure_status, value FROM mart_route_volumes"
         " WHERE route_or_leg = 'western_balkan_route' AND period_grain = 'month'"
@@ -107,9 +114,16 @@ def test_revised_and_preliminary_route_figures_stay_apart(fixture_workspace):
     assert rows == [("preliminary", 1100.0), ("revised", 1200.0)]
 
 
-def test_a_second_run_with_no_change_skips_every_file_and_keeps_the_marts(fixture_workspace):
+def pipeline_runs(ws) -> dict[str, str]:
+    """run id -> status, from the run log in the private ingest database."""
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        return dict(con.execute("SELECT run_id, status FROM pipeline_runs").fetchall())
+
+
+def test_a_second_run_with_no_change_keeps_the_published_build(fixture_workspace):
     ws = fixture_workspace
-    ws.run()
+    first = ws.run()
+    published = {p: p.stat().st_mtime_ns for p in ws.marts.rglob("*") if "_state" not in p.parts}
     before = {
         t: ws.query(f"SELECT * FROM {t} ORDER BY ALL")
         for t in (
@@ -122,9 +136,49 @@ def test_a_second_run_with_no_change_skips_every_file_and_keeps_the_marts(fixtur
     }
     summary = ws.run()
     assert summary.files == {"unchanged": 2}
-    assert {status for (status,) in ws.query("SELECT status FROM ingest_files")} == {"unchanged"}
+    assert summary.kept_build == first.run_id
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (11, 10, 1)
+    assert summary.tables == first.tables
+    assert pipeline_runs(ws) == {first.run_id: "published", summary.run_id: "no_change"}
+    # Nothing published was rewritten: the build, extracts, Parquet set, figures and report.
+    assert ws.query("SELECT run_id FROM build_info") == [(first.run_id,)]
+    assert {
+        p: p.stat().st_mtime_ns for p in ws.marts.rglob("*") if "_state" not in p.parts
+    } == published
     for table, rows in before.items():
         assert ws.query(f"SELECT * FROM {table} ORDER BY ALL") == rows, table
+    # --full-refresh always rebuilds.
+    refreshed = ws.run(full_refresh=True)
+    assert not refreshed.kept_build and refreshed.files == {"new": 2}
+    assert ws.query("SELECT run_id FROM build_info") == [(refreshed.run_id,)]
+
+
+def test_a_changed_sql_model_or_reference_file_rebuilds(fixture_workspace, tmp_path, monkeypatch):
+    ws = fixture_workspace
+    sql, reference = tmp_path / "sql", tmp_path / "reference"
+    shutil.copytree(PROJECT / "sql", sql)
+    shutil.copytree(PROJECT / "data" / "reference", reference)
+    monkeypatch.setenv("SPOTPRICES_REFERENCE_DIR", str(reference))
+    from flows import nightly
+
+    real = nightly.settings_from
+    monkeypatch.setattr(
+        nightly, "settings_from", lambda *a: dataclasses.replace(real(*a), sql_dir=sql)
+    )
+    ws.run()
+    model = sql / "marts" / "mart_estimates.sql"
+    model.write_text("-- Edited for a test.\n" + model.read_text("utf-8"), encoding="utf-8")
+    edited = ws.run()
+    assert not edited.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(edited.run_id,)]
+    (comment,) = ws.query("SELECT comment FROM duckdb_tables() WHERE table_name = 'mart_estimates'")
+    assert comment[0].startswith("Edited for a test.")
+    assert ws.run().kept_build == edited.run_id  # and now nothing changed
+    zones = reference / "market_zones.csv"
+    zones.write_text(zones.read_text("utf-8").replace("modelling choice", "model"), "utf-8")
+    rebuilt = ws.run()
+    assert not rebuilt.kept_build
+    assert ws.query("SELECT run_id FROM build_info") == [(rebuilt.run_id,)]
 
 
 def test_a_changed_file_replaces_all_rows_it_contributed(fixture_workspace):
@@ -175,9 +229,8 @@ def test_bad_rows_are_quarantined_with_file_row_and_every_rule(workspace):
     assert '"obs_id":"BAD1"' in raw
 
 
-def test_free_text_notes_reach_no_mart_and_no_extract(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_free_text_notes_reach_no_mart_and_no_extract(built):
+    ws, _ = built
     name = "Testović"  # planted in the notes of FN001
     for (table,) in ws.query("SHOW TABLES"):
         columns = {c for (c,) in ws.query(f"SELECT column_name FROM (DESCRIBE {table})")}
@@ -213,9 +266,8 @@ def test_an_unreadable_file_is_recorded_and_the_others_still_publish(fixture_wor
     assert ws.query(SUBOTICA)[0][0] == 2
 
 
-def test_every_published_column_is_documented(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_every_published_column_is_documented(built):
+    ws, _ = built
     undocumented = ws.query(
         "SELECT table_name || '.' || column_name FROM duckdb_columns()"
         " WHERE database_name = current_database() AND comment IS NULL"
@@ -228,9 +280,8 @@ def test_every_published_column_is_documented(fixture_workspace):
     ) == [(0,)]
 
 
-def test_every_mart_lands_as_a_csv_extract(fixture_workspace):
-    ws = fixture_workspace
-    ws.run()
+def test_every_mart_lands_as_a_csv_extract(built):
+    ws, _ = built
     extracts = {p.stem for p in (ws.marts / "extracts").glob("*.csv")}
     assert {
         "mart_smuggling_prices", "mart_drug_prices", "mart_route_volumes", "mart_estimates",
@@ -255,9 +306,8 @@ def test_unknown_columns_are_kept_in_the_raw_layer_not_published(workspace):
     assert ws.query("SELECT count(*) FROM stg_route_observations") == [(1,)]
 
 
-def test_the_run_is_recorded_in_the_prefect_server(fixture_workspace):
-    ws = fixture_workspace
-    summary = ws.run()
+def test_the_run_is_recorded_in_the_prefect_server(built):
+    ws, summary = built
 
     async def read_run():
         async with get_client() as client:
