@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import shutil
@@ -171,6 +172,7 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
     ]
     a = baseline(csv, workdir) if rows is not None else None
     b, _ = timed(run, env)
+    ingest_parts = _ingest_parts(marts)  # before (c) replaces the build
     c = None
     if rows is not None:
         generate(max(rows // 100, 1), raw / "prices" / "synthetic_new.csv", seed=7, offset=rows)
@@ -180,8 +182,18 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
     stages = asyncio.run(_task_durations(b.run_id)) if b.run_id else {}
     return {
         "rows": rows, "generated": generated, "a": a, "b": b, "c": c, "d": d, "e": e,
-        "stages": stages,
+        "stages": stages, "ingest_parts": ingest_parts,
     }  # fmt: skip
+
+
+def _ingest_parts(marts: Path) -> dict[str, float]:
+    """Read, type-and-validate and spool seconds of the ingest tasks, as the run stored them
+    with its build (``build_info.summary``)."""
+    import duckdb
+
+    with duckdb.connect(str(marts / "spotprices.duckdb"), read_only=True) as con:
+        (summary,) = con.execute("SELECT summary FROM build_info").fetchone()
+    return json.loads(summary).get("ingest_seconds", {})
 
 
 def _s(m: Measure | None, digits: int = 1) -> str:
@@ -222,8 +234,15 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
         lines.append(f"\n(b) on {rows}, seconds per stage:")
         for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {name:<12} {seconds:7.2f}")
+            if name == "ingest":
+                for part, label in INGEST_PARTS.items():
+                    lines.append(f"    {label:<20} {r['ingest_parts'].get(part, 0.0):7.2f}")
         lines.append(f"  {'process, imports and orchestration':<12} {r['b'].seconds - tasks:7.2f}")
     return "\n".join(lines)
+
+
+#: How the ingest task's time splits (summed over files), as the run summary names the parts.
+INGEST_PARTS = {"read": "read", "validate": "type and validate", "spool": "spool as Parquet"}
 
 
 def main() -> None:
@@ -243,7 +262,10 @@ def main() -> None:
         os.environ["PREFECT_API_URL"] = url
         env = dict(os.environ)
         sizes = [None] if args.bundled else args.sizes
-        results = [bench_size(rows, args.workdir, env, args.repeat) for rows in sizes]
+        results = []
+        for rows in sizes:  # each size's figures as soon as it is done: 10M takes a while
+            results.append(bench_size(rows, args.workdir, env, args.repeat))
+            print(report(results[-1:], server_start, args.repeat), "\n", flush=True)
         print(report(results, server_start, args.repeat))
 
 
