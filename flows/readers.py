@@ -96,6 +96,14 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+#: Characters; a JSON Lines record is far shorter, a one-line array or wrapper far longer.
+LONGEST_JSON_LINE = 1_000_000
+#: JSON records are turned into frames this many at a time: as Python dicts they cost ~7 KB
+#: each on the way (500,000 scraped ads: 1.07 GiB peak in chunks of 100,000, 0.40 GiB in
+#: chunks of 25,000, at the same speed).
+JSON_CHUNK_ROWS = 25_000
+
+
 def read_chunks(
     path: Path, canonical: tuple[str, ...], chunk_rows: int, layout: FileLayout | None = None
 ) -> Iterator[RawChunk]:
@@ -259,11 +267,18 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
     """JSON Lines (one object per line) or one JSON array of objects (or an object holding
     one such array, as many scrapers write: ``{"results": [...]}``)."""
     with path.open(encoding=layout.encoding) as handle:
-        lines = (line for line in handle if line.strip())
-        first_line = next(lines, "").strip("\ufeff \t\r\n")
-        more_lines = next(lines, None) is not None
+        first_line = ""
+        while not first_line.strip():
+            first_line = handle.readline(LONGEST_JSON_LINE)
+            if not first_line:
+                break
+        # A first line this long is a whole array or wrapper on one line, not one record:
+        # it is streamed below, never parsed whole here.
+        one_long_line = len(first_line) >= LONGEST_JSON_LINE and not first_line.endswith("\n")
+        more_lines = not one_long_line and any(line.strip() for line in handle)
+    first_line = first_line.strip("\ufeff \t\r\n")
     try:
-        first = json.loads(first_line)
+        first = None if one_long_line else json.loads(first_line)
     except json.JSONDecodeError:
         first = None  # an array, or one object spread over several lines
     # One object on the only line, holding a list of records, is a wrapper written compactly.
@@ -277,7 +292,7 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
     )
     is_lines = isinstance(first, dict) and not wrapper
     records = _line_records(path, layout) if is_lines else _array_records(path, layout)
-    for batch in _batches(records, chunk_rows):
+    for batch in _batches(records, min(chunk_rows, JSON_CHUNK_ROWS)):
         numbers = [number for number, _ in batch]
         flat = pd.json_normalize([record for _, record in batch], sep="_")
         flat = flat.map(_cell_text) if len(flat.columns) else flat
@@ -288,19 +303,56 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
 
 
 def _array_records(path, layout) -> Iterator[tuple[int, dict]]:
+    """The records of a JSON array, or of the one list a top-level object holds, streamed
+    with ijson: a scraper's array of millions of ads is never held whole in memory."""
+    import ijson
+
+    prefix = _records_prefix(path, layout)
+    number = objects = 0
     with path.open(encoding=layout.encoding) as handle:
-        data = json.load(handle)
-    if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list)]
-        if len(lists) != 1:
-            raise UnreadableFile("JSON object without a single list of records in it")
-        data = lists[0]
-    if not isinstance(data, list):
-        raise UnreadableFile("JSON file is neither an array of objects nor JSON Lines")
-    if data and not any(isinstance(record, dict) for record in data):
+        records = ijson.items(_Utf8Bytes(handle), prefix, use_float=True)
+        for number, record in enumerate(records, start=1):
+            objects += isinstance(record, dict)
+            yield number, _as_record(record)
+    if number and not objects:
         raise UnreadableFile("JSON array holds no objects, so no rows")
-    for number, record in enumerate(data, start=1):
-        yield number, _as_record(record)
+
+
+def _records_prefix(path, layout) -> str:
+    """Where the records are, as ijson names it: ``item`` of a top-level array, or
+    ``<key>.item`` of the one list a top-level object holds (found in one pass over the
+    parser's events, keeping nothing)."""
+    import ijson
+
+    with path.open(encoding=layout.encoding) as handle:
+        events = ijson.parse(_Utf8Bytes(handle))
+        _, kind, _ = next(events)
+        if kind == "start_array":
+            return "item"
+        if kind != "start_map":
+            raise UnreadableFile("JSON file is neither an array of objects nor JSON Lines")
+        key, lists = None, []
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key":
+                key = value
+            elif event == "start_array" and prefix == key:
+                lists.append(key)
+    if len(lists) != 1:
+        raise UnreadableFile("JSON object without a single list of records in it")
+    return f"{lists[0]}.item"
+
+
+class _Utf8Bytes:
+    """A text file read back as UTF-8 bytes: ijson parses bytes, and the file may be UTF-16
+    or Windows-1250 (the encoding the reader detected decodes it first)."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson's probe for bytes or text: it must not consume anything
+            return b""
+        return self._text.read(size if size < 0 else max(size // 4, 1)).encode("utf-8")
 
 
 def _line_records(path, layout) -> Iterator[tuple[int, dict]]:

@@ -197,3 +197,30 @@ def test_a_compact_results_wrapper_on_one_line_is_read_as_records(tmp_path):
     )
     (chunk,) = read_all(path)
     assert chunk.frame["obs_id"].tolist() == ["W1", "W2"]
+
+
+def test_a_json_array_is_read_as_a_stream_not_loaded_whole(tmp_path):
+    # A one-line array longer than any JSON Lines record, cut off before its end: the rows
+    # before the cut come out, in order, before the reader reports the damage.
+    records = [f'{{"obs_id": "S{n}", "notes": "{"x" * 100}"}}' for n in range(12_000)]
+    path = tmp_path / "scraped.json"
+    whole = "[" + ", ".join(records) + "]"
+    path.write_text(whole[: len(whole) - 50], encoding="utf-8")
+    chunks = read_chunks(path, PRICE_COLUMNS, 5_000)
+    first = next(chunks)
+    assert first.frame["obs_id"].tolist()[:2] == ["S0", "S1"] and len(first.frame) == 5_000
+    assert len(next(chunks).frame) == 5_000
+    with pytest.raises(UnreadableFile, match="JSON file"):
+        next(chunks)
+
+
+def test_the_one_list_in_a_wrapper_object_is_found_after_other_keys(tmp_path):
+    path = tmp_path / "scraped.json"
+    path.write_text(
+        '{"query": {"site": "synthetic", "pages": [1, 2]},\n'
+        ' "results": [{"obs_id": "W1"}, {"obs_id": "W2"}],\n "count": 2}',
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path)  # "pages" is a list too, but inside "query"
+    assert chunk.frame["obs_id"].tolist() == ["W1", "W2"]
+    assert chunk.frame.index.tolist() == [1, 2]
