@@ -102,11 +102,28 @@ window_members as (
     where price_mid_eur is not null
 ),
 
-rolling_medians as (
+window_ranks as (
+    -- The median by rank, not median(): a window sorts (and spills past DuckDB's memory
+    -- limit), where median() holds every value of a row at once (65M values at 10M rows).
     select
         mart_row_key,
-        median(price_mid_eur) as rolling_3_median_eur
+        price_mid_eur,
+        row_number() over (
+            partition by mart_row_key order by price_mid_eur
+        ) as rank_in_window,
+        count(*) over (partition by mart_row_key) as n_in_window
     from window_members
+),
+
+rolling_medians as (
+    -- The middle value, or halfway between the two middle values, computed as median()
+    -- does (low + 0.5 * (high - low)) so that the figures are the same to the last bit.
+    select
+        mart_row_key,
+        min(price_mid_eur) + 0.5 * (max(price_mid_eur) - min(price_mid_eur))
+            as rolling_3_median_eur
+    from window_ranks
+    where rank_in_window in ((n_in_window + 1) // 2, (n_in_window + 2) // 2)
     group by mart_row_key
 ),
 
