@@ -172,11 +172,13 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
     ]
     a = baseline(csv, workdir) if rows is not None else None
     b, _ = timed(run, env)
+    print(f"{label}: (a) {_s(a)} s, (b) {_s(b)} s, peak (b) {_mib(b)} MiB", flush=True)
     ingest_parts = _ingest_parts(marts)  # before (c) replaces the build
     c = None
     if rows is not None:
         generate(max(rows // 100, 1), raw / "prices" / "synthetic_new.csv", seed=7, offset=rows)
         c, _ = timed(run, env)
+        print(f"{label}: (c) {_s(c)} s, peak {_mib(c)} MiB", flush=True)
     d = repeated(run, env, repeat)
     e = repeated(EMPTY_FLOW, env, repeat)
     stages = asyncio.run(_task_durations(b.run_id)) if b.run_id else {}
