@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from flows import readers
 from flows.readers import UnreadableFile, describe_file, read_chunks
 from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS
 from tests.conftest import FIXTURES
@@ -89,6 +90,40 @@ def test_cells_beyond_the_header_are_kept_not_dropped(tmp_path):
     path.write_text("obs_id,value\nA,1,surplus\n", encoding="utf-8")
     (chunk,) = read_all(path, ROUTE_COLUMNS)
     assert chunk.frame.loc[2, "unnamed_3"] == "surplus"
+
+
+def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_path, monkeypatch):
+    # Small Arrow blocks put the ragged record many blocks and chunks into the file.
+    monkeypatch.setattr(readers, "ARROW_BLOCK_BYTES", 4096)
+    lines, expected = ["obs_id,value"], []
+    for record in range(2, 3002):  # record numbers as a person sees them, header = 1
+        if record % 500 == 0:
+            lines.append("")  # a blank line keeps its number but yields no row
+            continue
+        if record == 2222:
+            lines.append('B2222,"two\nlines",surplus')  # one record over two lines, one extra cell
+        else:
+            lines.append(f"R{record},{record}")
+        expected.append(record)
+    path = tmp_path / "scraped.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = read_all(path, ROUTE_COLUMNS, chunk_rows=700)
+    rows = [n for chunk in chunks for n in chunk.frame.index]
+    assert rows == expected
+    frames = {n: chunk.frame for chunk in chunks for n in chunk.frame.index}
+    assert frames[2222].loc[2222, "unnamed_3"] == "surplus"
+    assert frames[2222].loc[2222, "value"] == "two\nlines"
+    assert frames[2999].loc[2999, "value"] == "2999"
+
+
+@pytest.mark.parametrize("block_bytes", [64, 128, 4096])
+def test_windows_line_breaks_inside_cells_read_as_newlines(tmp_path, monkeypatch, block_bytes):
+    monkeypatch.setattr(readers, "ARROW_BLOCK_BYTES", block_bytes)
+    rows = "".join(f'R{i},"first\r\nsecond"\r\n' for i in range(40))
+    path = tmp_path / "windows.csv"
+    path.write_bytes(("obs_id,notes\r\n" + rows).encode("utf-8"))
+    cells = [v for chunk in read_all(path, ROUTE_COLUMNS) for v in chunk.frame["notes"]]
+    assert cells == ["first\nsecond"] * 40
 
 
 def test_every_sheet_is_read_below_its_title_rows_with_real_dates():
