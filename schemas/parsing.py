@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from schemas.distinct import per_distinct
+
 #: Characters people put between thousands: space, no-break spaces, apostrophes.
 GROUP_SPACES = "[ \u00a0\u202f'\u2019]"
 
@@ -42,8 +44,13 @@ def parse_number(series: pd.Series, decimal: str = ".") -> pd.Series:
 
     Thousands may be grouped with the other mark, a space or an apostrophe (``1.500,00``,
     ``1 500``, ``1,500.00``, ``1'500``). Infinite or overflowing values (``inf``, ``1e400``)
-    are not numbers a source states: they become NaN too.
+    are not numbers a source states: they become NaN too. Each distinct text is parsed once:
+    the regexes run in Python, cell by cell, and prices repeat.
     """
+    return per_distinct(series, lambda texts: _parse_numbers(texts, decimal))
+
+
+def _parse_numbers(series: pd.Series, decimal: str) -> pd.Series:
     text = blank_to_na(series)
     well_formed = text.str.fullmatch(_number_pattern(decimal)).fillna(False).astype(bool)
     scientific = text.str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)
