@@ -140,14 +140,19 @@ PLACE_COUNTRY = {
 
 
 def _resolved(places: pd.Series) -> pd.DataFrame:
-    """Id, match, candidates and the countries (``HU|RS``) each place string resolves to."""
+    """Id, match and candidates of each place string, and the countries it lies in: ``lies_in``
+    (``HU|RS``, empty when unresolved), its ``first`` and ``second`` code and ``in_words``."""
     found = [resolve(text) if isinstance(text, str) else None for text in places]
+    lies_in = ["|".join(r.countries) if r else "" for r in found]
     return pd.DataFrame(
         {
             "id": [r and r.place_id for r in found],
             "match": [r and r.match for r in found],
             "candidates": [r and r.candidates for r in found],
-            "countries": [r and "|".join(r.countries) for r in found],
+            "lies_in": lies_in,
+            "first": [codes[0:2] for codes in lies_in],
+            "second": [codes[3:5] for codes in lies_in],
+            "in_words": [codes.replace("|", " or ") for codes in lies_in],
         },
         dtype="string",
     )
@@ -165,11 +170,11 @@ def add_places(typed: pd.DataFrame) -> pd.DataFrame:
         typed[f"{column}_match"] = found["match"]
         typed[f"{column}_candidates"] = found["candidates"]
         stated = typed[country_column]
-        lies_in = found["countries"].fillna("")
-        # A place lies in one country, a border in two ("HU|RS"): compare with both slots.
-        inside = (stated == lies_in.str.slice(0, 2)) | (stated == lies_in.str.slice(3, 5))
-        elsewhere = stated.notna() & (lies_in != "") & ~inside.fillna(False)
-        message = cells + " lies in " + lies_in.str.replace("|", " or ") + ", not " + stated
-        conflicts = conflicts.fillna(message.where(elsewhere.fillna(False)))
+        # A place lies in one country, a border in two ("HU|RS"): compare with both codes.
+        inside = (stated == found["first"]) | (stated == found["second"])
+        elsewhere = stated.notna() & (found["lies_in"] != "") & ~inside.fillna(False)
+        rows = elsewhere.fillna(False)  # the message is written for these rows only
+        message = cells[rows] + " lies in " + found["in_words"][rows] + ", not " + stated[rows]
+        conflicts = conflicts.fillna(message)
     typed["place_country_text"] = conflicts
     return typed
