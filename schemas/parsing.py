@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from schemas.distinct import per_distinct
+
 #: Characters people put between thousands: space, no-break spaces, apostrophes.
 GROUP_SPACES = "[ \u00a0\u202f'\u2019]"
 
@@ -42,8 +44,13 @@ def parse_number(series: pd.Series, decimal: str = ".") -> pd.Series:
 
     Thousands may be grouped with the other mark, a space or an apostrophe (``1.500,00``,
     ``1 500``, ``1,500.00``, ``1'500``). Infinite or overflowing values (``inf``, ``1e400``)
-    are not numbers a source states: they become NaN too.
+    are not numbers a source states: they become NaN too. Each distinct text is parsed once:
+    the regexes run in Python, cell by cell, and prices repeat.
     """
+    return per_distinct(series, lambda texts: _parse_numbers(texts, decimal))
+
+
+def _parse_numbers(series: pd.Series, decimal: str) -> pd.Series:
     text = blank_to_na(series)
     well_formed = text.str.fullmatch(_number_pattern(decimal)).fillna(False).astype(bool)
     scientific = text.str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)
@@ -55,6 +62,12 @@ def parse_number(series: pd.Series, decimal: str = ".") -> pd.Series:
     return values.where(np.isfinite(values))
 
 
+def fullmatch(text: pd.Series, pattern: str) -> pd.Series:
+    """``text.str.fullmatch(pattern)`` run once per distinct cell: a pattern with ``\\d`` runs
+    in Python, cell by cell (Arrow's ``\\d`` is ASCII only, Python's is not)."""
+    return per_distinct(text, lambda cells: cells.str.fullmatch(pattern))
+
+
 def decimal_votes(series: pd.Series) -> tuple[int, int]:
     """Cells that can only be read with a decimal point, and those only with a decimal comma.
 
@@ -62,13 +75,15 @@ def decimal_votes(series: pd.Series) -> tuple[int, int]:
     vote comma; ``1.500`` and ``1,500`` (three digits after one mark) are ambiguous.
     """
     text = blank_to_na(series).dropna().str.replace(GROUP_SPACES, "", regex=True)
-    point = text.str.fullmatch(
+    point = fullmatch(
+        text,
         r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{4,}\.\d{3}"
-        r"|\d{1,3}(?:,\d{3}){2,})"
+        r"|\d{1,3}(?:,\d{3}){2,})",
     )
-    comma = text.str.fullmatch(
+    comma = fullmatch(
+        text,
         r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d{3}"
-        r"|\d{1,3}(?:\.\d{3}){2,})"
+        r"|\d{1,3}(?:\.\d{3}){2,})",
     )
     return int(point.sum()), int(comma.sum())
 
@@ -79,7 +94,8 @@ DAY_MONTH_PATTERN = r"^\s*(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})\
 def day_first_votes(series: pd.Series) -> tuple[int, int]:
     """Cells written ``dd?mm?yyyy`` that show the day first (first number > 12), and those that
     show the month first (second number > 12)."""
-    parts = blank_to_na(series).dropna().str.extract(DAY_MONTH_PATTERN).dropna()
+    cells = blank_to_na(series).dropna()
+    parts = per_distinct(cells, lambda dates: dates.str.extract(DAY_MONTH_PATTERN)).dropna()
     first, second = parts["a"].astype(int), parts["b"].astype(int)
     return int((first > 12).sum()), int((second > 12).sum())
 
@@ -133,7 +149,7 @@ def decide_conventions(
             d, m = day_first_votes(sample[column])
             day, month = day + d, month + m
             cells = blank_to_na(sample[column]).dropna()
-            slashed += int(cells.str.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}").sum())
+            slashed += int(fullmatch(cells, r"\d{1,2}[/-]\d{1,2}[/-]\d{4}").sum())
     if day and month:
         day_first, evidence = None, f"{day} dates show the day first and {month} the month first"
     elif day:

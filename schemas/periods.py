@@ -16,9 +16,9 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` is the file's, see
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from schemas.distinct import per_distinct
 from schemas.parsing import DAY_MONTH_PATTERN, blank_to_na
 from schemas.text import fold
 
@@ -66,13 +66,7 @@ def parse_period(series: pd.Series, day_first: bool | None = True) -> pd.DataFra
     both 12 or less unread, so they are quarantined rather than guessed. Each distinct text is
     parsed once: a column of dates repeats the same few hundred values.
     """
-    codes, uniques = pd.factorize(blank_to_na(series), use_na_sentinel=True)
-    distinct = _parse_distinct(pd.Series(uniques, dtype="string"), day_first)
-    blank = pd.DataFrame({"start": [pd.NaT], "end": [pd.NaT], "precision": [pd.NA]})
-    table = pd.concat([distinct, blank.astype(distinct.dtypes)], ignore_index=True)
-    parsed = table.take(np.where(codes < 0, len(distinct), codes))
-    parsed.index = series.index
-    return parsed
+    return per_distinct(series, lambda texts: _parse_distinct(texts, day_first))
 
 
 def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:

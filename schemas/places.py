@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from schemas.distinct import per_distinct
 from schemas.text import fold
 
 GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "reference" / "places.csv"
@@ -138,6 +139,25 @@ PLACE_COUNTRY = {
 }
 
 
+def _resolved(places: pd.Series) -> pd.DataFrame:
+    """Id, match and candidates of each place string, and the countries it lies in: ``lies_in``
+    (``HU|RS``, empty when unresolved), its ``first`` and ``second`` code and ``in_words``."""
+    found = [resolve(text) if isinstance(text, str) else None for text in places]
+    lies_in = ["|".join(r.countries) if r else "" for r in found]
+    return pd.DataFrame(
+        {
+            "id": [r and r.place_id for r in found],
+            "match": [r and r.match for r in found],
+            "candidates": [r and r.candidates for r in found],
+            "lies_in": lies_in,
+            "first": [codes[0:2] for codes in lies_in],
+            "second": [codes[3:5] for codes in lies_in],
+            "in_words": [codes.replace("|", " or ") for codes in lies_in],
+        },
+        dtype="string",
+    )
+
+
 def add_places(typed: pd.DataFrame) -> pd.DataFrame:
     """Resolve the place columns: ``<place>_id``, ``<place>_match`` and, for an unresolved
     place, ``<place>_candidates``; ``place_country_text`` names a place that lies in another
@@ -145,22 +165,16 @@ def add_places(typed: pd.DataFrame) -> pd.DataFrame:
     conflicts = pd.Series(pd.NA, index=typed.index, dtype="string")
     for column, country_column in PLACE_COUNTRY.items():
         cells = typed[column]
-        found = {text: resolve(text) for text in cells.dropna().unique()}
-        ids = cells.map({t: r.place_id for t, r in found.items()})
-        typed[f"{column}_id"] = ids.astype("string")
-        typed[f"{column}_match"] = cells.map({t: r.match for t, r in found.items()}).astype(
-            "string"
-        )
-        typed[f"{column}_candidates"] = cells.map(
-            {t: r.candidates for t, r in found.items()}
-        ).astype("string")
-        countries = cells.map({t: "|".join(r.countries) for t, r in found.items()})
+        found = per_distinct(cells, _resolved)  # each distinct place string resolved once
+        typed[f"{column}_id"] = found["id"]
+        typed[f"{column}_match"] = found["match"]
+        typed[f"{column}_candidates"] = found["candidates"]
         stated = typed[country_column]
-        lies_in = countries.astype("string").fillna("")
-        # A place lies in one country, a border in two ("HU|RS"): compare with both slots.
-        inside = (stated == lies_in.str.slice(0, 2)) | (stated == lies_in.str.slice(3, 5))
-        elsewhere = stated.notna() & (lies_in != "") & ~inside.fillna(False)
-        message = cells + " lies in " + lies_in.str.replace("|", " or ") + ", not " + stated
-        conflicts = conflicts.fillna(message.where(elsewhere.fillna(False)))
+        # A place lies in one country, a border in two ("HU|RS"): compare with both codes.
+        inside = (stated == found["first"]) | (stated == found["second"])
+        elsewhere = stated.notna() & (found["lies_in"] != "") & ~inside.fillna(False)
+        rows = elsewhere.fillna(False)  # the message is written for these rows only
+        message = cells[rows] + " lies in " + found["in_words"][rows] + ", not " + stated[rows]
+        conflicts = conflicts.fillna(message)
     typed["place_country_text"] = conflicts
     return typed

@@ -94,7 +94,6 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         typed.loc[fill, column] = parsed.loc[fill, column.removeprefix("price_")]
         has_value = parsed.loc[fill, column.removeprefix("price_")].notna()
         typed.loc[has_value.index[has_value], f"{column}_text"] = _cells(raw, "price")
-    named = named.reindex(typed.index).astype("string")
     stated = typed["currency"]
     in_text = pd.Series(pd.NA, index=typed.index, dtype="string")
     for column in named:  # the first currency any price cell names (column by column: fast)
@@ -124,5 +123,6 @@ def _parse(cells: pd.Series) -> pd.DataFrame:
         columns=["low", "high", "point", "currency"],
     )
     frame[["low", "high", "point"]] = frame[["low", "high", "point"]].astype("float64")
+    frame["currency"] = frame["currency"].astype("string")  # here, not on the whole chunk
     frame["readable"] = [int(r is not None) for r in results]
     return frame

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from schemas.distinct import map_distinct
 from schemas.text import fold
 from schemas.vocabulary import CURRENCY_CODES
 
@@ -65,7 +66,7 @@ def normalise_currency(cells: pd.Series) -> pd.Series:
     upper-cased, so the ISO 4217 rule names it."""
     codes = cells.dropna().unique()
     mapping = {label: currency_code(label) or label.upper() for label in codes}
-    return cells.map(mapping).astype("string")
+    return map_distinct(cells, mapping).astype("string")
 
 
 class PriceText(NamedTuple):

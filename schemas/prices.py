@@ -9,6 +9,7 @@ from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
 from schemas.common import ObservationRules, Text, is_country
+from schemas.distinct import map_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
 from schemas.prepare import add_price_texts, prepare
@@ -34,6 +35,11 @@ UNIT_KIND = {name: unit.kind for name, unit in UNITS.items()}
 def prepare_prices(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
     """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`."""
     return add_places(add_price_texts(prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions), raw))
+
+
+def _unit_kind(units: pd.Series) -> pd.Series:
+    """What each row's unit measures (null for a unit not in the contract)."""
+    return map_distinct(units, UNIT_KIND)
 
 
 def _place(country: pd.Series, place: pd.Series) -> pd.Series:
@@ -162,33 +168,33 @@ class PriceObservations(ObservationRules):
     @pa.dataframe_check
     def currency_given_for_amounts(cls, df: pd.DataFrame) -> Series[bool]:
         """a price, markup or money estimate needs its currency"""
-        is_money = df["unit"].map(UNIT_KIND).isin(MONEY_UNIT_KINDS).fillna(False)
+        is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
         return ~is_money | df["currency"].notna()
 
     @pa.dataframe_check
     def period_given_for_prices(cls, df: pd.DataFrame) -> Series[bool]:
         """a price needs the period it was observed in (period_start)"""
-        is_price = (df["unit"].map(UNIT_KIND) == "price").fillna(False)
+        is_price = (_unit_kind(df["unit"]) == "price").fillna(False)
         return ~is_price | df["period_start_text"].notna()
 
     @pa.dataframe_check
     def period_given_for_conversion(cls, df: pd.DataFrame) -> Series[bool]:
         """an amount in a currency other than EUR needs its period, to be converted at its rate"""
-        is_money = df["unit"].map(UNIT_KIND).isin(MONEY_UNIT_KINDS).fillna(False)
+        is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
         foreign = df["currency"].notna() & (df["currency"] != "EUR")
         return ~(is_money & foreign).fillna(False) | df["period_start_text"].notna()
 
     @pa.dataframe_check
     def people_price_has_leg(cls, df: pd.DataFrame) -> Series[bool]:
         """a people-smuggling price needs a leg: an origin or a destination"""
-        is_people_price = (df["flow"] == "people") & (df["unit"].map(UNIT_KIND) == "price")
+        is_people_price = (df["flow"] == "people") & (_unit_kind(df["unit"]) == "price")
         leg = df[["origin_country", "origin_place", "destination_country", "destination_place"]]
         return ~is_people_price.fillna(False) | leg.notna().any(axis=1)
 
     @pa.dataframe_check
     def drugs_price_has_location(cls, df: pd.DataFrame) -> Series[bool]:
         """a drug price needs a location (location_country or location_place)"""
-        is_drug_price = (df["flow"] == "drugs") & (df["unit"].map(UNIT_KIND) == "price")
+        is_drug_price = (df["flow"] == "drugs") & (_unit_kind(df["unit"]) == "price")
         where = df[["location_country", "location_place"]]
         return ~is_drug_price.fillna(False) | where.notna().any(axis=1)
 
