@@ -7,9 +7,7 @@
 -- same period a year before, where both have data. low_confidence flags fewer than 2
 -- independent sources or fewer than 3 observations. mart_lineage lists the observations
 -- behind every row (join on mart_row_key).
-with cells as not materialized (
-    -- Scanned where it is used: read by several CTEs, DuckDB would otherwise materialise
-    -- every column of every cell first (30M rows at 10M observations), and spill them.
+with cells as (
     select * from int_smuggling_price_cells
 ),
 
