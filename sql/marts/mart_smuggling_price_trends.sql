@@ -45,58 +45,30 @@ period_figures as (
     from period_stats
 ),
 
-row_keys as (
-    select distinct
-        mart_row_key,
-        series_key,
-        period_start
-    from cells
-),
-
-row_ids as (
-    -- A number for each row key: the medians below sort millions of values by row, and
-    -- sorting by a number is much cheaper than by the key's text.
-    select
-        mart_row_key,
-        series_key,
-        period_start,
-        row_number() over (order by mart_row_key) as row_id
-    from row_keys
-),
-
-keyed_cells as (
-    select
-        row_ids.row_id,
-        cells.price_mid_eur,
-        cells.source_weight
-    from cells
-    inner join row_ids on cells.mart_row_key = row_ids.mart_row_key
-    where cells.price_mid_eur is not null
-),
-
 price_weights as (
     -- Equal prices of a row pooled: the weighted median only needs each price's total weight.
     select
-        row_id,
+        mart_row_key,
         price_mid_eur,
         sum(source_weight) as price_weight
-    from keyed_cells
-    group by row_id, price_mid_eur
+    from cells
+    where price_mid_eur is not null
+    group by mart_row_key, price_mid_eur
 ),
 
 cumulative_weights as (
     select
-        row_id,
+        mart_row_key,
         price_mid_eur,
         round(
             sum(price_weight) over (
-                partition by row_id
+                partition by mart_row_key
                 order by price_mid_eur
                 rows between unbounded preceding and current row
             ),
             9
         ) as weight_up_to_here,
-        round(sum(price_weight) over (partition by row_id) / 2, 9) as half_weight
+        round(sum(price_weight) over (partition by mart_row_key) / 2, 9) as half_weight
     from price_weights
 ),
 
@@ -105,51 +77,41 @@ weighted_medians as (
     -- half, the midpoint of that value and the next (as the plain median does with equal
     -- weights and an even count).
     select
-        row_id,
+        mart_row_key,
         (
             min(price_mid_eur) filter (where weight_up_to_here >= half_weight)
             + min(price_mid_eur) filter (where weight_up_to_here > half_weight)
         ) / 2 as weighted_median_eur
     from cumulative_weights
-    group by row_id
+    group by mart_row_key
 ),
 
-window_cells as (
+window_members as (
     -- The rolling window of a period is that period and the two before it. An observation
     -- spanning several of them counts once: each cell feeds its own period's window, and
     -- only an observation's last cell also feeds the windows of the next two periods.
     select
-        cells.series_key,
-        cells.period_start
-        + to_months(window_steps.periods_ahead * cells.period_months) as window_start,
-        cells.price_mid_eur
+        concat_ws(
+            '|',
+            series_key,
+            strftime(period_start + to_months(periods_ahead * period_months), '%Y-%m-%d')
+        ) as mart_row_key,
+        price_mid_eur
     from cells,
-        unnest(if(cells.is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
-    where cells.price_mid_eur is not null
-),
-
-window_members as (
-    -- A window whose period has no row of its own is not needed.
-    select
-        row_ids.row_id,
-        window_cells.price_mid_eur
-    from window_cells
-    inner join row_ids
-        on
-            window_cells.series_key = row_ids.series_key
-            and window_cells.window_start = row_ids.period_start
+        unnest(if(is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
+    where price_mid_eur is not null
 ),
 
 window_ranks as (
     -- The median by rank, not median(): a window sorts (and spills past DuckDB's memory
     -- limit), where median() holds every value of a row at once (65M values at 10M rows).
     select
-        row_id,
+        mart_row_key,
         price_mid_eur,
         row_number() over (
-            partition by row_id order by price_mid_eur
+            partition by mart_row_key order by price_mid_eur
         ) as rank_in_window,
-        count(*) over (partition by row_id) as n_in_window
+        count(*) over (partition by mart_row_key) as n_in_window
     from window_members
 ),
 
@@ -157,12 +119,12 @@ rolling_medians as (
     -- The middle value, or halfway between the two middle values, computed as median()
     -- does (low + 0.5 * (high - low)) so that the figures are the same to the last bit.
     select
-        row_id,
+        mart_row_key,
         min(price_mid_eur) + 0.5 * (max(price_mid_eur) - min(price_mid_eur))
             as rolling_3_median_eur
     from window_ranks
     where rank_in_window in ((n_in_window + 1) // 2, (n_in_window + 2) // 2)
-    group by row_id
+    group by mart_row_key
 ),
 
 final as (
@@ -203,9 +165,8 @@ final as (
         on
             current_period.series_key = year_before.series_key
             and year_before.period_start = current_period.period_start - to_months(12)
-    inner join row_ids on current_period.mart_row_key = row_ids.mart_row_key
-    left join weighted_medians on row_ids.row_id = weighted_medians.row_id
-    left join rolling_medians on row_ids.row_id = rolling_medians.row_id
+    left join weighted_medians on current_period.mart_row_key = weighted_medians.mart_row_key
+    left join rolling_medians on current_period.mart_row_key = rolling_medians.mart_row_key
 )
 
 select * from final
