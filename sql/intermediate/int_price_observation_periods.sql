@@ -13,6 +13,15 @@ with prices as (
     where period_start is not null
 ),
 
+spans as (
+    -- Millions of observations share a few thousand spans: the calendar is worked out once
+    -- per span, then joined to the observations.
+    select distinct
+        period_start as span_start,
+        period_end as span_end
+    from prices
+),
+
 grains as (
     select
         unnest(['month', 'quarter', 'year']) as period_grain,
@@ -21,24 +30,22 @@ grains as (
 
 months as (
     select
-        file_path,
-        sheet,
-        row_number,
+        span_start,
+        span_end,
         unnest(
             generate_series(
-                date_trunc('month', period_start),
-                date_trunc('month', period_end),
+                date_trunc('month', span_start),
+                date_trunc('month', span_end),
                 interval 1 month
             )
         ) as month_start
-    from prices
+    from spans
 ),
 
-final as (
+span_periods as (
     select distinct
-        months.file_path,
-        months.sheet,
-        months.row_number,
+        months.span_start,
+        months.span_end,
         grains.period_grain,
         grains.period_months,
         cast(date_trunc(grains.period_grain, months.month_start) as date) as period_start,
@@ -48,6 +55,22 @@ final as (
         ) as period_end
     from months
     cross join grains
+),
+
+final as (
+    select
+        prices.file_path,
+        prices.sheet,
+        prices.row_number,
+        span_periods.period_grain,
+        span_periods.period_months,
+        span_periods.period_start,
+        span_periods.period_end
+    from prices
+    inner join span_periods
+        on
+            prices.period_start = span_periods.span_start
+            and prices.period_end = span_periods.span_end
 )
 
 select * from final

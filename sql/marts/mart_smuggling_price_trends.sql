@@ -45,6 +45,25 @@ period_figures as (
     from period_stats
 ),
 
+row_keys as (
+    select distinct
+        mart_row_key,
+        series_key,
+        period_start
+    from cells
+),
+
+row_ids as (
+    -- A number for each row key: the rolling median sorts millions of values by row, and
+    -- sorting by a number is much cheaper than by the key's text.
+    select
+        mart_row_key,
+        series_key,
+        period_start,
+        row_number() over (order by mart_row_key) as row_id
+    from row_keys
+),
+
 price_weights as (
     -- Equal prices of a row pooled: the weighted median only needs each price's total weight.
     select
@@ -86,32 +105,42 @@ weighted_medians as (
     group by mart_row_key
 ),
 
-window_members as (
+window_cells as (
     -- The rolling window of a period is that period and the two before it. An observation
     -- spanning several of them counts once: each cell feeds its own period's window, and
     -- only an observation's last cell also feeds the windows of the next two periods.
     select
-        concat_ws(
-            '|',
-            series_key,
-            strftime(period_start + to_months(periods_ahead * period_months), '%Y-%m-%d')
-        ) as mart_row_key,
-        price_mid_eur
+        cells.series_key,
+        cells.period_start
+        + to_months(window_steps.periods_ahead * cells.period_months) as window_start,
+        cells.price_mid_eur
     from cells,
-        unnest(if(is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
-    where price_mid_eur is not null
+        unnest(if(cells.is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
+    where cells.price_mid_eur is not null
+),
+
+window_members as (
+    -- A window whose period has no row of its own is not needed.
+    select
+        row_ids.row_id,
+        window_cells.price_mid_eur
+    from window_cells
+    inner join row_ids
+        on
+            window_cells.series_key = row_ids.series_key
+            and window_cells.window_start = row_ids.period_start
 ),
 
 window_ranks as (
     -- The median by rank, not median(): a window sorts (and spills past DuckDB's memory
     -- limit), where median() holds every value of a row at once (65M values at 10M rows).
     select
-        mart_row_key,
+        row_id,
         price_mid_eur,
         row_number() over (
-            partition by mart_row_key order by price_mid_eur
+            partition by row_id order by price_mid_eur
         ) as rank_in_window,
-        count(*) over (partition by mart_row_key) as n_in_window
+        count(*) over (partition by row_id) as n_in_window
     from window_members
 ),
 
@@ -119,12 +148,12 @@ rolling_medians as (
     -- The middle value, or halfway between the two middle values, computed as median()
     -- does (low + 0.5 * (high - low)) so that the figures are the same to the last bit.
     select
-        mart_row_key,
+        row_id,
         min(price_mid_eur) + 0.5 * (max(price_mid_eur) - min(price_mid_eur))
             as rolling_3_median_eur
     from window_ranks
     where rank_in_window in ((n_in_window + 1) // 2, (n_in_window + 2) // 2)
-    group by mart_row_key
+    group by row_id
 ),
 
 final as (
@@ -165,8 +194,9 @@ final as (
         on
             current_period.series_key = year_before.series_key
             and year_before.period_start = current_period.period_start - to_months(12)
+    inner join row_ids on current_period.mart_row_key = row_ids.mart_row_key
     left join weighted_medians on current_period.mart_row_key = weighted_medians.mart_row_key
-    left join rolling_medians on current_period.mart_row_key = rolling_medians.mart_row_key
+    left join rolling_medians on row_ids.row_id = rolling_medians.row_id
 )
 
 select * from final

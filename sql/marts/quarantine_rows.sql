@@ -63,6 +63,25 @@ per_row as (
     group by dataset, file_path, sheet, row_number
 ),
 
+quarantined_raw_prices as (
+    -- Only the quarantined rows are turned into JSON below: the semi joins come first.
+    select raw_prices.* from ingest.raw_prices_rows as raw_prices
+    semi join per_row
+        on
+            raw_prices.file_path = per_row.file_path
+            and raw_prices.sheet = per_row.sheet
+            and raw_prices.row_number = per_row.row_number
+),
+
+quarantined_raw_routes as (
+    select raw_routes.* from ingest.raw_routes_rows as raw_routes
+    semi join per_row
+        on
+            raw_routes.file_path = per_row.file_path
+            and raw_routes.sheet = per_row.sheet
+            and raw_routes.row_number = per_row.row_number
+),
+
 raw_rows as (
     select
         file_path,
@@ -70,7 +89,7 @@ raw_rows as (
         row_number,
         obs_id,
         to_json(raw_row) as raw_values
-    from (select * exclude (notes, extra, source_locator) from ingest.raw_prices_rows) as raw_row
+    from (select * exclude (notes, extra, source_locator) from quarantined_raw_prices) as raw_row
     union all
     select
         file_path,
@@ -78,7 +97,7 @@ raw_rows as (
         row_number,
         obs_id,
         to_json(raw_row) as raw_values
-    from (select * exclude (notes, extra) from ingest.raw_routes_rows) as raw_row
+    from (select * exclude (notes, extra) from quarantined_raw_routes) as raw_row
 ),
 
 final as (
