@@ -287,9 +287,8 @@ def _arrow_chunks(
                 pending = [table.slice(chunk_rows)]
     except pa.ArrowInvalid:  # a ragged record, or text that is not UTF-8 after all
         return yielded
-    table = pa.concat_tables(pending) if pending else None
-    if table is not None and table.num_rows:
-        yield _arrow_frame(table, header)
+    if pending and (rest := pa.concat_tables(pending)).num_rows:
+        yield _arrow_frame(rest, header)
     return None
 
 
