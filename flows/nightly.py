@@ -10,8 +10,11 @@ whole run holds a lock on its marts folder: a second run started meanwhile stops
 A run with nothing to do stops after discover: when no file is new, changed or deleted and the
 inputs fingerprint (:mod:`flows.fingerprint`: the manifest, sql/, the reference tables, the
 code and library versions) equals the one stored with the published build, that build is kept
-and the run is logged as ``no_change``. ``full_refresh`` always rebuilds. The steps after
-discover import pandas, Pandera and Great Expectations only when they run.
+and the run is logged as ``no_change``. When files changed but the rules did not (the rules
+fingerprint: sql/, reference tables, code and library versions), the new build starts from a
+copy of the published one and its incremental models replace only the changed files' rows
+(:mod:`flows.build`). ``full_refresh`` always rebuilds from nothing. The steps after discover
+import pandas, Pandera and Great Expectations only when they run.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from prefect.runtime import flow_run
 from flows import runs, state
 from flows.config import Settings, settings_from
 from flows.discover import FileItem, discover
-from flows.fingerprint import inputs_fingerprint
+from flows.fingerprint import inputs_fingerprint, rules_fingerprint
 from flows.lock import run_lock
 
 if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads them
@@ -66,6 +69,10 @@ class RunSummary:
     #: over files (files run in parallel, so the sum may exceed the wall time).
     ingest_seconds: dict[str, float] = field(default_factory=dict)
     inputs_fingerprint: str = ""  # see flows.fingerprint
+    rules_fingerprint: str = ""  # the inputs fingerprint without the raw files
+    #: "full", or "incremental": a copy of the published build with the changed files' rows
+    #: replaced in the incremental models.
+    build: str = ""
     kept_build: str = ""  # no change: the run id of the published build that was kept
 
 
@@ -145,20 +152,26 @@ def stage(settings: Settings, items: list[FileItem], results: list[FileResult], 
 
 
 @task(name="normalise", cache_policy=NO_CACHE)
-def normalise(settings: Settings, run_id: str) -> tuple[Path, dict[str, int]]:
-    """Start a new build: reference tables, then currencies and units (staging, intermediate)."""
+def normalise(
+    settings: Settings, run_id: str, changed_files: list[str] | None
+) -> tuple[Path, dict[str, int]]:
+    """Start a new build: reference tables, then currencies and units (staging, intermediate).
+    With ``changed_files``, start from a copy of the published build and update it by slice."""
     from flows import build
 
-    target = build.open_build(settings, run_id)
-    return target, build.run_models(settings, target, NORMALISE_LAYERS)
+    base = settings.published_db if changed_files is not None else None
+    target = build.open_build(settings, run_id, base)
+    return target, build.run_models(settings, target, NORMALISE_LAYERS, changed_files)
 
 
 @task(name="build marts", cache_policy=NO_CACHE)
-def build_marts(settings: Settings, target: Path) -> dict[str, int]:
+def build_marts(
+    settings: Settings, target: Path, changed_files: list[str] | None
+) -> dict[str, int]:
     """Build sql/marts and check that every file's rows reconcile."""
     from flows import build
 
-    counts = build.run_models(settings, target, MART_LAYERS)
+    counts = build.run_models(settings, target, MART_LAYERS, changed_files)
     build.check_reconciliation(target)
     return counts
 
@@ -190,7 +203,12 @@ def publish_build(
     from flows.publish import publish
 
     build.stamp_build(
-        target, summary.run_id, asdict(summary), quality.table_rows(), summary.inputs_fingerprint
+        target,
+        summary.run_id,
+        asdict(summary),
+        quality.table_rows(),
+        summary.inputs_fingerprint,
+        summary.rules_fingerprint,
     )
     return publish(settings, target)
 
@@ -251,27 +269,19 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
-def _kept_build(
-    settings: Settings, items: list[FileItem], fingerprint: str, run_id: str
-) -> dict | None:
-    """The published build's stored summary if it can be kept as it is: no file is new,
-    changed or deleted, its inputs fingerprint equals this run's, the run that built it is the
-    last run that did anything and it finished (extracts, Parquet set, figures and report
-    written; no failed or killed run since, whose Data Docs or spool would be left), and the
-    extracts, Parquet set and report are in place."""
-    if any(item.status != "unchanged" for item in items) or not settings.published_db.exists():
-        return None
-    outputs = (settings.extracts_dir, settings.parquet_dir, settings.marts_dir / "report.html")
-    if not all(path.exists() for path in outputs):
+def _published_build(settings: Settings, run_id: str) -> tuple[str, str, str, dict] | None:
+    """The published build's run id, inputs and rules fingerprints and stored summary, if the
+    ingest database is still as that build saw it apart from this run's files: the run that
+    built it is the last run that did anything and it finished (no failed or killed run since,
+    whose staged files, Data Docs or spool would be left)."""
+    if not settings.published_db.exists():
         return None
     try:
         with duckdb.connect(str(settings.published_db), read_only=True) as con:
-            built, stored, summary = con.execute(
-                "SELECT run_id, inputs_fingerprint, summary FROM build_info"
+            built, inputs, rules, summary = con.execute(
+                "SELECT run_id, inputs_fingerprint, rules_fingerprint, summary FROM build_info"
             ).fetchone()
-    except duckdb.Error:  # a build from before fingerprints were stored
-        return None
-    if stored != fingerprint:
+    except duckdb.Error:  # a build from before both fingerprints were stored
         return None
     with state.connect(settings, contract_tables=False) as con:
         last = con.execute(
@@ -281,7 +291,32 @@ def _kept_build(
         ).fetchone()
     if last not in ((built, "published"), (built, "published_with_failed_files")):
         return None
-    return {**json.loads(summary), "run_id": built}
+    return built, inputs, rules, json.loads(summary)
+
+
+def _kept_build(
+    settings: Settings, items: list[FileItem], summary: RunSummary, published
+) -> dict | None:
+    """The published build's stored summary if it can be kept as it is: no file is new,
+    changed or deleted, its inputs fingerprint equals this run's, and the extracts, Parquet
+    set and report are in place (the run that built it finished them)."""
+    if published is None or any(item.status != "unchanged" for item in items):
+        return None
+    outputs = (settings.extracts_dir, settings.parquet_dir, settings.marts_dir / "report.html")
+    if not all(path.exists() for path in outputs):
+        return None
+    built, inputs, _, stored = published
+    if inputs != summary.inputs_fingerprint:
+        return None
+    return {**stored, "run_id": built}
+
+
+def _changed_files(items: list[FileItem], summary: RunSummary, published) -> list[str] | None:
+    """The files whose rows this run replaces, when the published build was made under the
+    same rules and can be updated by slice; None when the build must start from nothing."""
+    if published is None or published[2] != summary.rules_fingerprint:
+        return None
+    return sorted(item.file_path for item in items if item.status != "unchanged")
 
 
 def _keep_build(summary: RunSummary, items: list[FileItem], kept: dict) -> None:
@@ -316,24 +351,25 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     started = time.monotonic()
     shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
+    summary.rules_fingerprint = rules_fingerprint(settings)
     summary.inputs_fingerprint = inputs_fingerprint(
-        settings, [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash]
+        summary.rules_fingerprint,
+        [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash],
     )
-    kept = (
-        None
-        if full_refresh
-        else _kept_build(settings, items, summary.inputs_fingerprint, summary.run_id)
-    )
+    published = None if full_refresh else _published_build(settings, summary.run_id)
+    kept = _kept_build(settings, items, summary, published)
     if kept is not None:
         _keep_build(summary, items, kept)
         summary.seconds = round(time.monotonic() - started, 2)
         get_run_logger().info("no change: published build %s kept", summary.kept_build)
         return None
+    changed_files = _changed_files(items, summary, published)
+    summary.build = "full" if changed_files is None else "incremental"
     todo = [item for item in items if item.needs_ingest]
     results = _ingest_all(settings, todo, summary.run_id)
     stage(settings, items, results, summary.run_id)
-    target, normalised = normalise(settings, summary.run_id)
-    marts = build_marts(settings, target)
+    target, normalised = normalise(settings, summary.run_id, changed_files)
+    marts = build_marts(settings, target, changed_files)
     summary.tables = {**normalised, **marts}
     _summarise(summary, items, results, target)
     summary.published_db = str(settings.published_db)

@@ -52,6 +52,8 @@ def summary_markdown(summary) -> str:
     ]
     if summary.kept_build:
         lines.append(f"- no change: published build `{summary.kept_build}` kept")
+    elif summary.build:
+        lines.append(f"- build: {summary.build}")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]

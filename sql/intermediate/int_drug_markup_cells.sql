@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Published per-border markups of drug prices (unit_kind markup, e.g. heroin gaining about
 -- EUR 2,000 per kg at each border), one row per observation and calendar period it covers;
 -- a markup with no period is kept once with period_grain undated. Amounts are in EUR per kg

@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Drug prices, one row per observation and calendar period it covers (month, quarter,
 -- year), in EUR per gram at retail and per kilogram at wholesale whatever unit the source
 -- used, with the key of the mart_drug_price_trends row it feeds and its source weight.

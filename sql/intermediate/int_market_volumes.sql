@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Route observations that count people crossing (detections of irregular crossings,
 -- registered arrivals) for a whole route or for exactly one country-to-country leg (XX->YY
 -- with no qualifier: a county section or a mixed leg such as RS/BA->HR is not the leg), one

@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Every dated price observation once for each calendar month, quarter and year its period
 -- touches: a 2020-2021 span counts towards each of its 24 months, 8 quarters and 2 years,
 -- and once in each, so counting rows of one period counts observations, never months.

@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- People-smuggling prices per leg, one row per observation and calendar period it covers
 -- (month, quarter, year), with the key of the mart_smuggling_price_trends row it feeds and
 -- its source weight. Observations with no country at either end have no leg and are only

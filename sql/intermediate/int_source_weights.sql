@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- The weight each price observation carries in the weighted medians: the weight of its
 -- confidence (high 1.0, medium 0.6, low 0.3, unrated 0.5). A source graded on the Admiralty
 -- scale is multiplied by the weight of each grade it has: source reliability A 1.0, B 0.8,

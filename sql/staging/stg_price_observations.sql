@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Valid price observations, one row per input row, with amounts in EUR at the observation
 -- period and drug quantities comparable per gram and per kilogram. A money amount in a
 -- currency with no rate for its period is not here: it is in quarantine_rows (no_fx_rate).

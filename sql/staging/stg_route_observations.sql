@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Valid route observations (detections, registrations, pushbacks, ...), one row per input
 -- row. figure_status keeps revised data-file figures apart from preliminary ones: a row
 -- aggregated from a published data file (its quote starts with "file ") is revised; a

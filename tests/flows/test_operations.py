@@ -251,6 +251,7 @@ def test_a_blocking_expectation_stops_the_publish_and_says_why(
         encoding="utf-8",
     )
     monkeypatch.setenv("SPOTPRICES_REFERENCE_DIR", str(reference))
+    added = ws.add(FIXTURES / "messy" / "prices_utf8_bom.csv", "prices")  # staged, not published
     with pytest.raises(QualityGateFailed) as failed:
         ws.run()
     assert "dim_country_context" in str(failed.value) and "human_smuggling" in str(failed.value)
@@ -266,3 +267,8 @@ def test_a_blocking_expectation_stops_the_publish_and_says_why(
     again = ws.run()
     assert not again.kept_build
     assert ws.query("SELECT run_id FROM build_info") == [(again.run_id,)]
+    # The file the failed run staged is unchanged now, but the published build never had its
+    # rows: a run after a failed one builds from nothing, not from the published build.
+    assert again.build == "full"
+    staged = "SELECT count(*) FROM stg_price_observations WHERE file_path = ?"
+    assert ws.query(staged, [f"prices/{added.name}"])[0][0] > 0

@@ -165,11 +165,11 @@ def test_a_changed_sql_model_or_reference_file_rebuilds(fixture_workspace, tmp_p
     monkeypatch.setattr(
         nightly, "settings_from", lambda *a: dataclasses.replace(real(*a), sql_dir=sql)
     )
-    ws.run()
+    assert ws.run().build == "full"
     model = sql / "marts" / "mart_estimates.sql"
     model.write_text("-- Edited for a test.\n" + model.read_text("utf-8"), encoding="utf-8")
     edited = ws.run()
-    assert not edited.kept_build
+    assert not edited.kept_build and edited.build == "full"
     assert ws.query("SELECT run_id FROM build_info") == [(edited.run_id,)]
     (comment,) = ws.query("SELECT comment FROM duckdb_tables() WHERE table_name = 'mart_estimates'")
     assert comment[0].startswith("Edited for a test.")
@@ -177,7 +177,7 @@ def test_a_changed_sql_model_or_reference_file_rebuilds(fixture_workspace, tmp_p
     zones = reference / "market_zones.csv"
     zones.write_text(zones.read_text("utf-8").replace("modelling choice", "model"), "utf-8")
     rebuilt = ws.run()
-    assert not rebuilt.kept_build
+    assert not rebuilt.kept_build and rebuilt.build == "full"
     assert ws.query("SELECT run_id FROM build_info") == [(rebuilt.run_id,)]
 
 
@@ -194,6 +194,60 @@ def test_a_changed_file_replaces_all_rows_it_contributed(fixture_workspace):
     assert ws.query("SELECT count(*) FROM quarantine_rows") == [(0,)]
     assert ws.query(SUBOTICA) == [(1, 1, 2000.0, 2000.0, 2000.0)]
     assert counts_reconcile(ws)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every table of a build, rows sorted, but the stamp a run adds when it publishes."""
+    names = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+        if name not in ("build_info", "expectation_results")
+    ]
+    return {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
+
+
+def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_build(
+    fixture_workspace, tmp_path
+):
+    """New, changed and deleted files: the published build is copied and its incremental
+    models have those files' rows replaced; every table then equals a build made from nothing
+    out of the same ingest database."""
+    from bench.generate import generate
+    from flows import build
+    from flows.config import settings_from
+
+    ws = fixture_workspace
+    ws.add(generate(1500, tmp_path / "synthetic_a.csv", seed=3), "prices")
+    ws.add(FIXTURES / "messy" / "prices_cp1250_semicolon.csv", "prices")
+    ws.add(FIXTURES / "messy" / "prices_workbook.xlsx", "prices")
+    first = ws.run()
+    assert first.build == "full"
+
+    ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4, offset=1500), "prices")
+    ws.add(FIXTURES / "messy" / "prices_utf8_bom.csv", "prices")
+    notes = ws.raw / "prices" / "field_notes_2020.csv"
+    header, *rows = notes.read_text(encoding="utf-8").splitlines()
+    notes.write_text("\n".join([header, *rows[:2]]) + "\n", encoding="utf-8")
+    (ws.raw / "prices" / "prices_cp1250_semicolon.csv").unlink()
+    summary = ws.run()
+    assert summary.build == "incremental"
+    assert summary.files == {"new": 2, "changed": 1, "deleted": 1, "unchanged": 3}
+    assert counts_reconcile(ws)
+
+    settings = settings_from(str(ws.raw), str(ws.marts))
+    full = build.open_build(settings, "from-nothing")
+    build.run_models(settings, full, ("staging", "intermediate", "marts"))
+    with (
+        duckdb.connect(str(ws.db), read_only=True) as incremental,
+        duckdb.connect(str(full), read_only=True) as rebuilt,
+    ):
+        updated, expected = _tables(incremental), _tables(rebuilt)
+    assert updated.keys() == expected.keys()
+    for table, rows in expected.items():
+        assert updated[table] == rows, table
+    assert len(expected["stg_price_observations"]) > 1500
 
 
 def test_a_deleted_file_has_its_rows_retired(fixture_workspace):

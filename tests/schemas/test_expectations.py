@@ -59,7 +59,7 @@ def test_every_published_table_has_a_suite():
     published = {
         name
         for name, model in MODELS.items()
-        if model.layer in ("staging", "marts") and model.materialized == "table"
+        if model.layer in ("staging", "marts") and model.kind == "TABLE"
     }
     assert published == set(SUITES)
 
