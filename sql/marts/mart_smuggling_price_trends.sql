@@ -49,17 +49,19 @@ row_keys as (
     select distinct
         mart_row_key,
         series_key,
-        period_start
+        period_start,
+        period_months
     from cells
 ),
 
 row_ids as (
-    -- A number for each row key: the rolling median sorts millions of values by row, and
-    -- sorting by a number is much cheaper than by the key's text.
+    -- A number for each row key: the rolling median groups and sorts its counts and values
+    -- by row, and a number is much cheaper to group and sort by than the key's text.
     select
         mart_row_key,
         series_key,
         period_start,
+        period_months,
         row_number() over (order by mart_row_key) as row_id
     from row_keys
 ),
@@ -76,6 +78,9 @@ price_weights as (
 ),
 
 cumulative_weights as (
+    -- Keep this window as it is (text key, these inputs): the float sums, and so the rows
+    -- whose cumulative weight lands exactly on half, depend on how the window lays out its
+    -- partitions; keyed by a number, 8 of 1,443 rows at 10M came out differently.
     select
         mart_row_key,
         price_mid_eur,
@@ -105,55 +110,156 @@ weighted_medians as (
     group by mart_row_key
 ),
 
-window_cells as (
+band_counts as (
+    -- The rolling median by rank, not median(), which holds every value of a row at once
+    -- (65M values at 10M rows); and without sorting every window (6.4M values at 1M rows,
+    -- spilled): the prices are first counted per band of 100 EUR, which finds the band of
+    -- each middle rank and the rank within it, and only the prices of those bands are sorted.
+    -- A band is the floor of the price divided by a constant, so bands never order two
+    -- prices differently than the prices do; the width only changes the speed, not the
+    -- figures. middle_band_cells must compute the band with the same expression.
+    select
+        mart_row_key,
+        is_last_period,
+        floor(price_mid_eur / 100) as price_band,
+        count(*) as n_prices
+    from cells
+    where price_mid_eur is not null
+    group by mart_row_key, is_last_period, price_band
+),
+
+window_band_counts as (
     -- The rolling window of a period is that period and the two before it. An observation
     -- spanning several of them counts once: each cell feeds its own period's window, and
-    -- only an observation's last cell also feeds the windows of the next two periods.
+    -- only an observation's last cell also feeds the windows of the next two periods. A
+    -- window whose period has no row of its own is not needed.
+    select
+        window_rows.row_id,
+        band_counts.price_band,
+        sum(band_counts.n_prices) as n_prices
+    from band_counts
+    inner join row_ids as own_rows on band_counts.mart_row_key = own_rows.mart_row_key
+    cross join
+        unnest(if(band_counts.is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
+    inner join row_ids as window_rows
+        on
+            own_rows.series_key = window_rows.series_key
+            and own_rows.period_start
+            + to_months(window_steps.periods_ahead * own_rows.period_months)
+            = window_rows.period_start
+    group by window_rows.row_id, band_counts.price_band
+),
+
+band_ranks as (
+    select
+        row_id,
+        price_band,
+        sum(n_prices) over (
+            partition by row_id
+            order by price_band
+            rows between unbounded preceding and current row
+        ) - n_prices as n_below_band,
+        sum(n_prices) over (
+            partition by row_id
+            order by price_band
+            rows between unbounded preceding and current row
+        ) as n_up_to_band,
+        sum(n_prices) over (partition by row_id) as n_in_window
+    from window_band_counts
+),
+
+middle_ranks as (
+    -- The middle rank, or the two middle ranks of an even count, with the band holding each
+    -- and the rank within that band.
+    select
+        band_ranks.row_id,
+        band_ranks.price_band,
+        middle.rank_in_window - band_ranks.n_below_band as rank_in_band
+    from band_ranks
+    cross join
+        unnest([
+            (band_ranks.n_in_window + 1) // 2, (band_ranks.n_in_window + 2) // 2
+        ]) as middle (rank_in_window)
+    where
+        middle.rank_in_window > band_ranks.n_below_band
+        and middle.rank_in_window <= band_ranks.n_up_to_band
+),
+
+middle_bands as (
+    -- The bands whose prices a window needs, one row each.
+    select distinct
+        middle_ranks.row_id,
+        row_ids.series_key,
+        row_ids.period_start,
+        middle_ranks.price_band
+    from middle_ranks
+    inner join row_ids on middle_ranks.row_id = row_ids.row_id
+),
+
+middle_band_cells as (
+    -- Only the cells of a series whose price falls in a band some window of that series
+    -- needs (about a tenth of them at 1M rows), before they are spread over the windows.
     select
         cells.series_key,
-        cells.period_start
-        + to_months(window_steps.periods_ahead * cells.period_months) as window_start,
-        cells.price_mid_eur
-    from cells,
-        unnest(if(cells.is_last_period, [0, 1, 2], [0])) as window_steps (periods_ahead)
+        cells.period_start,
+        cells.period_months,
+        cells.is_last_period,
+        cells.price_mid_eur,
+        floor(cells.price_mid_eur / 100) as price_band
+    from cells
+    semi join middle_bands
+        on
+            cells.series_key = middle_bands.series_key
+            and floor(cells.price_mid_eur / 100) = middle_bands.price_band
     where cells.price_mid_eur is not null
 ),
 
-window_members as (
-    -- A window whose period has no row of its own is not needed.
+middle_band_members as (
+    -- Each cell feeds the windows as in window_band_counts, here only those needing its
+    -- band.
     select
-        row_ids.row_id,
-        window_cells.price_mid_eur
-    from window_cells
-    inner join row_ids
+        middle_bands.row_id,
+        middle_bands.price_band,
+        middle_band_cells.price_mid_eur
+    from middle_band_cells
+    cross join
+        unnest(if(middle_band_cells.is_last_period, [0, 1, 2], [0]))
+            as window_steps (periods_ahead)
+    inner join middle_bands
         on
-            window_cells.series_key = row_ids.series_key
-            and window_cells.window_start = row_ids.period_start
+            middle_band_cells.series_key = middle_bands.series_key
+            and middle_band_cells.price_band = middle_bands.price_band
+            and middle_band_cells.period_start
+            + to_months(window_steps.periods_ahead * middle_band_cells.period_months)
+            = middle_bands.period_start
 ),
 
-window_ranks as (
-    -- The median by rank, not median(): a window sorts (and spills past DuckDB's memory
-    -- limit), where median() holds every value of a row at once (65M values at 10M rows).
+middle_band_ranks as (
     select
         row_id,
+        price_band,
         price_mid_eur,
         row_number() over (
-            partition by row_id order by price_mid_eur
-        ) as rank_in_window,
-        count(*) over (partition by row_id) as n_in_window
-    from window_members
+            partition by row_id, price_band order by price_mid_eur
+        ) as rank_in_band
+    from middle_band_members
 ),
 
 rolling_medians as (
     -- The middle value, or halfway between the two middle values, computed as median()
     -- does (low + 0.5 * (high - low)) so that the figures are the same to the last bit.
     select
-        row_id,
-        min(price_mid_eur) + 0.5 * (max(price_mid_eur) - min(price_mid_eur))
+        middle_band_ranks.row_id,
+        min(middle_band_ranks.price_mid_eur)
+        + 0.5 * (max(middle_band_ranks.price_mid_eur) - min(middle_band_ranks.price_mid_eur))
             as rolling_3_median_eur
-    from window_ranks
-    where rank_in_window in ((n_in_window + 1) // 2, (n_in_window + 2) // 2)
-    group by row_id
+    from middle_band_ranks
+    semi join middle_ranks
+        on
+            middle_band_ranks.row_id = middle_ranks.row_id
+            and middle_band_ranks.price_band = middle_ranks.price_band
+            and middle_band_ranks.rank_in_band = middle_ranks.rank_in_band
+    group by middle_band_ranks.row_id
 ),
 
 final as (
