@@ -26,7 +26,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 from prefect import flow, get_run_logger, task, unmapped
@@ -269,11 +269,20 @@ def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.rows_read, summary.rows_staged, summary.rows_quarantined = (int(v) for v in row)
 
 
-def _published_build(settings: Settings, run_id: str) -> tuple[str, str, str, dict] | None:
-    """The published build's run id, inputs and rules fingerprints and stored summary, if the
-    ingest database is still as that build saw it apart from this run's files: the run that
-    built it is the last run that did anything and it finished (no failed or killed run since,
-    whose staged files, Data Docs or spool would be left)."""
+class PublishedBuild(NamedTuple):
+    """What the published build's ``build_info`` says of it."""
+
+    run_id: str
+    inputs_fingerprint: str
+    rules_fingerprint: str
+    summary: dict
+
+
+def _published_build(settings: Settings, run_id: str) -> PublishedBuild | None:
+    """The published build, as its ``build_info`` describes it, if the ingest database is
+    still as that build saw it apart from this run's files: the run that built it is the last
+    run that did anything and it finished (no failed or killed run since, whose staged files,
+    Data Docs or spool would be left)."""
     if not settings.published_db.exists():
         return None
     try:
@@ -291,11 +300,11 @@ def _published_build(settings: Settings, run_id: str) -> tuple[str, str, str, di
         ).fetchone()
     if last not in ((built, "published"), (built, "published_with_failed_files")):
         return None
-    return built, inputs, rules, json.loads(summary)
+    return PublishedBuild(built, inputs, rules, json.loads(summary))
 
 
 def _kept_build(
-    settings: Settings, items: list[FileItem], summary: RunSummary, published
+    settings: Settings, items: list[FileItem], summary: RunSummary, published: PublishedBuild | None
 ) -> dict | None:
     """The published build's stored summary if it can be kept as it is: no file is new,
     changed or deleted, its inputs fingerprint equals this run's, and the extracts, Parquet
@@ -305,16 +314,17 @@ def _kept_build(
     outputs = (settings.extracts_dir, settings.parquet_dir, settings.marts_dir / "report.html")
     if not all(path.exists() for path in outputs):
         return None
-    built, inputs, _, stored = published
-    if inputs != summary.inputs_fingerprint:
+    if published.inputs_fingerprint != summary.inputs_fingerprint:
         return None
-    return {**stored, "run_id": built}
+    return {**published.summary, "run_id": published.run_id}
 
 
-def _changed_files(items: list[FileItem], summary: RunSummary, published) -> list[str] | None:
+def _changed_files(
+    items: list[FileItem], summary: RunSummary, published: PublishedBuild | None
+) -> list[str] | None:
     """The files whose rows this run replaces, when the published build was made under the
-    same rules and can be updated by slice; None when the build must start from nothing."""
-    if published is None or published[2] != summary.rules_fingerprint:
+    same rules and can be updated by file; None when the build must start from nothing."""
+    if published is None or published.rules_fingerprint != summary.rules_fingerprint:
         return None
     return sorted(item.file_path for item in items if item.status != "unchanged")
 
