@@ -124,8 +124,8 @@ def _print_summary(summary) -> None:
     print(f"\nspotprices run {summary.run_id} finished in {summary.seconds:.1f} s")
     if summary.kept_build:
         print(f"  no change: published build kept (run {summary.kept_build})")
-    elif summary.build == "incremental":
-        print("  build:  the published build, with the changed files' rows replaced")
+    elif summary.build:  # full, or incremental: the published build updated by file
+        print(f"  build:  {summary.build}")
     print(f"  files:  {files}")
     print(
         f"  rows:   {summary.rows_read} read = {summary.rows_staged} staged"

@@ -43,6 +43,7 @@ def test_run_on_the_bundled_data(bundled):
     ws, code, out = bundled
     assert code == EXIT_OK
     assert "715 read = 713 staged + 2 quarantined" in out
+    assert "build:  full" in out  # a first run builds from nothing
     assert str(ws.db) in out and str(ws.marts / "extracts") in out
     assert str(ws.marts / "parquet") in out
     # il Giornale: "2,500 euros to cross the Serbian-Hungarian border from Subotica".
