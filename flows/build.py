@@ -106,6 +106,11 @@ def load_models(sql_dir: Path) -> list[Model]:
     return [models[name] for name in TopologicalSorter(graph).static_order()]
 
 
+def incremental_models(sql_dir: Path) -> frozenset[str]:
+    """The tables updated by file: ``-- materialized: incremental``."""
+    return frozenset(m.name for m in load_models(sql_dir) if m.materialized == INCREMENTAL)
+
+
 def _column_docs(sql_dir: Path) -> dict[str, str]:
     path = sql_dir / "columns.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}

@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -336,8 +337,60 @@ def export(
         _write_parquet(con, query, out)
     rows = con.execute(query.count_sql("count(*)"), query.params).fetchone()[0]
     provenance = {**_provenance(con, query, filters, rows), "file": out.name, "format": fmt}
+    provenance["bytes"] = out.stat().st_size
     if sidecars:
-        dictionary, provenance_path = sidecar_paths(out)
-        write_dictionary(con, query, dictionary)
-        provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), "utf-8")
+        _write_sidecars(con, query, out, provenance)
     return provenance
+
+
+def _write_sidecars(con, query: Query, out: Path, provenance: dict) -> None:
+    dictionary, provenance_path = sidecar_paths(out)
+    write_dictionary(con, query, dictionary)
+    provenance_path.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), "utf-8")
+
+
+def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: list[str]) -> bool:
+    """Add the rows of the new raw ``files`` to the CSV extract ``out`` of ``table``, which the
+    previous build wrote, instead of writing it again; return False, having written nothing,
+    when that extract cannot be trusted to hold every other row of the table.
+
+    For a table whose rows each belong to one raw file (the incremental models of
+    :mod:`flows.build`), after a run that only added files: the old rows are as they were, and
+    each row is written the same way wherever it stands. Trusted means: its provenance says it
+    has this export's columns, its size is the size recorded there (nobody saved over it), and
+    its row count plus the new files' rows is the table's. The file is copied aside, the new
+    rows appended and the copy swapped in, as :func:`export` does.
+    """
+    if not files:
+        return False
+    query = build_query(con, table)
+    _, provenance_path = sidecar_paths(out)
+    try:
+        previous = json.loads(provenance_path.read_text("utf-8"))
+        size = out.stat().st_size
+    except (OSError, ValueError):
+        return False
+    added = Query(table, query.columns, [f"file_path IN ({', '.join('?' * len(files))})"])
+    added.params = list(files)
+    new_rows = con.execute(added.count_sql("count(*)"), added.params).fetchone()[0]
+    rows = con.execute(query.count_sql("count(*)")).fetchone()[0]
+    if (
+        previous.get("format") != "csv"
+        or previous.get("filters")
+        or previous.get("columns") != [c for c, _ in query.columns]
+        or previous.get("bytes") != size
+        or previous.get("row_count", -1) + new_rows != rows
+    ):
+        return False
+    partial = out.with_name(f".{out.name}.partial")
+    tail = out.with_name(f".{out.name}.tail")
+    shutil.copyfile(out, partial)
+    con.execute(f"COPY ({added.sql()}) TO '{tail}' (HEADER false, DELIMITER ',')", added.params)
+    with tail.open("rb") as src, partial.open("ab") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    tail.unlink()
+    os.replace(partial, out)
+    provenance = {**_provenance(con, query, Filters(), rows), "file": out.name, "format": "csv"}
+    provenance["bytes"] = out.stat().st_size
+    _write_sidecars(con, query, out, provenance)
+    return True

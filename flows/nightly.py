@@ -214,11 +214,14 @@ def publish_build(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(settings: Settings) -> dict[str, Path]:
-    """Write one CSV per published mart for report writers."""
+def extract(settings: Settings, added_files: list[str] | None) -> dict[str, Path]:
+    """Write one CSV per published mart for report writers; after a run that only added
+    ``added_files``, append their rows to the extracts of the tables updated by file."""
+    from flows.build import incremental_models
     from flows.publish import write_extracts
 
-    return write_extracts(settings)
+    by_file = incremental_models(settings.sql_dir)
+    return write_extracts(settings, added_files=added_files, by_file=by_file)
 
 
 @task(name="parquet", cache_policy=NO_CACHE)
@@ -390,7 +393,8 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary, quality)
-    extract(settings)
+    only_added = all(item.status in ("new", "unchanged") for item in items)
+    extract(settings, changed_files if only_added else None)
     parquet(settings)
     figures_and_report(settings)
     return quality

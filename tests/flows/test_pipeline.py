@@ -250,6 +250,42 @@ def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_
     assert len(expected["stg_price_observations"]) > 1500
 
 
+def test_a_run_that_only_adds_files_appends_their_rows_to_the_observation_extract(
+    fixture_workspace, tmp_path
+):
+    """The observation-level CSV (3 GB at 10M rows) is appended to, not written again, when
+    files were only added; it then holds what an extract written from nothing holds. An
+    extract someone saved over is written again."""
+    from bench.generate import generate
+    from flows.export import export, sidecar_paths
+
+    ws = fixture_workspace
+    ws.run()
+    extract = ws.marts / "extracts" / "stg_price_observations.csv"
+    before = extract.read_bytes()
+
+    def written_from_nothing() -> bytes:
+        fresh = tmp_path / "fresh" / extract.name
+        with duckdb.connect(str(ws.db), read_only=True) as con:
+            export(con, "stg_price_observations", fresh, "csv")
+        return fresh.read_bytes()
+
+    ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4), "prices")
+    summary = ws.run()
+    assert summary.build == "incremental" and summary.files == {"new": 1, "unchanged": 2}
+    after = extract.read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+    assert sorted(after.splitlines()) == sorted(written_from_nothing().splitlines())
+    provenance = json.loads(sidecar_paths(extract)[1].read_text("utf-8"))
+    (rows,) = ws.query("SELECT count(*) FROM stg_price_observations")[0]
+    assert provenance["row_count"] == rows and provenance["run_id"] == summary.run_id
+
+    extract.write_bytes(before)  # an old copy saved over it
+    ws.add(generate(200, tmp_path / "synthetic_c.csv", seed=5, offset=300), "prices")
+    assert ws.run().build == "incremental"
+    assert extract.read_bytes() == written_from_nothing()
+
+
 def test_a_deleted_file_has_its_rows_retired(fixture_workspace):
     ws = fixture_workspace
     ws.run()
