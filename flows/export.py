@@ -370,8 +370,7 @@ def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: l
         size = out.stat().st_size
     except (OSError, ValueError):
         return False
-    added = Query(table, query.columns, [f"file_path IN ({', '.join('?' * len(files))})"])
-    added.params = list(files)
+    added = Query(table, query.columns, [f"file_path IN ({', '.join('?' * len(files))})"], files)
     new_rows = con.execute(added.count_sql("count(*)"), added.params).fetchone()[0]
     rows = con.execute(query.count_sql("count(*)")).fetchone()[0]
     if (

@@ -217,11 +217,9 @@ def publish_build(
 def extract(settings: Settings, added_files: list[str] | None) -> dict[str, Path]:
     """Write one CSV per published mart for report writers; after a run that only added
     ``added_files``, append their rows to the extracts of the tables updated by file."""
-    from flows.build import incremental_models
     from flows.publish import write_extracts
 
-    by_file = incremental_models(settings.sql_dir)
-    return write_extracts(settings, added_files=added_files, by_file=by_file)
+    return write_extracts(settings, added_files=added_files)
 
 
 @task(name="parquet", cache_policy=NO_CACHE)

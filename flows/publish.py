@@ -33,19 +33,19 @@ def publish(settings: Settings, target: Path) -> Path:
 
 
 def write_extracts(
-    settings: Settings,
-    bom: bool = True,
-    added_files: list[str] | None = None,
-    by_file: frozenset[str] = frozenset(),
+    settings: Settings, bom: bool = True, added_files: list[str] | None = None
 ) -> dict[str, Path]:
     """One Excel-safe CSV per allow-listed table in ``extracts/``, with its data dictionary
     and provenance; each file is written aside and swapped in.
 
     ``added_files``: the run only added these raw files to a build updated by file. The
-    extract of a table in ``by_file`` (rows by raw file) then has their rows appended, when
-    the previous extract can be trusted (:func:`flows.export.append_files`): at 10M rows the
-    observation-level CSV is about 3 GB.
+    extract of a table updated by file (:func:`flows.build.incremental_models`) then has their
+    rows appended, when the previous extract can be trusted (:func:`flows.export.append_files`):
+    at 10M rows the observation-level CSV is about 3 GB.
     """
+    from flows.build import incremental_models  # imports pandas: only when extracts are written
+
+    by_file = incremental_models(settings.sql_dir) if added_files is not None else frozenset()
     out = settings.extracts_dir
     out.mkdir(parents=True, exist_ok=True)
     written = {}
