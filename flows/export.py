@@ -8,6 +8,7 @@ hand-made one are written the same way.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -257,6 +258,13 @@ def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
     }
 
 
+def table_provenance(con, table: str) -> dict:
+    """The provenance of the whole of ``table`` as exported (rows, observations, sources)."""
+    query = build_query(con, table)
+    rows = con.execute(query.count_sql("count(*)")).fetchone()[0]
+    return _provenance(con, query, Filters(), rows)
+
+
 def write_dictionary(con, query: Query, path: Path) -> None:
     comments = {n: c for n, _, c in _table_columns(con, query.table)}
     with path.open("w", encoding="utf-8-sig", newline="") as out:
@@ -302,6 +310,49 @@ def _write_parquet(con, query: Query, path: Path) -> None:
         query.params,
     )
     os.replace(partial, path)
+
+
+def _file_key(file_path: str) -> str:
+    """md5 of the raw file's path, as DuckDB's ``md5(file_path)`` computes it."""
+    return hashlib.md5(file_path.encode("utf-8")).hexdigest()
+
+
+def write_parts(
+    con: duckdb.DuckDBPyConnection, table: str, folder: Path, files: list[str] | None = None
+) -> dict[str, dict]:
+    """Write the rows of ``table`` into ``folder`` as one Parquet part per raw file (only the
+    rows of ``files`` when given), in one pass; return, per raw file, its parts and rows.
+
+    For the tables updated by file (:func:`flows.build.incremental_models`): a run that
+    changes a few files writes only their parts and keeps the others. The columns and types
+    are those of :func:`export` to Parquet; readers read the folder, whatever its parts.
+    """
+    query = build_query(con, table)
+    if files is not None:
+        placeholders = ", ".join("?" * len(files)) or "NULL"
+        query.where.append(f"file_path IN ({placeholders})")
+        query.params += files
+    counted = con.execute(query.count_sql("file_path, count(*)") + " GROUP BY ALL", query.params)
+    rows = dict(counted.fetchall())
+    if not rows:
+        return {}
+    staging = folder / ".parts"
+    con.execute(
+        f"COPY (SELECT *, md5(file_path) AS _part FROM ({query.sql(raw=True)})) TO '{staging}'"
+        " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part), WRITE_PARTITION_COLUMNS false)",
+        query.params,
+    )
+    parts = {}
+    for file_path, n in rows.items():
+        key = _file_key(file_path)
+        written = sorted((staging / f"_part={key}").glob("*.parquet"))
+        # Named by the path's hash: a path may hold any character; the manifest maps back.
+        names = [f"file-{key[:16]}-{number}.parquet" for number in range(len(written))]
+        for source, name in zip(written, names, strict=True):
+            os.replace(source, folder / name)
+        parts[file_path] = {"parts": names, "rows": n}
+    shutil.rmtree(staging)
+    return parts
 
 
 def sidecar_paths(path: Path) -> tuple[Path, Path]:

@@ -223,11 +223,15 @@ def extract(settings: Settings, added_files: list[str] | None) -> dict[str, Path
 
 
 @task(name="parquet", cache_policy=NO_CACHE)
-def parquet(settings: Settings) -> dict[str, Path]:
-    """Replace the Parquet set (one folder per table) for Spark, Trino and other clients."""
+def parquet(
+    settings: Settings, changed_files: list[str] | None, base_run_id: str | None
+) -> dict[str, Path]:
+    """Replace the Parquet set (one folder per table) for Spark, Trino and other clients;
+    after a build updated by file from build ``base_run_id``, write only the parts of
+    ``changed_files`` in the tables updated by file."""
     from flows.publish import write_parquet
 
-    return write_parquet(settings)
+    return write_parquet(settings, changed_files, base_run_id)
 
 
 @task(name="figures and report", cache_policy=NO_CACHE)
@@ -393,7 +397,7 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     publish_build(settings, target, summary, quality)
     only_added = all(item.status in ("new", "unchanged") for item in items)
     extract(settings, changed_files if only_added else None)
-    parquet(settings)
+    parquet(settings, changed_files, published.run_id if published else None)
     figures_and_report(settings)
     return quality
 

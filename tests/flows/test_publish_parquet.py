@@ -37,14 +37,15 @@ write_parquet(settings_from(marts_dir=sys.argv[1]))
 """
 
 
-def parquet_files(ws: Workspace) -> dict[str, Path]:
-    return {p.parent.name: p for p in (ws.marts / "parquet").glob("*/*.parquet")}
+def parquet_files(ws: Workspace) -> dict[str, str]:
+    """Per table, the glob that reads its folder, as Spark, Trino and DuckDB readers do."""
+    return {p.name: f"{p}/*.parquet" for p in (ws.marts / "parquet").iterdir() if p.is_dir()}
 
 
-def parquet_columns(con, path: Path) -> list[tuple[str, str]]:
+def parquet_columns(con, path: str) -> list[tuple[str, str]]:
     return con.execute(
         "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))",
-        [str(path)],
+        [path],
     ).fetchall()
 
 
@@ -64,14 +65,13 @@ def leftovers(ws: Workspace) -> list[str]:
     return sorted(p.name for p in ws.marts.glob(".parquet*"))
 
 
-def test_every_allow_listed_table_lands_with_exactly_its_rows(hostile):
-    files = parquet_files(hostile)
-    published = {t for (t,) in hostile.query("SELECT table_name FROM duckdb_tables()")}
+def assert_set_holds_the_published_rows(ws: Workspace) -> None:
+    """Every table's folder holds exactly the published table's rows, columns and types."""
+    files = parquet_files(ws)
+    published = {t for (t,) in ws.query("SELECT table_name FROM duckdb_tables()")}
     assert set(files) == {t for t in EXPORT_COLUMNS if t in published}
-    assert {"mart_smuggling_prices", "stg_price_observations"} <= set(files)
-    assert "mart_lineage" not in files  # a view: exported on request only
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{hostile.db}' AS published (READ_ONLY)")
+        con.execute(f"ATTACH '{ws.db}' AS published (READ_ONLY)")
         for table, path in files.items():
             typed = dict(
                 con.execute(
@@ -92,6 +92,44 @@ def test_every_allow_listed_table_lands_with_exactly_its_rows(hostile):
             assert count(con, parquet_rows) == count(con, published_rows), table
 
 
+def test_every_allow_listed_table_lands_with_exactly_its_rows(hostile):
+    assert {"mart_smuggling_prices", "stg_price_observations"} <= set(parquet_files(hostile))
+    assert "mart_lineage" not in parquet_files(hostile)  # a view: exported on request only
+    assert_set_holds_the_published_rows(hostile)
+
+
+def test_a_run_updated_by_file_writes_only_the_parts_of_the_changed_files(
+    fixture_workspace, tmp_path
+):
+    """After a file is added and another deleted, the observation tables keep the other files'
+    parts as they were (the same files on disk, not rewritten) and the set still holds exactly
+    the published rows."""
+    from bench.generate import generate
+
+    ws = fixture_workspace
+    ws.run()
+    prices = ws.marts / "parquet" / "stg_price_observations"
+    before = {p.name: p.stat().st_ino for p in prices.iterdir()}
+    deleted = "routes/detections_2020.csv"
+    (ws.raw / deleted).unlink()
+    added = ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4), "prices")
+    summary = ws.run()
+    assert summary.build == "incremental"
+    assert_set_holds_the_published_rows(ws)
+    after = {p.name: p.stat().st_ino for p in prices.iterdir()}
+    assert before.items() < after.items()  # every earlier part kept as it was, one more
+    manifest = json.loads((ws.marts / "parquet" / "_manifest.json").read_text("utf-8"))
+    tables = manifest["tables"]
+    (new_part,) = after.keys() - before.keys()
+    new_path = added.relative_to(ws.raw).as_posix()
+    assert tables["stg_price_observations"]["parts"][new_path]["parts"] == [new_part]
+    # The deleted file was the only routes file: its part is gone, and an empty file with the
+    # table's columns stays for readers that need a schema.
+    assert tables["stg_route_observations"]["parts"] == {}
+    routes = ws.marts / "parquet" / "stg_route_observations"
+    assert [p.name for p in routes.iterdir()] == ["stg_route_observations.parquet"]
+
+
 def test_no_never_exported_column_or_name_reaches_the_parquet_set(hostile):
     # Nor the published DuckDB file: no table has such a column, quarantined raw values
     # leave out source locators, and the interviewee is named nowhere.
@@ -107,12 +145,12 @@ def test_no_never_exported_column_or_name_reaches_the_parquet_set(hostile):
             for text in (PLANTED_NAME, INTERVIEWEE, "source_locator", "interview"):
                 hits = con.execute(
                     "SELECT count(*) FROM read_parquet(?) t WHERE CAST(t AS VARCHAR) LIKE ?",
-                    [str(path), f"%{text}%"],
+                    [path, f"%{text}%"],
                 ).fetchone()
                 assert hits == (0,), (table, text)
         quarantined = con.execute(
             "SELECT obs_id, raw_values FROM read_parquet(?)",
-            [str(parquet_files(hostile)["quarantine_rows"])],
+            [parquet_files(hostile)["quarantine_rows"]],
         ).fetchall()
     raw = dict(hostile.query("SELECT obs_id, raw_values FROM quarantine_rows"))
     assert {obs_id for obs_id, _ in quarantined} == set(raw)
@@ -131,15 +169,28 @@ def test_a_second_run_replaces_the_whole_set(fixture_workspace):
     # A table an earlier build published and this one no longer has.
     retired = ws.marts / "parquet" / "mart_retired" / "mart_retired.parquet"
     retired.parent.mkdir()
-    retired.write_bytes(parquet_files(ws)["mart_estimates"].read_bytes())
+    retired.write_bytes((ws.marts / "parquet/mart_estimates/mart_estimates.parquet").read_bytes())
     second = ws.run(full_refresh=True)  # with no change the build and its set would be kept
     assert not retired.parent.exists()
     manifest = json.loads((ws.marts / "parquet" / "_manifest.json").read_text("utf-8"))
     assert manifest["run_id"] == second.run_id == ws.query("SELECT run_id FROM build_info")[0][0]
     assert set(manifest["tables"]) == set(parquet_files(ws))
     for table, info in manifest["tables"].items():
-        assert info["file"] == f"{table}/{table}.parquet"
-        assert info["row_count"] == ws.query(f"SELECT count(*) FROM {table}")[0][0], table
+        rows = ws.query(f"SELECT count(*) FROM {table}")[0][0]
+        assert info["row_count"] == rows, table
+        listed = [info["file"].split("/")[-1]] if "file" in info else []
+        listed += [name for part in info.get("parts", {}).values() for name in part["parts"]]
+        on_disk = [p.name for p in (ws.marts / "parquet" / table).iterdir()]
+        assert sorted(listed) == sorted(on_disk), table
+    # The observation-level tables come in one part per raw file.
+    parts = manifest["tables"]["stg_price_observations"]["parts"]
+    assert parts.keys() == {
+        path for (path,) in ws.query("SELECT DISTINCT file_path FROM stg_price_observations")
+    }
+    assert (
+        sum(part["rows"] for part in parts.values())
+        == ws.query("SELECT count(*) FROM stg_price_observations")[0][0]
+    )
     assert leftovers(ws) == []
 
 
