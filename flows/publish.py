@@ -164,9 +164,8 @@ def _write_parts(
     if previous and "parts" in previous and previous["columns"] == provenance["columns"]:
         changed = set(changed_files or ())
         for file_path, kept in previous["parts"].items():
-            if file_path not in changed and all((live / n).is_file() for n in kept["parts"]):
-                for name in kept["parts"]:
-                    _link(live / name, folder / name)
+            if file_path not in changed and (live / kept["part"]).is_file():
+                _link(live / kept["part"], folder / kept["part"])
                 parts[file_path] = kept
         parts.update(write_parts(con, table, folder, changed_files))
     if sum(part["rows"] for part in parts.values()) != provenance["row_count"]:

@@ -122,7 +122,7 @@ def test_a_run_updated_by_file_writes_only_the_parts_of_the_changed_files(
     tables = manifest["tables"]
     (new_part,) = after.keys() - before.keys()
     new_path = added.relative_to(ws.raw).as_posix()
-    assert tables["stg_price_observations"]["parts"][new_path]["parts"] == [new_part]
+    assert tables["stg_price_observations"]["parts"][new_path]["part"] == new_part
     # The deleted file was the only routes file: its part is gone, and an empty file with the
     # table's columns stays for readers that need a schema.
     assert tables["stg_route_observations"]["parts"] == {}
@@ -179,7 +179,7 @@ def test_a_second_run_replaces_the_whole_set(fixture_workspace):
         rows = ws.query(f"SELECT count(*) FROM {table}")[0][0]
         assert info["row_count"] == rows, table
         listed = [info["file"].split("/")[-1]] if "file" in info else []
-        listed += [name for part in info.get("parts", {}).values() for name in part["parts"]]
+        listed += [part["part"] for part in info.get("parts", {}).values()]
         on_disk = [p.name for p in (ws.marts / "parquet" / table).iterdir()]
         assert sorted(listed) == sorted(on_disk), table
     # The observation-level tables come in one part per raw file.
