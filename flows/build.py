@@ -44,6 +44,9 @@ EXPECTATION_COLUMNS = {
     "result": "passed, warning (a warn expectation failed) or FAILED (a blocking one failed).",
     "observed": "What was observed: the value, or how many rows were unexpected, with examples.",
     "why": "What the expectation says, in words.",
+    "gx_result": "Great Expectations' verdict and result as JSON: counts, percentages and the"
+    " first unexpected examples. A run that only adds files merges its checks of the"
+    " observation tables with these.",
 }
 
 

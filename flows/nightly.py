@@ -177,13 +177,19 @@ def build_marts(
 
 
 @task(name="check", cache_policy=NO_CACHE)
-def check(settings: Settings, target: Path) -> QualityReport:
+def check(settings: Settings, target: Path, added_files: list[str] | None) -> QualityReport:
     """Run the Great Expectations suites on the new build; a blocking failure raises and the
-    build is not published (the previous marts stay live)."""
+    build is not published (the previous marts stay live). After a build updated by file that
+    only added ``added_files``, the tables updated by file have only those files' rows
+    validated, merged with the published build's results."""
+    from flows import build
     from flows.quality import check_build
 
     previous = settings.published_db if settings.published_db.exists() else None
-    report = check_build(target, previous, settings.data_docs_dir)
+    by_file = build.incremental_models(settings.sql_dir)
+    report = check_build(
+        target, previous, settings.data_docs_dir, added_files=added_files, by_file=by_file
+    )
     logger = get_run_logger()
     for outcome in report.warnings:
         logger.warning("expectation warning: %s", outcome.describe())
@@ -389,14 +395,15 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     _summarise(summary, items, results, target)
     summary.published_db = str(settings.published_db)
     summary.extracts_dir = str(settings.extracts_dir)
-    quality = check(settings, target)
+    only_added = all(item.status in ("new", "unchanged") for item in items)
+    added_files = changed_files if only_added else None
+    quality = check(settings, target, added_files)
     summary.expectations_passed = quality.passed
     summary.expectations_warned = len(quality.warnings)
     summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)
     publish_build(settings, target, summary, quality)
-    only_added = all(item.status in ("new", "unchanged") for item in items)
-    extract(settings, changed_files if only_added else None)
+    extract(settings, added_files)
     parquet(settings, changed_files, published.run_id if published else None)
     figures_and_report(settings)
     return quality

@@ -116,7 +116,12 @@ def write_report(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'expectation_results'"
         ).fetchone()[0]
         expectations = (
-            con.execute("SELECT * FROM expectation_results").fetchall() if has_expectations else []
+            # Without gx_result: GX's own result as JSON, kept for the next run, not for people.
+            con.execute(
+                "SELECT COLUMNS(lambda c: c <> 'gx_result') FROM expectation_results"
+            ).fetchall()
+            if has_expectations
+            else []
         )
         expectation_header = [d[0] for d in con.description] if has_expectations else []
     summary = json.loads(summary)

@@ -286,6 +286,35 @@ def test_a_run_that_only_adds_files_appends_their_rows_to_the_observation_extrac
     assert extract.read_bytes() == written_from_nothing()
 
 
+def test_a_run_that_only_adds_files_checks_only_their_observations_with_the_same_outcome(
+    fixture_workspace, tmp_path
+):
+    """The observation tables' checks run on the added file's rows alone, merged with the
+    published build's results, and come out as a check of every row does."""
+    from bench.generate import generate
+    from flows.quality import check_build
+
+    ws = fixture_workspace
+    ws.run()
+    ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4), "prices")
+    assert ws.run().build == "incremental"
+    docs = ws.marts / "data_docs" / "validations" / "stg_price_observations"
+    (page,) = docs.rglob("*.html")
+    assert "only the rows of the added files" in page.read_text("utf-8")
+    merged = ws.query(
+        'SELECT "table", expectation, "columns", result, observed FROM expectation_results'
+        " WHERE \"table\" LIKE 'stg_%' AND expectation <> 'expect_table_row_count_to_be_between'"
+        " ORDER BY rowid"
+    )
+    checked = check_build(ws.db, None, tmp_path / "docs")  # every row, in a build of its own
+    every_row = [
+        (o["table"], o["expectation"], o["columns"], o["result"], o["observed"])
+        for o in checked.table_rows()
+        if o["table"].startswith("stg_")
+    ]
+    assert merged and merged == every_row
+
+
 def test_a_deleted_file_has_its_rows_retired(fixture_workspace):
     ws = fixture_workspace
     ws.run()

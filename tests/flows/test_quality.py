@@ -321,6 +321,57 @@ def test_unexpected_counts_are_summed_across_batches(published, tmp_path):
     )
 
 
+def checked(build: Path, before: Path, docs: Path, **options):
+    """The report of checking ``build``, whether or not it passed."""
+    try:
+        return check_build(build, before, docs, **options)
+    except QualityGateFailed as failed:
+        return failed.report
+
+
+def test_after_files_are_only_added_the_observations_are_checked_on_their_rows_alone(
+    published, tmp_path
+):
+    """A build that only adds a file to the live one has only that file's staged rows
+    validated, merged with the live build's results, and gets the outcomes a check of every
+    row gives: counts, examples and verdicts, with broken rows before and in the new file."""
+    from flows.build import incremental_models, stamp_build
+    from flows.config import settings_from
+
+    broken = "UPDATE stg_price_observations SET price_point_eur = -5 WHERE rowid % 3 = 0"
+    live = tampered(published, tmp_path, broken, name="live.duckdb")
+    stamp_build(live, "live", {}, checked(live, published, tmp_path / "docs").table_rows())
+    added = "prices/added_2021.csv"
+    build = tampered(
+        live, tmp_path,
+        f"INSERT INTO stg_price_observations SELECT * REPLACE ('{added}' AS file_path)"
+        " FROM stg_price_observations WHERE rowid < 6",
+    )  # fmt: skip
+    by_file = incremental_models(settings_from().sql_dir)
+    merged = checked(build, live, tmp_path / "a", added_files=[added], by_file=by_file)
+    whole = checked(build, live, tmp_path / "b")
+    assert outcomes(merged) == outcomes(whole)
+    (negative,) = [
+        o for o in merged.outcomes
+        if (o.table, o.target) == ("stg_price_observations", "price_point_eur")
+    ]  # fmt: skip
+    with duckdb.connect(str(build), read_only=True) as con:
+        (below_zero,) = con.execute(
+            "SELECT count(*) FROM stg_price_observations WHERE price_point_eur < 0"
+        ).fetchone()
+        (new_below_zero,) = con.execute(
+            "SELECT count(*) FROM stg_price_observations"
+            " WHERE price_point_eur < 0 AND file_path = ?",
+            [added],
+        ).fetchone()
+    assert negative.unexpected_count == below_zero and new_below_zero > 0
+    assert (
+        "stg_price_observations: only the rows of 1 added file validated again,"
+        " merged with the published build's results" in merged.notes
+    )
+    assert not any("only the rows" in note for note in whole.notes)
+
+
 def test_every_check_is_judged_row_by_row():
     """Batches are exact only for expectations with a verdict per row (GX's map expectations)
     and without ``mostly``; the row count and uniqueness are judged in DuckDB instead."""
