@@ -5,7 +5,9 @@ hand from those files."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, PROJECT, Workspace
@@ -32,3 +34,27 @@ def mart_fixtures(prefect_server, tmp_path_factory) -> Workspace:
 def bundled_marts(prefect_server, tmp_path_factory) -> Workspace:
     """The published marts built from the bundled real data under data/raw."""
     return _workspace(tmp_path_factory.mktemp("bundled_marts"), [PROJECT / "data" / "raw"])
+
+
+def with_equal_weights(ws: Workspace, tmp_path: Path, model: str, cells: str, n: int) -> list:
+    """``model`` rebuilt, in a copy of the published file, from ``n`` cells of one of its
+    rows (copies of a real cell): distinct prices 1,000 + i EUR, every weight 0.3. Returns
+    its (median_eur, weighted_median_eur): with equal weights the two must be equal.
+
+    A weight of 0.3 has no exact binary fraction: summed as such over a hundred thousand
+    prices, the cumulative weight misses half by a rounding and the weighted median lands
+    on one of the two middle prices instead of between them.
+    """
+    from flows.build import load_models
+
+    copy = tmp_path / "cells.duckdb"
+    shutil.copyfile(ws.db, copy)
+    (sql,) = [m.sql for m in load_models(PROJECT / "sql") if m.name == model]
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"CREATE TEMP TABLE one AS SELECT * FROM {cells} LIMIT 1")
+        con.execute(f"DELETE FROM {cells}")
+        con.execute(
+            f"INSERT INTO {cells} SELECT one.* REPLACE (1000.0 + i AS price_mid_eur, 0.3 AS"
+            f" source_weight) FROM one, range({n}) AS t(i)"
+        )
+        return con.execute(f"SELECT median_eur, weighted_median_eur FROM ({sql})").fetchall()

@@ -7,6 +7,8 @@ Euro-area HICP (2015=100): 2020 = 105.06, 2021 = 107.78, so 2021 euros x 0.97476
 
 from __future__ import annotations
 
+from tests.sql.conftest import with_equal_weights
+
 
 def test_nominal_and_constant_euro_prices_with_the_markup(mart_fixtures):
     rows = mart_fixtures.query(
@@ -50,3 +52,12 @@ def test_price_gradient_per_border_along_each_corridor_beside_the_published_mark
     assert mart_fixtures.query(
         "SELECT count(*) FROM mart_drug_price_gradients WHERE corridor = 'eastern_mainline'"
     ) == [(0,)]
+
+
+def test_with_equal_weights_the_weighted_median_is_the_median_however_many_prices(
+    mart_fixtures, tmp_path
+):
+    rows = with_equal_weights(
+        mart_fixtures, tmp_path, "mart_drug_price_trends", "int_drug_price_cells", 100_000
+    )
+    assert rows == [(50_999.5, 50_999.5)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sql.conftest import with_equal_weights
+
 COLUMNS = (
     "n_obs, n_sources, n_point_estimates, median_eur, p25_eur, p75_eur, min_low_eur,"
     " max_high_eur, low_confidence"
@@ -105,3 +107,13 @@ def test_admiralty_grades_weigh_on_the_weighted_median(mart_fixtures):
         " WHERE leg = 'GR->AL' AND period_grain = 'month' AND period_start = '2022-05-01'"
     )
     assert (median, weighted) == (2000.0, 1000.0)
+
+
+def test_with_equal_weights_the_weighted_median_is_the_median_however_many_prices(
+    mart_fixtures, tmp_path
+):
+    rows = with_equal_weights(
+        mart_fixtures, tmp_path, "mart_smuggling_price_trends", "int_smuggling_price_cells",
+        100_000,
+    )  # fmt: skip
+    assert rows == [(50_999.5, 50_999.5)]
