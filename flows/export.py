@@ -73,6 +73,12 @@ class Query:
         return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
 
 
+def rows_of_files(files: list[str]) -> str:
+    """The condition for the rows of the raw ``files`` (none when there are none), with one
+    ``?`` parameter per file."""
+    return f"file_path IN ({', '.join('?' * len(files)) or 'NULL'})"
+
+
 def exportable_tables(con: duckdb.DuckDBPyConnection, views: bool = False) -> list[str]:
     """Allow-listed tables the build has; with ``views``, allow-listed views too (mart_lineage,
     computed when read: exported on request, never by the nightly run)."""
@@ -327,14 +333,13 @@ def write_parts(
     columns = build_query(con, table).columns
     chosen = Query(table, columns)
     if files is not None:
-        chosen.where.append(f"file_path IN ({', '.join('?' * len(files)) or 'NULL'})")
-        chosen.params += files
+        chosen.where, chosen.params = [rows_of_files(files)], list(files)
     counts = chosen.count_sql("file_path, count(*)") + " GROUP BY ALL ORDER BY 1"
     parts = {}
     for file_path, rows in con.execute(counts, chosen.params).fetchall():
         # Named by the path's hash: a path may hold any character; the manifest maps back.
         name = f"file-{hashlib.md5(file_path.encode('utf-8')).hexdigest()[:16]}.parquet"
-        one = Query(table, columns, ["file_path = ?"], [file_path])
+        one = Query(table, columns, [rows_of_files([file_path])], [file_path])
         _write_parquet(con, one, folder / name)
         parts[file_path] = {"part": name, "rows": rows}
     return parts
@@ -406,7 +411,7 @@ def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: l
         size = out.stat().st_size
     except (OSError, ValueError):
         return False
-    added = Query(table, query.columns, [f"file_path IN ({', '.join('?' * len(files))})"], files)
+    added = Query(table, query.columns, [rows_of_files(files)], files)
     new_rows = con.execute(added.count_sql("count(*)"), added.params).fetchone()[0]
     rows = con.execute(query.count_sql("count(*)")).fetchone()[0]
     if (

@@ -23,7 +23,6 @@ import html
 import json
 import math
 import os
-import re
 import shutil
 import time
 import warnings
@@ -40,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows import data_docs
+from flows.export import rows_of_files
 from schemas.expectations import (
     ROW_COUNT_MIN_SLACK,
     ROW_COUNT_TOLERANCE,
@@ -210,7 +210,9 @@ def check_build(
     started = time.monotonic()
     report = QualityReport(checked_at=datetime.now().astimezone().isoformat(timespec="seconds"))
     previous = _published_counts(published_db, report)
-    carried = _published_results(published_db, by_file, report) if added_files is not None else {}
+    published_results = (
+        _published_results(published_db, by_file, report) if added_files is not None else {}
+    )
     gx = _import_great_expectations()
     site_dir = data_docs.new_site_dir(data_docs_dir)
     try:
@@ -224,10 +226,12 @@ def check_build(
                 checks = list(suite.checks)
                 if suite.table in previous:
                     checks.append(_row_count_check(previous[suite.table]))
-                carry = _carried_results(checks, carried.get(suite.table))
+                carry = _carried_results(
+                    checks, published_results.get(suite.table), added_files or []
+                )
                 _validate(
                     gx, context, con, suite, checks, existing[suite.table], batch_rows, report,
-                    None if carry is None else Carry(carry, added_files or []),
+                    carry,
                 )  # fmt: skip
         try:
             context.build_data_docs(site_names=[data_docs.SITE_NAME])
@@ -352,7 +356,8 @@ def _validate(
     definition = asset.add_batch_definition_whole_dataframe("whole table")
     per_batch: dict[int, list] = {}
     batches = 0
-    for frame in _batches(con, table, suite, present, batch_rows, carry and carry.files):
+    files = carry.files if carry is not None else None
+    for frame in _batches(con, table, suite, present, batch_rows, files):
         batch = definition.get_batch(batch_parameters={"dataframe": frame})
         batch_id, batches = batch.id, batches + 1
         result = batch.validate(batch_suite, result_format=result_format)
@@ -362,9 +367,9 @@ def _validate(
     if carry is not None:  # the live build's results first: they cover the earlier rows
         for number, items in per_batch.items():
             items.insert(0, carry.item(number, items[0].expectation_config))
-        files = f"{len(carry.files)} added file{'s' if len(carry.files) != 1 else ''}"
+        added = f"{len(carry.files)} added file{'s' if len(carry.files) != 1 else ''}"
         report.notes.append(
-            f"{table}: only the rows of {files} validated again, merged with the published"
+            f"{table}: only the rows of {added} validated again, merged with the published"
             " build's results"
         )
     results = {number: _merged(items) for number, items in per_batch.items()}
@@ -666,26 +671,29 @@ def _published_results(
 
 
 def _carried_results(
-    checks: list[Check], published: list[tuple[str, str, str | None]] | None
-) -> dict[int, dict[str, Any]] | None:
-    """The live build's result of each check that GX runs batch by batch, by check number; or
-    None when any cannot be carried, and the whole table is validated again.
+    checks: list[Check], published: list[tuple[str, str, str | None]] | None, files: list[str]
+) -> Carry | None:
+    """The live build's result of each check that GX runs batch by batch, to be merged with
+    the results on the rows of the added ``files``; or None when any cannot be carried, and
+    the whole table is validated again.
 
     Carried only when the live build ran the same checks in the same order (but the row
     count, which a first build has not), and every such result is a verdict on each row (no
-    ``mostly``, no observed value, no error): then counts add up and the merged result is
-    the one GX would give on the whole table, as :func:`_merged` merges batches. The checks
-    DuckDB judges over the whole table (row count, uniqueness) are judged again.
+    ``mostly``, no observed value): then counts add up and the merged result is the one GX
+    would give on the whole table, as :func:`_merged` merges batches. The checks DuckDB
+    judges over the whole table (row count, uniqueness) are judged again.
     """
+    from great_expectations.util import camel_to_snake  # GX's own expectation names
+
     if published is None:
         return None
-    kept = [row for row in published if row[0] != _snake(ROW_COUNT)]
+    kept = [row for row in published if row[0] != camel_to_snake(ROW_COUNT)]
     numbered = [(n, check) for n, check in enumerate(checks) if check.expectation != ROW_COUNT]
     if len(kept) != len(numbered):
         return None
-    carried = {}
+    results = {}
     for (number, check), (expectation, target, stored) in zip(numbered, kept, strict=True):
-        if expectation != _snake(check.expectation) or target != _target(check):
+        if expectation != camel_to_snake(check.expectation) or target != _target(check):
             return None
         if check.expectation in UNIQUE:
             continue
@@ -694,13 +702,8 @@ def _carried_results(
         result = json.loads(stored)
         if "observed_value" in result["result"]:
             return None
-        carried[number] = result
-    return carried
-
-
-def _snake(expectation: str) -> str:
-    """GX's name for an expectation class: ExpectColumnToExist -> expect_column_to_exist."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", expectation).lower()
+        results[number] = result
+    return Carry(results, files)
 
 
 def _exception_message(info) -> str | None:
@@ -786,9 +789,7 @@ def _batches(
     plain codes the suites compare text with; the report unescapes the examples it quotes.
     """
     wanted = [c for c in suite.columns if c in present]
-    where = (
-        "" if files is None else f" WHERE file_path IN ({', '.join('?' * len(files)) or 'NULL'})"
-    )
+    where = "" if files is None else f" WHERE {rows_of_files(files)}"
     relation = con.sql(f"SELECT {_select(wanted, present)} FROM {_q(table)}{where}", params=files)
     offset = 0
 
