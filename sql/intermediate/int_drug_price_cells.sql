@@ -6,7 +6,21 @@ with prices as (
     select
         *,
         case when market_level = 'wholesale' then 'per_kg' else 'per_gram' end as price_unit,
-        case when market_level = 'wholesale' then 1000.0 else 1.0 end as grams_per_price_unit
+        case when market_level = 'wholesale' then 1000.0 else 1.0 end as grams_per_price_unit,
+        -- The band of the point estimate per gram (in the same order as per kg): two
+        -- significant digits (90 bands per power of ten). Each piece divides by a constant
+        -- and the pieces follow each other, so a band never orders two prices differently
+        -- than the prices do; the trend mart sums weights per band and sorts only the
+        -- prices of the band it needs.
+        case
+            when price_mid_eur_per_gram < 1 then floor(price_mid_eur_per_gram * 100)
+            when price_mid_eur_per_gram < 10 then 100 + floor(price_mid_eur_per_gram * 10)
+            when price_mid_eur_per_gram < 100 then 200 + floor(price_mid_eur_per_gram)
+            when price_mid_eur_per_gram < 1000 then 300 + floor(price_mid_eur_per_gram / 10)
+            when price_mid_eur_per_gram < 10000 then 400 + floor(price_mid_eur_per_gram / 100)
+            when price_mid_eur_per_gram < 100000 then 500 + floor(price_mid_eur_per_gram / 1000)
+            else 600 + floor(price_mid_eur_per_gram / 10000)
+        end as price_band
     from stg_price_observations
     where flow = 'drugs' and unit_kind = 'price' and grams_per_unit is not null
 ),
@@ -46,6 +60,7 @@ final as (
         prices.price_low_eur_per_gram * prices.grams_per_price_unit as price_low_eur,
         prices.price_high_eur_per_gram * prices.grams_per_price_unit as price_high_eur,
         prices.price_mid_eur_per_gram * prices.grams_per_price_unit as price_mid_eur,
+        prices.price_band,
         weights.source_weight
     from prices
     inner join periods

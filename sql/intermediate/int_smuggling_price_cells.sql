@@ -49,6 +49,19 @@ final as (
         prices.price_high_eur,
         prices.price_point_eur,
         prices.price_mid_eur,
+        -- The band of the point estimate: two significant digits (90 bands per power of
+        -- ten). Each piece divides by a constant and the pieces follow each other, so a band
+        -- never orders two prices differently than the prices do; the trend marts sum
+        -- weights per band and sort only the prices of the bands they need.
+        case
+            when prices.price_mid_eur < 1 then floor(prices.price_mid_eur * 100)
+            when prices.price_mid_eur < 10 then 100 + floor(prices.price_mid_eur * 10)
+            when prices.price_mid_eur < 100 then 200 + floor(prices.price_mid_eur)
+            when prices.price_mid_eur < 1000 then 300 + floor(prices.price_mid_eur / 10)
+            when prices.price_mid_eur < 10000 then 400 + floor(prices.price_mid_eur / 100)
+            when prices.price_mid_eur < 100000 then 500 + floor(prices.price_mid_eur / 1000)
+            else 600 + floor(prices.price_mid_eur / 10000)
+        end as price_band,
         weights.source_weight
     from prices
     inner join periods

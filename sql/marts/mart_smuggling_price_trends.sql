@@ -7,11 +7,21 @@
 -- same period a year before, where both have data. low_confidence flags fewer than 2
 -- independent sources or fewer than 3 observations. mart_lineage lists the observations
 -- behind every row (join on mart_row_key).
-with cells as (
+with cells as not materialized (
+    -- Read where used, not stored first: each use reads only its own columns and rows (stored
+    -- whole, the cells spilled 13 GB at 10M observations).
     select * from int_smuggling_price_cells
 ),
 
-period_stats as materialized (
+bands as (
+    select * from int_smuggling_price_bands
+),
+
+sources as (
+    select * from int_smuggling_price_sources
+),
+
+period_stats as (
     -- Grouped by the row key alone (the other columns follow from it): grouping by every
     -- column costs three times as much at a million observations.
     select
@@ -27,7 +37,6 @@ period_stats as materialized (
         any_value(period_start) as period_start,
         any_value(period_end) as period_end,
         count(*) as n_obs,
-        count(distinct source_key) as n_sources,
         count(price_mid_eur) as n_point_estimates,
         quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) as quartiles,
         min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
@@ -36,22 +45,23 @@ period_stats as materialized (
     group by mart_row_key
 ),
 
-period_figures as (
+source_counts as (
     select
-        * exclude (quartiles),
-        quartiles[1] as median_eur,
-        quartiles[2] as p25_eur,
-        quartiles[3] as p75_eur
-    from period_stats
+        mart_row_key,
+        count(distinct source_key) as n_sources
+    from sources
+    group by mart_row_key
 ),
 
-row_keys as (
-    select distinct
-        mart_row_key,
-        series_key,
-        period_start,
-        period_months
-    from cells
+period_figures as (
+    select
+        period_stats.* exclude (period_stats.quartiles),
+        source_counts.n_sources,
+        period_stats.quartiles[1] as median_eur,
+        period_stats.quartiles[2] as p25_eur,
+        period_stats.quartiles[3] as p75_eur
+    from period_stats
+    left join source_counts on period_stats.mart_row_key = source_counts.mart_row_key
 ),
 
 row_ids as (
@@ -63,66 +73,84 @@ row_ids as (
         period_start,
         period_months,
         row_number() over (order by mart_row_key) as row_id
-    from row_keys
+    from period_stats
 ),
 
-price_weights as (
-    -- Equal prices of a row pooled: the weighted median only needs each price's total weight.
-    -- In millionths: a weight has at most 6 decimals, so these are whole numbers, which a
-    -- DOUBLE adds exactly (below 2^53) in any order. A cumulative weight that lands exactly
-    -- on half is then found as such, however the window lays out its sums (summed as
-    -- fractions, 101 of 1,443 rows at 10M observations came out off by a float rounding).
+row_bands as (
+    -- The weight of each row's point estimates per band, below the band and up to it.
     select
         mart_row_key,
-        price_mid_eur,
-        sum(round(source_weight * 1000000)) as price_weight
-    from cells
-    where price_mid_eur is not null
-    group by mart_row_key, price_mid_eur
+        price_band,
+        sum(sum(price_weight)) over up_to_band - sum(price_weight) as weight_below_band,
+        sum(sum(price_weight)) over up_to_band as weight_up_to_band,
+        sum(sum(price_weight)) over (partition by mart_row_key) as total_weight
+    from bands
+    group by mart_row_key, price_band
+    window up_to_band as (
+        partition by mart_row_key
+        order by price_band
+        rows between unbounded preceding and current row
+    )
 ),
 
-cumulative_weights as (
+weighted_median_bands as (
+    -- The band where the cumulative weight reaches half the total and the band where it
+    -- passes half: the same one unless it lands exactly on half at a band's last price.
     select
         mart_row_key,
-        price_mid_eur,
-        sum(price_weight) over (
-            partition by mart_row_key
-            order by price_mid_eur
+        price_band,
+        weight_below_band,
+        total_weight
+    from row_bands
+    where 2 * weight_up_to_band >= total_weight and 2 * weight_below_band <= total_weight
+),
+
+weighted_median_cells as (
+    -- The prices of those bands with the weight up to each, as if the whole row had been
+    -- sorted: bands never order two prices differently than the prices do.
+    select
+        cells.mart_row_key,
+        cells.price_mid_eur,
+        median_bands.total_weight,
+        median_bands.weight_below_band + sum(round(cells.source_weight * 1000000)) over (
+            partition by cells.mart_row_key, cells.price_band
+            order by cells.price_mid_eur
             rows between unbounded preceding and current row
-        ) as weight_up_to_here,
-        sum(price_weight) over (partition by mart_row_key) as total_weight
-    from price_weights
+        ) as weight_up_to_here
+    from cells
+    inner join weighted_median_bands as median_bands
+        on
+            cells.mart_row_key = median_bands.mart_row_key
+            and cells.price_band = median_bands.price_band
 ),
 
 weighted_medians as (
     -- The value where the cumulative weight reaches half the total; when it lands exactly on
     -- half, the midpoint of that value and the next (as the plain median does with equal
-    -- weights and an even count).
+    -- weights and an even count). Weights are summed in whole millionths, exact in any
+    -- order, so a cumulative weight that lands exactly on half is found as such (summed as
+    -- fractions, 101 of 1,443 rows at 10M observations came out off by a float rounding).
     select
         mart_row_key,
         (
             min(price_mid_eur) filter (where 2 * weight_up_to_here >= total_weight)
             + min(price_mid_eur) filter (where 2 * weight_up_to_here > total_weight)
         ) / 2 as weighted_median_eur
-    from cumulative_weights
+    from weighted_median_cells
     group by mart_row_key
 ),
 
 band_counts as (
     -- The rolling median by rank, not median(), which holds every value of a row at once
-    -- (65M values at 10M rows); and without sorting every window (6.4M values at 1M rows,
-    -- spilled): the prices are first counted per band of 100 EUR, which finds the band of
-    -- each middle rank and the rank within it, and only the prices of those bands are sorted.
-    -- A band is the floor of the price divided by a constant, so bands never order two
-    -- prices differently than the prices do; the width only changes the speed, not the
-    -- figures. middle_band_cells must compute the band with the same expression.
+    -- (65M values at 10M rows); and without sorting every window: the prices counted per
+    -- band find the band of each middle rank and the rank within it, and only the prices of
+    -- those bands are sorted.
     select
         mart_row_key,
         is_last_period,
-        floor(price_mid_eur / 100) as price_band,
-        count(*) as n_prices
-    from cells
-    where price_mid_eur is not null
+        price_band,
+        sum(n_prices) as n_prices
+    from bands
     group by mart_row_key, is_last_period, price_band
 ),
 
@@ -203,13 +231,12 @@ middle_band_cells as (
         cells.period_months,
         cells.is_last_period,
         cells.price_mid_eur,
-        floor(cells.price_mid_eur / 100) as price_band
+        cells.price_band
     from cells
     semi join middle_bands
         on
             cells.series_key = middle_bands.series_key
-            and floor(cells.price_mid_eur / 100) = middle_bands.price_band
-    where cells.price_mid_eur is not null
+            and cells.price_band = middle_bands.price_band
 ),
 
 middle_band_members as (
@@ -245,11 +272,11 @@ middle_band_ranks as (
 
 rolling_medians as (
     -- The middle value, or halfway between the two middle values, computed as median()
-    -- does (low + 0.5 * (high - low)) so that the figures are the same to the last bit.
+    -- does in DuckDB 2 (low * 0.5 + high * 0.5) so that the figures are the same to the last
+    -- bit (low + 0.5 * (high - low) is off by one in the last bit for some pairs).
     select
         middle_band_ranks.row_id,
-        min(middle_band_ranks.price_mid_eur)
-        + 0.5 * (max(middle_band_ranks.price_mid_eur) - min(middle_band_ranks.price_mid_eur))
+        0.5 * min(middle_band_ranks.price_mid_eur) + 0.5 * max(middle_band_ranks.price_mid_eur)
             as rolling_3_median_eur
     from middle_band_ranks
     semi join middle_ranks

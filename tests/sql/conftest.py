@@ -31,6 +31,19 @@ def mart_fixtures(prefect_server, tmp_path_factory) -> Workspace:
 
 
 @pytest.fixture(scope="session")
+def synthetic_marts(prefect_server, tmp_path_factory) -> Workspace:
+    """The published marts built from 3,000 rows of bench/generate.py (labelled synthetic):
+    trend rows of hundreds of prices over tens of price bands, with unequal weights."""
+    from bench.generate import generate
+
+    root = tmp_path_factory.mktemp("synthetic_marts")
+    ws = Workspace(raw=root / "raw", marts=root / "marts")
+    generate(3000, ws.raw / "prices" / "synthetic.csv", seed=11)
+    ws.run()
+    return ws
+
+
+@pytest.fixture(scope="session")
 def bundled_marts(prefect_server, tmp_path_factory) -> Workspace:
     """The published marts built from the bundled real data under data/raw."""
     return _workspace(tmp_path_factory.mktemp("bundled_marts"), [PROJECT / "data" / "raw"])
@@ -38,8 +51,10 @@ def bundled_marts(prefect_server, tmp_path_factory) -> Workspace:
 
 def with_equal_weights(ws: Workspace, tmp_path: Path, model: str, cells: str, n: int) -> list:
     """``model`` rebuilt, in a copy of the published file, from ``n`` cells of one of its
-    rows (copies of a real cell): distinct prices 1,000 + i EUR, every weight 0.3. Returns
-    its (median_eur, weighted_median_eur): with equal weights the two must be equal.
+    rows (copies of a real cell): distinct prices 1,000 + i EUR in bands of 100 EUR (any
+    bands that order prices as the prices are ordered give the same figures), every weight
+    0.3. Returns its (median_eur, weighted_median_eur): with equal weights the two must be
+    equal.
 
     A weight of 0.3 has no exact binary fraction: summed as such over a hundred thousand
     prices, the cumulative weight misses half by a rounding and the weighted median lands
@@ -49,12 +64,25 @@ def with_equal_weights(ws: Workspace, tmp_path: Path, model: str, cells: str, n:
 
     copy = tmp_path / "cells.duckdb"
     shutil.copyfile(ws.db, copy)
-    (sql,) = [m.sql for m in load_models(PROJECT / "sql") if m.name == model]
+    models = load_models(PROJECT / "sql")
+    (sql,) = [m.sql for m in models if m.name == model]
     with duckdb.connect(str(copy)) as con:
         con.execute(f"CREATE TEMP TABLE one AS SELECT * FROM {cells} LIMIT 1")
         con.execute(f"DELETE FROM {cells}")
         con.execute(
-            f"INSERT INTO {cells} SELECT one.* REPLACE (1000.0 + i AS price_mid_eur, 0.3 AS"
-            f" source_weight) FROM one, range({n}) AS t(i)"
+            f"INSERT INTO {cells} SELECT one.* REPLACE (1000.0 + i AS price_mid_eur,"
+            f" 400 + floor((1000.0 + i) / 100) AS price_band, 0.3 AS source_weight)"
+            f" FROM one, range({n}) AS t(i)"
         )
+        rebuild_from(con, cells)
         return con.execute(f"SELECT median_eur, weighted_median_eur FROM ({sql})").fetchall()
+
+
+def rebuild_from(con: duckdb.DuckDBPyConnection, cells: str) -> None:
+    """Make again the intermediate tables read from ``cells`` (its bands and sources), as a
+    build would after ``cells`` changed."""
+    from flows.build import load_models
+
+    for m in load_models(PROJECT / "sql"):
+        if m.layer == "intermediate" and m.name != cells and cells in m.sql:
+            con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")

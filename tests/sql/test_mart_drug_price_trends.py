@@ -61,3 +61,41 @@ def test_with_equal_weights_the_weighted_median_is_the_median_however_many_price
         mart_fixtures, tmp_path, "mart_drug_price_trends", "int_drug_price_cells", 100_000
     )
     assert rows == [(50_999.5, 50_999.5)]
+
+
+def test_banded_figures_equal_those_computed_over_every_cell(synthetic_marts):
+    """The mart sorts only the prices of the band holding its weighted median; every figure
+    equals the one computed by sorting every cell of the row."""
+    reference = synthetic_marts.query(
+        """
+        WITH cells AS (SELECT * FROM int_drug_price_cells),
+        pooled AS (
+            SELECT mart_row_key, price_mid_eur, sum(round(source_weight * 1000000)) AS weight
+            FROM cells WHERE price_mid_eur IS NOT NULL GROUP BY ALL
+        ),
+        cumulative AS (
+            SELECT *, sum(weight) OVER (PARTITION BY mart_row_key ORDER BY price_mid_eur) AS up_to,
+                sum(weight) OVER (PARTITION BY mart_row_key) AS total
+            FROM pooled
+        ),
+        weighted AS (
+            SELECT mart_row_key, (min(price_mid_eur) FILTER (WHERE 2 * up_to >= total)
+                + min(price_mid_eur) FILTER (WHERE 2 * up_to > total)) / 2 AS weighted_median
+            FROM cumulative GROUP BY ALL
+        ),
+        plain AS (
+            SELECT mart_row_key, count(*) AS n_obs, count(DISTINCT source_key) AS n_sources,
+                median(price_mid_eur) AS median, count(DISTINCT price_band) AS n_bands
+            FROM cells GROUP BY ALL
+        )
+        SELECT mart_row_key, n_obs, n_sources, median, weighted_median, n_bands
+        FROM plain LEFT JOIN weighted USING (mart_row_key) ORDER BY mart_row_key
+        """
+    )
+    figures = synthetic_marts.query(
+        "SELECT mart_row_key, n_obs, n_sources, median_eur, weighted_median_eur"
+        " FROM mart_drug_price_trends ORDER BY mart_row_key"
+    )
+    assert figures == [row[:-1] for row in reference]
+    assert max(row[-1] for row in reference) >= 15  # rows spread over many bands
+    assert sum(row[3] != row[4] for row in reference) > len(reference) // 3  # weights matter

@@ -117,3 +117,63 @@ def test_with_equal_weights_the_weighted_median_is_the_median_however_many_price
         100_000,
     )  # fmt: skip
     assert rows == [(50_999.5, 50_999.5)]
+
+
+def test_banded_figures_equal_those_computed_over_every_cell(synthetic_marts):
+    """The mart sorts only the prices of the bands holding its weighted and rolling medians;
+    every figure equals the one computed by sorting every cell of the row."""
+    reference = synthetic_marts.query(
+        """
+        WITH cells AS (SELECT * FROM int_smuggling_price_cells),
+        pooled AS (
+            SELECT mart_row_key, price_mid_eur, sum(round(source_weight * 1000000)) AS weight
+            FROM cells WHERE price_mid_eur IS NOT NULL GROUP BY ALL
+        ),
+        cumulative AS (
+            SELECT *, sum(weight) OVER (PARTITION BY mart_row_key ORDER BY price_mid_eur) AS up_to,
+                sum(weight) OVER (PARTITION BY mart_row_key) AS total
+            FROM pooled
+        ),
+        weighted AS (
+            SELECT mart_row_key, (min(price_mid_eur) FILTER (WHERE 2 * up_to >= total)
+                + min(price_mid_eur) FILTER (WHERE 2 * up_to > total)) / 2 AS weighted_median
+            FROM cumulative GROUP BY ALL
+        ),
+        plain AS (
+            SELECT mart_row_key, count(*) AS n_obs, count(DISTINCT source_key) AS n_sources,
+                quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) AS q,
+                count(DISTINCT price_band) AS n_bands
+            FROM cells GROUP BY ALL
+        )
+        SELECT mart_row_key, n_obs, n_sources, q[1], q[2], q[3], weighted_median, n_bands
+        FROM plain LEFT JOIN weighted USING (mart_row_key) ORDER BY mart_row_key
+        """
+    )
+    figures = synthetic_marts.query(
+        "SELECT mart_row_key, n_obs, n_sources, median_eur, p25_eur, p75_eur,"
+        " weighted_median_eur FROM mart_smuggling_price_trends ORDER BY mart_row_key"
+    )
+    assert figures == [row[:-1] for row in reference]
+    assert max(row[-1] for row in reference) >= 30  # rows spread over many bands
+    assert sum(row[3] != row[6] for row in reference) > len(reference) // 2  # weights matter
+
+
+def test_rolling_medians_equal_the_median_of_every_cell_in_the_window(synthetic_marts):
+    # A cell feeds its own period's window; an observation's last cell also the next two.
+    reference = synthetic_marts.query(
+        """
+        WITH cells AS (SELECT * FROM int_smuggling_price_cells),
+        rows AS (SELECT DISTINCT mart_row_key, series_key, period_start, period_months FROM cells)
+        SELECT rows.mart_row_key, median(cells.price_mid_eur)
+        FROM rows JOIN cells ON cells.series_key = rows.series_key
+            AND (cells.period_start = rows.period_start OR (cells.is_last_period
+                AND cells.period_start < rows.period_start
+                AND cells.period_start >= rows.period_start - to_months(2 * rows.period_months)))
+        GROUP BY ALL ORDER BY 1
+        """
+    )
+    figures = synthetic_marts.query(
+        "SELECT mart_row_key, rolling_3_median_eur FROM mart_smuggling_price_trends"
+        " ORDER BY mart_row_key"
+    )
+    assert figures == reference
