@@ -1,3 +1,4 @@
+-- materialized: incremental
 -- Every input row that did not reach staging, with every rule it broke and its raw values
 -- (free-text notes, source locators and unknown extra columns left out: they may name
 -- people). Fix the row
