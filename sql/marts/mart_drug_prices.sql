@@ -9,7 +9,8 @@ with drug_prices as (
     where flow = 'drugs' and unit_kind = 'price' and grams_per_unit is not null
 ),
 
-final as (
+grouped as (
+    -- The row key is made once per row here, not once per observation before grouping.
     select
         commodity as drug,
         market_level,
@@ -22,19 +23,25 @@ final as (
         count(distinct source_key) as n_sources,
         median(price_mid_eur_per_gram * grams_per_price_unit) as median_eur,
         min(price_low_eur_per_gram * grams_per_price_unit) as min_eur,
-        max(price_high_eur_per_gram * grams_per_price_unit) as max_eur,
+        max(price_high_eur_per_gram * grams_per_price_unit) as max_eur
+    from drug_prices
+    group by all
+),
+
+final as (
+    select
+        *,
         concat_ws(
             '|',
-            commodity,
+            drug,
             coalesce(market_level, ''),
-            coalesce(location_country, ''),
-            coalesce(location_place, ''),
+            coalesce(country, ''),
+            coalesce(place, ''),
             coalesce(strftime(period_start, '%Y-%m-%d'), ''),
             coalesce(strftime(period_end, '%Y-%m-%d'), ''),
             price_unit
         ) as mart_row_key
-    from drug_prices
-    group by all
+    from grouped
 )
 
 select * from final

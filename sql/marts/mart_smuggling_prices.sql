@@ -8,7 +8,8 @@ with prices as (
     where flow = 'people' and unit_kind = 'price'
 ),
 
-final as (
+grouped as (
+    -- The row key is made once per row here, not once per observation before grouping.
     select
         leg,
         origin_country,
@@ -24,7 +25,14 @@ final as (
         count(price_mid_eur) as n_point_estimates,
         median(price_mid_eur) as median_eur,
         min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
-        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur,
+        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
+    from prices
+    group by all
+),
+
+final as (
+    select
+        *,
         concat_ws(
             '|',
             coalesce(leg, ''),
@@ -35,8 +43,7 @@ final as (
             coalesce(strftime(period_start, '%Y-%m-%d'), ''),
             coalesce(strftime(period_end, '%Y-%m-%d'), '')
         ) as mart_row_key
-    from prices
-    group by all
+    from grouped
 )
 
 select * from final
