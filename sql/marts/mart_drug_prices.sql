@@ -30,7 +30,18 @@ grouped as (
 
 final as (
     select
-        *,
+        drug,
+        market_level,
+        country,
+        place,
+        period_start,
+        period_end,
+        price_unit,
+        n_obs,
+        n_sources,
+        median_eur,
+        min_eur,
+        max_eur,
         concat_ws(
             '|',
             drug,

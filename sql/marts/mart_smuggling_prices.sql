@@ -32,7 +32,21 @@ grouped as (
 
 final as (
     select
-        *,
+        leg,
+        origin_country,
+        origin_place,
+        destination_country,
+        destination_place,
+        commodity,
+        unit,
+        period_start,
+        period_end,
+        n_obs,
+        n_sources,
+        n_point_estimates,
+        median_eur,
+        min_low_eur,
+        max_high_eur,
         concat_ws(
             '|',
             coalesce(leg, ''),
