@@ -86,3 +86,37 @@ def rebuild_from(con: duckdb.DuckDBPyConnection, cells: str) -> None:
     for m in load_models(PROJECT / "sql"):
         if m.layer == "intermediate" and m.name != cells and cells in m.sql:
             con.execute(f"CREATE OR REPLACE TABLE {m.name} AS {m.sql}")
+
+
+def figures_over_every_cell(ws: Workspace, cells: str, quantiles: list[float]) -> list[tuple]:
+    """Per row of ``cells``, ordered by key: (mart_row_key, n_obs, n_sources, each quantile of
+    the point estimates, the weighted median, the number of price bands), every figure
+    computed by sorting every cell of the row (equal prices pooled, weights in millionths)."""
+    picked = ", ".join(f"q[{i + 1}]" for i in range(len(quantiles)))
+    return ws.query(
+        f"""
+        WITH cells AS (SELECT * FROM {cells}),
+        pooled AS (
+            SELECT mart_row_key, price_mid_eur, sum(round(source_weight * 1000000)) AS weight
+            FROM cells WHERE price_mid_eur IS NOT NULL GROUP BY ALL
+        ),
+        cumulative AS (
+            SELECT *, sum(weight) OVER (PARTITION BY mart_row_key ORDER BY price_mid_eur) AS up_to,
+                sum(weight) OVER (PARTITION BY mart_row_key) AS total
+            FROM pooled
+        ),
+        weighted AS (
+            SELECT mart_row_key, (min(price_mid_eur) FILTER (WHERE 2 * up_to >= total)
+                + min(price_mid_eur) FILTER (WHERE 2 * up_to > total)) / 2 AS weighted_median
+            FROM cumulative GROUP BY ALL
+        ),
+        plain AS (
+            SELECT mart_row_key, count(*) AS n_obs, count(DISTINCT source_key) AS n_sources,
+                quantile_cont(price_mid_eur, {quantiles}) AS q,
+                count(DISTINCT price_band) AS n_bands
+            FROM cells GROUP BY ALL
+        )
+        SELECT mart_row_key, n_obs, n_sources, {picked}, weighted_median, n_bands
+        FROM plain LEFT JOIN weighted USING (mart_row_key) ORDER BY mart_row_key
+        """
+    )

@@ -7,7 +7,7 @@ Euro-area HICP (2015=100): 2020 = 105.06, 2021 = 107.78, so 2021 euros x 0.97476
 
 from __future__ import annotations
 
-from tests.sql.conftest import with_equal_weights
+from tests.sql.conftest import figures_over_every_cell, with_equal_weights
 
 
 def test_nominal_and_constant_euro_prices_with_the_markup(mart_fixtures):
@@ -66,32 +66,7 @@ def test_with_equal_weights_the_weighted_median_is_the_median_however_many_price
 def test_banded_figures_equal_those_computed_over_every_cell(synthetic_marts):
     """The mart sorts only the prices of the band holding its weighted median; every figure
     equals the one computed by sorting every cell of the row."""
-    reference = synthetic_marts.query(
-        """
-        WITH cells AS (SELECT * FROM int_drug_price_cells),
-        pooled AS (
-            SELECT mart_row_key, price_mid_eur, sum(round(source_weight * 1000000)) AS weight
-            FROM cells WHERE price_mid_eur IS NOT NULL GROUP BY ALL
-        ),
-        cumulative AS (
-            SELECT *, sum(weight) OVER (PARTITION BY mart_row_key ORDER BY price_mid_eur) AS up_to,
-                sum(weight) OVER (PARTITION BY mart_row_key) AS total
-            FROM pooled
-        ),
-        weighted AS (
-            SELECT mart_row_key, (min(price_mid_eur) FILTER (WHERE 2 * up_to >= total)
-                + min(price_mid_eur) FILTER (WHERE 2 * up_to > total)) / 2 AS weighted_median
-            FROM cumulative GROUP BY ALL
-        ),
-        plain AS (
-            SELECT mart_row_key, count(*) AS n_obs, count(DISTINCT source_key) AS n_sources,
-                median(price_mid_eur) AS median, count(DISTINCT price_band) AS n_bands
-            FROM cells GROUP BY ALL
-        )
-        SELECT mart_row_key, n_obs, n_sources, median, weighted_median, n_bands
-        FROM plain LEFT JOIN weighted USING (mart_row_key) ORDER BY mart_row_key
-        """
-    )
+    reference = figures_over_every_cell(synthetic_marts, "int_drug_price_cells", [0.5])
     figures = synthetic_marts.query(
         "SELECT mart_row_key, n_obs, n_sources, median_eur, weighted_median_eur"
         " FROM mart_drug_price_trends ORDER BY mart_row_key"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sql.conftest import with_equal_weights
+from tests.sql.conftest import figures_over_every_cell, with_equal_weights
 
 COLUMNS = (
     "n_obs, n_sources, n_point_estimates, median_eur, p25_eur, p75_eur, min_low_eur,"
@@ -122,32 +122,8 @@ def test_with_equal_weights_the_weighted_median_is_the_median_however_many_price
 def test_banded_figures_equal_those_computed_over_every_cell(synthetic_marts):
     """The mart sorts only the prices of the bands holding its weighted and rolling medians;
     every figure equals the one computed by sorting every cell of the row."""
-    reference = synthetic_marts.query(
-        """
-        WITH cells AS (SELECT * FROM int_smuggling_price_cells),
-        pooled AS (
-            SELECT mart_row_key, price_mid_eur, sum(round(source_weight * 1000000)) AS weight
-            FROM cells WHERE price_mid_eur IS NOT NULL GROUP BY ALL
-        ),
-        cumulative AS (
-            SELECT *, sum(weight) OVER (PARTITION BY mart_row_key ORDER BY price_mid_eur) AS up_to,
-                sum(weight) OVER (PARTITION BY mart_row_key) AS total
-            FROM pooled
-        ),
-        weighted AS (
-            SELECT mart_row_key, (min(price_mid_eur) FILTER (WHERE 2 * up_to >= total)
-                + min(price_mid_eur) FILTER (WHERE 2 * up_to > total)) / 2 AS weighted_median
-            FROM cumulative GROUP BY ALL
-        ),
-        plain AS (
-            SELECT mart_row_key, count(*) AS n_obs, count(DISTINCT source_key) AS n_sources,
-                quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) AS q,
-                count(DISTINCT price_band) AS n_bands
-            FROM cells GROUP BY ALL
-        )
-        SELECT mart_row_key, n_obs, n_sources, q[1], q[2], q[3], weighted_median, n_bands
-        FROM plain LEFT JOIN weighted USING (mart_row_key) ORDER BY mart_row_key
-        """
+    reference = figures_over_every_cell(
+        synthetic_marts, "int_smuggling_price_cells", [0.5, 0.25, 0.75]
     )
     figures = synthetic_marts.query(
         "SELECT mart_row_key, n_obs, n_sources, median_eur, p25_eur, p75_eur,"
