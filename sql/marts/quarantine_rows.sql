@@ -64,61 +64,49 @@ per_row as (
     group by dataset, file_path, sheet, row_number
 ),
 
-quarantined_raw_prices as (
-    -- Only the quarantined rows are turned into JSON below: the semi joins come first.
-    select raw_prices.* from ingest.raw_prices_rows as raw_prices
-    semi join per_row
-        on
-            raw_prices.file_path = per_row.file_path
-            and raw_prices.sheet = per_row.sheet
-            and raw_prices.row_number = per_row.row_number
+raw_prices as (
+    select * exclude (notes, extra, source_locator) from ingest.raw_prices_rows
 ),
 
-quarantined_raw_routes as (
-    select raw_routes.* from ingest.raw_routes_rows as raw_routes
-    semi join per_row
-        on
-            raw_routes.file_path = per_row.file_path
-            and raw_routes.sheet = per_row.sheet
-            and raw_routes.row_number = per_row.row_number
+raw_routes as (
+    select * exclude (notes, extra) from ingest.raw_routes_rows
 ),
 
-raw_rows as (
-    select
-        file_path,
-        sheet,
-        row_number,
-        obs_id,
-        to_json(raw_row) as raw_values
-    from (select * exclude (notes, extra, source_locator) from quarantined_raw_prices) as raw_row
-    union all
-    select
-        file_path,
-        sheet,
-        row_number,
-        obs_id,
-        to_json(raw_row) as raw_values
-    from (select * exclude (notes, extra) from quarantined_raw_routes) as raw_row
-),
-
+-- The raw values are joined to the quarantined rows here, not picked beforehand with a semi
+-- join: a run updated by file then filters the quarantined rows by file once, and DuckDB
+-- carries that filter to the raw rows through the join keys (0.2 s instead of 2.2 s for a
+-- file of 100,000 rows beside 10M others).
 final as (
     select
         per_row.dataset,
         per_row.file_path,
         per_row.sheet,
         per_row.row_number,
-        raw_rows.obs_id,
+        coalesce(raw_prices.obs_id, raw_routes.obs_id) as obs_id,
         per_row.rules,
         per_row.reasons,
-        raw_rows.raw_values,
+        -- A table's name alone is its whole row as a struct, which to_json writes (a row the
+        -- left join did not find is a struct of nulls, not null: hence the case).
+        case per_row.dataset
+            when 'prices' then to_json(raw_prices)  -- noqa: RF02
+            else to_json(raw_routes)  -- noqa: RF02
+        end as raw_values,
         manifest.run_id
     from per_row
-    inner join raw_rows
+    left join raw_prices
         on
-            per_row.file_path = raw_rows.file_path
-            and per_row.sheet = raw_rows.sheet
-            and per_row.row_number = raw_rows.row_number
+            per_row.dataset = 'prices'
+            and per_row.file_path = raw_prices.file_path
+            and per_row.sheet = raw_prices.sheet
+            and per_row.row_number = raw_prices.row_number
+    left join raw_routes
+        on
+            per_row.dataset = 'routes'
+            and per_row.file_path = raw_routes.file_path
+            and per_row.sheet = raw_routes.sheet
+            and per_row.row_number = raw_routes.row_number
     left join ingest.ingest_files as manifest on per_row.file_path = manifest.file_path
+    where raw_prices.file_path is not null or raw_routes.file_path is not null
 )
 
 select * from final
