@@ -1,8 +1,8 @@
 -- materialized: incremental
 -- The point estimates of each raw file per mart_drug_price_trends row and price band (see
 -- int_drug_price_cells.price_band): their total weight in millionths. A file has a few of
--- these per trend row however many cells it has, so the trend mart finds from them the band
--- that holds a row's weighted median and sorts only the prices of that band.
+-- these per trend row however many cells it has, so int_weighted_medians finds from them
+-- the band that holds a row's weighted median and sorts only the prices of that band.
 with cells as (
     select * from int_drug_price_cells
     where price_mid_eur is not null

@@ -1,9 +1,9 @@
 -- materialized: incremental
 -- The point estimates of each raw file per mart_smuggling_price_trends row and price band
 -- (see int_smuggling_price_cells.price_band): how many, and their total weight in
--- millionths. A file has a few of these per trend row however many cells it has, so the
--- trend mart finds from them the band that holds a row's weighted median and the bands
--- that hold its rolling medians, and sorts only the prices of those bands.
+-- millionths. A file has a few of these per trend row however many cells it has, so
+-- int_weighted_medians finds from them the band that holds a row's weighted median and the
+-- trend mart the bands that hold its rolling medians; only the prices of those are sorted.
 with cells as (
     select * from int_smuggling_price_cells
     where price_mid_eur is not null

@@ -10,8 +10,9 @@ with cells as not materialized (
     select * from int_drug_price_cells
 ),
 
-bands as (
-    select * from int_drug_price_bands
+weighted_medians as (
+    select * from int_weighted_medians
+    where flow = 'drugs'
 ),
 
 sources as (
@@ -47,70 +48,6 @@ source_counts as (
         mart_row_key,
         count(distinct source_key) as n_sources
     from sources
-    group by mart_row_key
-),
-
-row_bands as (
-    -- The weight of each row's point estimates per band, below the band and up to it.
-    select
-        mart_row_key,
-        price_band,
-        sum(sum(price_weight)) over up_to_band - sum(price_weight) as weight_below_band,
-        sum(sum(price_weight)) over up_to_band as weight_up_to_band,
-        sum(sum(price_weight)) over (partition by mart_row_key) as total_weight
-    from bands
-    group by mart_row_key, price_band
-    window up_to_band as (
-        partition by mart_row_key
-        order by price_band
-        rows between unbounded preceding and current row
-    )
-),
-
-weighted_median_bands as (
-    -- The band where the cumulative weight reaches half the total and the band where it
-    -- passes half: the same one unless it lands exactly on half at a band's last price.
-    select
-        mart_row_key,
-        price_band,
-        weight_below_band,
-        total_weight
-    from row_bands
-    where 2 * weight_up_to_band >= total_weight and 2 * weight_below_band <= total_weight
-),
-
-weighted_median_cells as (
-    -- The prices of those bands with the weight up to each, as if the whole row had been
-    -- sorted: bands never order two prices differently than the prices do.
-    select
-        cells.mart_row_key,
-        cells.price_mid_eur,
-        median_bands.total_weight,
-        median_bands.weight_below_band + sum(round(cells.source_weight * 1000000)) over (
-            partition by cells.mart_row_key, cells.price_band
-            order by cells.price_mid_eur
-            rows between unbounded preceding and current row
-        ) as weight_up_to_here
-    from cells
-    inner join weighted_median_bands as median_bands
-        on
-            cells.mart_row_key = median_bands.mart_row_key
-            and cells.price_band = median_bands.price_band
-),
-
-weighted_medians as (
-    -- The value where the cumulative weight reaches half the total; when it lands exactly on
-    -- half, the midpoint of that value and the next (as the plain median does with equal
-    -- weights and an even count). Weights are summed in whole millionths, exact in any
-    -- order, so a cumulative weight that lands exactly on half is found as such (summed as
-    -- fractions, 26 of 1,332 rows at 10M observations came out off by a float rounding).
-    select
-        mart_row_key,
-        (
-            min(price_mid_eur) filter (where 2 * weight_up_to_here >= total_weight)
-            + min(price_mid_eur) filter (where 2 * weight_up_to_here > total_weight)
-        ) / 2 as weighted_median_eur
-    from weighted_median_cells
     group by mart_row_key
 ),
 
