@@ -66,7 +66,7 @@ class RunSummary:
     expectations_warned: int = 0
     data_docs: str = ""
     #: Seconds the ingest tasks spent reading, typing and validating, and spooling, summed
-    #: over files (files run in parallel, so the sum may exceed the wall time).
+    #: over files and chunks (both run in parallel, so the sum may exceed the wall time).
     ingest_seconds: dict[str, float] = field(default_factory=dict)
     inputs_fingerprint: str = ""  # see flows.fingerprint
     rules_fingerprint: str = ""  # the inputs fingerprint without the raw files

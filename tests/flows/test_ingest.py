@@ -1,0 +1,63 @@
+"""Ingesting one file: its chunks are typed, validated and spooled on threads while the reader
+reads on, and the spool is the same as one thread would write; a file that turns out
+unreadable partway fails whole, with nothing left spooled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from bench.generate import generate
+from flows.config import settings_from
+from flows.discover import FileItem, file_hash
+from flows.ingest import ingest_file, spool_path
+
+NAME = "prices/synthetic.csv"
+
+
+def _settings(tmp_path, threads: int):
+    settings = settings_from(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
+    return replace(settings, chunk_rows=1_000, chunk_threads=threads)
+
+
+def _item(settings) -> FileItem:
+    path = settings.raw_dir / NAME
+    return FileItem(NAME, "prices", "new", file_hash(path), path.stat().st_size)
+
+
+def _spooled(result, kind: str) -> pd.DataFrame:
+    parts = sorted(result.spool.glob(f"{kind}-*.parquet"))
+    return pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
+
+
+def test_chunks_validated_on_threads_spool_what_one_thread_spools(tmp_path):
+    generate(12_000, tmp_path / "raw" / NAME, seed=7, bad_share=0.05)
+    one = ingest_file(_settings(tmp_path, 1), _item(_settings(tmp_path, 1)), "serial")
+    two = ingest_file(_settings(tmp_path, 2), _item(_settings(tmp_path, 2)), "threads")
+
+    assert two.error is None
+    assert two.rows_read == 12_000
+    assert two.rows_valid + two.rows_failed == two.rows_read
+    assert 200 < two.rows_failed < 2_000  # 5 % bad rows, quarantined by name
+    assert (two.rows_valid, two.rows_failed) == (one.rows_valid, one.rows_failed)
+    assert len(list(two.spool.glob("valid-*.parquet"))) == 12
+    for kind in ("raw", "valid", "failures"):
+        pd.testing.assert_frame_equal(_spooled(two, kind), _spooled(one, kind))
+    rows = _spooled(two, "raw")["row_number"]
+    assert rows.is_monotonic_increasing and rows.is_unique  # in file order, none twice
+
+
+def test_a_file_unreadable_partway_fails_whole_and_leaves_nothing_spooled(tmp_path):
+    path = generate(12_000, tmp_path / "raw" / NAME, seed=7)
+    data = path.read_bytes()
+    cut = data.index(b"\n", len(data) * 9 // 10) + 1  # after ten chunks have gone to threads
+    path.write_bytes(data[:cut] + b"SYN-X,people,\xff\xfe not UTF-8\n" + data[cut:])
+    settings = _settings(tmp_path, 2)
+
+    result = ingest_file(settings, _item(settings), "partway")
+
+    assert result.failed
+    assert result.rows_read >= 9_000  # chunks were validated before the reader got there
+    assert "does not decode" in result.error
+    assert not spool_path(settings, "partway", _item(settings)).exists()
