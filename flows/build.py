@@ -11,12 +11,14 @@ the file is published, so the published file stands alone.
 
 A model whose header says ``-- materialized: incremental`` is a table whose every row belongs
 to one raw file (it has ``file_path``) and depends only on that file's rows and on tables that
-are the same for every file under the same rules (reference tables, rates per currency and
-period). When the published build was made under the same rules (the rules fingerprint,
-:mod:`flows.fingerprint`), the next build starts from a copy of it, and such a table has only
-the rows of the files that changed replaced: deleted, then selected again with the model
-filtered to those files (DuckDB pushes the filter down to the ingest tables). Every other
-model is rebuilt whole from the tables below it, as in a full build.
+give each key the same rows whatever the other files, under the same rules (reference tables,
+rates per currency and period, the calendar of a period span, the weight of a grade); those
+small tables are rebuilt whole before it. When the published build was made under the same
+rules (the rules fingerprint, :mod:`flows.fingerprint`), the next build starts from a copy of
+it, and such a table has only the rows of the files that changed replaced: deleted, then
+selected again with the model filtered to those files (DuckDB pushes the filter down to the
+ingest tables). Every other model is rebuilt whole from the tables below it, as in a full
+build.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ with markups as (
 ),
 
 periods as (
-    select * from int_price_observation_periods
+    select * from int_span_periods
 ),
 
 placed as (
@@ -25,9 +25,8 @@ placed as (
     from markups
     left join periods
         on
-            markups.file_path = periods.file_path
-            and markups.sheet = periods.sheet
-            and markups.row_number = periods.row_number
+            markups.period_start = periods.span_start
+            and coalesce(markups.period_end, markups.period_start) = periods.span_end
 ),
 
 final as (

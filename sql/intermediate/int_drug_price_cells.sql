@@ -26,7 +26,7 @@ with prices as (
 ),
 
 periods as (
-    select * from int_price_observation_periods
+    select * from int_span_periods
 ),
 
 weights as (
@@ -65,14 +65,13 @@ final as (
     from prices
     inner join periods
         on
-            prices.file_path = periods.file_path
-            and prices.sheet = periods.sheet
-            and prices.row_number = periods.row_number
+            prices.period_start = periods.span_start
+            and coalesce(prices.period_end, prices.period_start) = periods.span_end
     inner join weights
         on
-            prices.file_path = weights.file_path
-            and prices.sheet = weights.sheet
-            and prices.row_number = weights.row_number
+            prices.confidence is not distinct from weights.confidence
+            and prices.source_reliability is not distinct from weights.source_reliability
+            and prices.information_credibility is not distinct from weights.information_credibility
 )
 
 select * from final

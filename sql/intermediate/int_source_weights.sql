@@ -1,14 +1,12 @@
--- materialized: incremental
--- The weight each price observation carries in the weighted medians: the weight of its
--- confidence (high 1.0, medium 0.6, low 0.3, unrated 0.5). A source graded on the Admiralty
--- scale is multiplied by the weight of each grade it has: source reliability A 1.0, B 0.8,
--- C 0.6, D 0.4, E 0.2, F (cannot be judged) 0.5; information credibility 1 1.0, 2 0.8, 3 0.6,
--- 4 0.4, 5 0.2, 6 (cannot be judged) 0.5. An ungraded source keeps its confidence weight.
+-- The weight a price observation carries in the weighted medians, for each combination of
+-- confidence and grades the observations have (the cells tables join it on those three
+-- columns, empty ones included): the weight of its confidence (high 1.0, medium 0.6, low
+-- 0.3, unrated 0.5). A source graded on the Admiralty scale is multiplied by the weight of
+-- each grade it has: source reliability A 1.0, B 0.8, C 0.6, D 0.4, E 0.2, F (cannot be
+-- judged) 0.5; information credibility 1 1.0, 2 0.8, 3 0.6, 4 0.4, 5 0.2, 6 (cannot be
+-- judged) 0.5. An ungraded source keeps its confidence weight.
 with observations as (
-    select
-        file_path,
-        sheet,
-        row_number,
+    select distinct
         confidence,
         source_reliability,
         information_credibility
@@ -35,9 +33,9 @@ credibility_weights as (
 
 final as (
     select
-        observations.file_path,
-        observations.sheet,
-        observations.row_number,
+        observations.confidence,
+        observations.source_reliability,
+        observations.information_credibility,
         coalesce(confidence_weights.confidence_weight, 0.5) as confidence_weight,
         reliability_weights.reliability_weight,
         credibility_weights.credibility_weight,

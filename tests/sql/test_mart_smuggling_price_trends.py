@@ -97,9 +97,8 @@ def test_admiralty_grades_weigh_on_the_weighted_median(mart_fixtures):
     # GR->AL May 2022 (graded_sources_synthetic.csv): 1,000 from an A1 source (weight 1.0);
     # 2,000 and 3,000 from E5 sources (1.0 x 0.2 x 0.2 = 0.04 each, "e"/"5.0" read as E/5).
     weights = mart_fixtures.query(
-        "SELECT o.obs_id, w.source_weight FROM int_source_weights w"
-        " JOIN stg_price_observations o USING (file_path, sheet, row_number)"
-        " WHERE o.obs_id LIKE 'W%' ORDER BY o.obs_id"
+        "SELECT DISTINCT obs_id, source_weight FROM int_smuggling_price_cells"
+        " WHERE obs_id LIKE 'W%' ORDER BY obs_id"
     )
     assert weights == [("W1", 1.0), ("W2", 0.04), ("W3", 0.04)]
     ((median, weighted),) = mart_fixtures.query(

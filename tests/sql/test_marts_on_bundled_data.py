@@ -54,10 +54,9 @@ def test_waterfront_property_prices_reach_the_money_mart_as_prices(bundled_marts
 def test_a_two_year_span_counts_once_in_each_month_quarter_and_year(bundled_marts):
     # SP001 (RS->HU, 500-5,000) covers the report's 2020-2021 fieldwork.
     rows = bundled_marts.query(
-        "SELECT p.period_grain, count(*), count(DISTINCT p.period_start)"
-        " FROM int_price_observation_periods p JOIN stg_price_observations o"
-        " USING (file_path, sheet, row_number) WHERE o.obs_id = 'SP001'"
-        " GROUP BY p.period_grain ORDER BY p.period_grain"
+        "SELECT period_grain, count(*), count(DISTINCT period_start)"
+        " FROM int_smuggling_price_cells WHERE obs_id = 'SP001'"
+        " GROUP BY period_grain ORDER BY period_grain"
     )
     assert rows == [("month", 24, 24), ("quarter", 8, 8), ("year", 2, 2)]
     # RS->HU has two observations (SP001, SP002): every month of 2020-2021 shows n_obs = 2.
