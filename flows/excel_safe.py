@@ -43,12 +43,9 @@ def is_eur_amount(column: str) -> bool:
     return column.endswith("_eur") or column.endswith("_eur_per_gram") or "_eur_" in column
 
 
-def safe_expression(
-    column: str, data_type: str, neutralise: bool = True, source: str | None = None
-) -> str:
-    """A SELECT expression that writes ``column`` (or the ``source`` expression standing in
-    for it) safely for a spreadsheet."""
-    col = source or quote_ident(column)
+def safe_expression(column: str, data_type: str, neutralise: bool = True) -> str:
+    """A SELECT expression that writes ``column`` safely for a spreadsheet."""
+    col = quote_ident(column)
     kind = data_type.upper()
     if kind.startswith("DECIMAL") or kind in ("FLOAT", "DOUBLE"):
         expr = f"round({col}, {EUR_DECIMALS})" if is_eur_amount(column) else col

@@ -57,16 +57,20 @@ class Query:
     params: list = field(default_factory=list)
 
     def sql(self, neutralise: bool = True, raw: bool = False) -> str:
-        select = ", ".join(self._expression(c, t, neutralise, raw) for c, t in self.columns)
+        """The rows as exported: JSON columns scrubbed of never-exported keys, and with
+        ``raw`` false, every cell made safe for a spreadsheet. The scrubbing is done once
+        per cell in an inner select (written into each use of the cell, it ran four times:
+        quarantine_rows at 10M took 5.3 s)."""
         where = " WHERE " + " AND ".join(self.where) if self.where else ""
-        return f"SELECT {select} FROM {quote_ident(self.table)}{where}"
-
-    @staticmethod
-    def _expression(column: str, data_type: str, neutralise: bool, raw: bool) -> str:
-        source = scrubbed_json(column) if data_type == "JSON" else None
+        scrubbed = ", ".join(
+            f"{scrubbed_json(c)} AS {quote_ident(c)}" if t == "JSON" else quote_ident(c)
+            for c, t in self.columns
+        )
+        rows = f"SELECT {scrubbed} FROM {quote_ident(self.table)}{where}"
         if raw:
-            return f"{source} AS {quote_ident(column)}" if source else quote_ident(column)
-        return safe_expression(column, data_type, neutralise, source)
+            return rows
+        select = ", ".join(safe_expression(c, t, neutralise) for c, t in self.columns)
+        return f"SELECT {select} FROM ({rows})"
 
     def count_sql(self, select: str) -> str:
         where = " WHERE " + " AND ".join(self.where) if self.where else ""
