@@ -15,7 +15,7 @@ from __future__ import annotations
 #: (stg_price_observations at 10M rows: 29 s -> 16 s).
 FORMULA_CHARACTERS = "('=', '+', '-', '@', chr(9), chr(13))"
 PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-BOM = "\ufeff".encode()
+BOM = "\ufeff"
 EUR_DECIMALS = 2
 
 _NUMERIC = (

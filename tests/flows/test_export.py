@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from flows.allowlists import exportable
 from flows.cli import EXIT_OK, EXIT_USAGE, main
 from tests.conftest import Workspace
 from tests.flows.conftest import PLANTED_NAME
@@ -211,6 +212,25 @@ def test_no_bom_option(hostile, tmp_path):
     out = tmp_path / "plain.csv"
     assert export(hostile, tmp_path, "mart_estimates", "--no-bom", "--out", str(out))[0] == 0
     assert out.read_bytes().startswith(b"obs_id,")
+
+
+@pytest.mark.parametrize("bom", [[], ["--no-bom"]])
+def test_every_line_ends_once_and_an_empty_extract_is_its_header_alone(hostile, tmp_path, bom):
+    full, empty = tmp_path / "all.csv", tmp_path / "none.csv"
+    for out, since in ((full, "2000-01"), (empty, "2999-01")):
+        args = ["mart_smuggling_prices", "--since", since, "--out", str(out), *bom]
+        assert export(hostile, tmp_path, *args)[0] == EXIT_OK
+    columns = hostile.query(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'mart_smuggling_prices'"
+        " ORDER BY column_index"
+    )
+    expected_header = ",".join(exportable("mart_smuggling_prices", [c for (c,) in columns]))
+    start = b"" if bom else b"\xef\xbb\xbf"
+    assert empty.read_bytes() == start + expected_header.encode() + b"\n"
+    lines = full.read_bytes().removeprefix(start).split(b"\n")
+    assert lines[0] == expected_header.encode() and lines[-1] == b""  # ends with one newline
+    rows = hostile.query("SELECT count(*) FROM mart_smuggling_prices")[0][0]
+    assert len(lines) == rows + 2 and b"" not in lines[1:-1]
 
 
 def test_the_dictionary_gives_meaning_and_unit_from_the_duckdb_comments(hostile):
