@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
+import duckdb
 import pytest
 
 from flows.cli import EXIT_FAILED, EXIT_OK, main
@@ -74,6 +76,18 @@ def test_run_on_the_bundled_data(bundled):
     assert ws.query(
         "SELECT human_smuggling FROM dim_country_context WHERE country = 'RS' AND edition = 2021"
     ) == [(6.5,)]
+
+
+def test_the_reported_run_time_covers_the_whole_run(bundled):
+    ws, code, out = bundled
+    reported = float(re.search(r"finished in ([0-9.]+) s", out).group(1))
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        ((started, finished, logged),) = con.execute(
+            "SELECT started_at, finished_at, seconds FROM pipeline_runs"
+        ).fetchall()
+    whole = (finished - started).total_seconds()
+    assert abs(logged - reported) <= 0.05  # the command prints one decimal
+    assert whole - 1.0 < reported <= whole  # extracts, Parquet set and figures included
 
 
 def test_status_reports_the_last_run(bundled):
