@@ -36,6 +36,7 @@ import pandas as pd
 import yaml
 
 from flows.config import Settings
+from flows.excel_safe import quote_literal
 from flows.reference import load_reference
 
 EXPECTATION_COLUMNS = {
@@ -122,7 +123,7 @@ def _column_docs(sql_dir: Path) -> dict[str, str]:
 
 
 def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str, str]) -> None:
-    con.execute(f"COMMENT ON {model.kind} {model.name} IS {_quote(model.description)}")
+    con.execute(f"COMMENT ON {model.kind} {model.name} IS {quote_literal(model.description)}")
     for (column,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
         " AND table_name = ?",
@@ -130,11 +131,7 @@ def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str
     ).fetchall():
         text = column_docs.get(f"{model.name}.{column}") or column_docs.get(column)
         if text:
-            con.execute(f'COMMENT ON COLUMN {model.name}."{column}" IS {_quote(text)}')
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            con.execute(f'COMMENT ON COLUMN {model.name}."{column}" IS {quote_literal(text)}')
 
 
 def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Path:
@@ -199,7 +196,7 @@ def _replace_file_slices(
     """
     if not changed_files:
         return
-    files = ", ".join(_quote(path) for path in changed_files)
+    files = ", ".join(quote_literal(path) for path in changed_files)
     con.execute("BEGIN TRANSACTION")
     con.execute(f"DELETE FROM {model.name} WHERE file_path IN ({files})")
     con.execute(
@@ -244,7 +241,8 @@ def stamp_build(
                 " warning or FAILED), what was observed. See data_docs/index.html.'"
             )
             for column, text in EXPECTATION_COLUMNS.items():
-                con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {_quote(text)}')
+                comment = quote_literal(text)
+                con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {comment}')
         con.execute(
             "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"
             " ?::JSON AS summary, ?::VARCHAR AS inputs_fingerprint,"

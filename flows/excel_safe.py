@@ -38,6 +38,12 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: str) -> str:
+    """``text`` as a DuckDB string literal, for the places a value cannot be a parameter
+    (COMMENT ON, COPY options, a list of files written out so the filter is pushed down)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def is_eur_amount(column: str) -> bool:
     """EUR amounts by the project's naming rule: ``*_eur`` and ``*_eur_per_gram``."""
     return column.endswith("_eur") or column.endswith("_eur_per_gram") or "_eur_" in column

@@ -21,7 +21,14 @@ from pathlib import Path
 import duckdb
 
 from flows.allowlists import EXPORT_COLUMNS, exportable, scrubbed_json
-from flows.excel_safe import BOM, EUR_DECIMALS, is_eur_amount, quote_ident, safe_expression
+from flows.excel_safe import (
+    BOM,
+    EUR_DECIMALS,
+    is_eur_amount,
+    quote_ident,
+    quote_literal,
+    safe_expression,
+)
 
 FORMATS = ("csv", "xlsx", "parquet")
 COUNTRY_COLUMNS = (
@@ -298,14 +305,10 @@ def _write_csv(con, query: Query, path: Path, bom: bool, rows: int) -> None:
         # With a prefix, DuckDB ends the last row without a newline: the suffix is that newline.
         con.execute(
             f"COPY ({query.sql()}) TO '{partial}'"
-            f" (HEADER false, DELIMITER ',', PREFIX {_literal(prefix)}, SUFFIX '\n')",
+            f" (HEADER false, DELIMITER ',', PREFIX {quote_literal(prefix)}, SUFFIX '\n')",
             query.params,
         )
     os.replace(partial, path)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _write_xlsx(con, query: Query, path: Path) -> None:
