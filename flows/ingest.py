@@ -118,7 +118,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
                     )
                     layout = f"{layout}; {conventions.describe()}"
                 part = out / f"{number:05d}.parquet"
-                pending.append(pool.submit(_spool_chunk, contract, conventions, chunk, part, item))
+                pending.append(pool.submit(_spool_chunk, contract, conventions, chunk, part))
                 while len(pending) >= settings.chunk_threads:
                     collect(pending.popleft())
                 clock = time.monotonic()
@@ -143,6 +143,8 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """What one chunk adds to its file's :class:`FileResult`."""
+
     rows_read: int
     rows_valid: int
     rows_failed: int
@@ -151,7 +153,7 @@ class ChunkResult:
 
 
 def _spool_chunk(
-    contract: Contract, conventions: Conventions, chunk: RawChunk, part: Path, item: FileItem
+    contract: Contract, conventions: Conventions, chunk: RawChunk, part: Path
 ) -> ChunkResult:
     """Type and validate one chunk, and write its raw rows, valid rows and failures as
     ``raw-``, ``valid-`` and ``failures-`` Parquet files named after ``part``."""
@@ -162,7 +164,7 @@ def _spool_chunk(
     valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])
     valid.insert(0, "sheet", chunk.sheet)
     failures.insert(0, "sheet", chunk.sheet)
-    failures.insert(0, "dataset", item.dataset)
+    failures.insert(0, "dataset", contract.dataset)
     _raw_rows(contract, chunk.frame, chunk.sheet).to_parquet(part.with_name(f"raw-{part.name}"))
     valid.reset_index().to_parquet(part.with_name(f"valid-{part.name}"))
     failures.to_parquet(part.with_name(f"failures-{part.name}"))

@@ -33,8 +33,9 @@ def _spooled(result, kind: str) -> pd.DataFrame:
 
 def test_chunks_validated_on_threads_spool_what_one_thread_spools(tmp_path):
     generate(12_000, tmp_path / "raw" / NAME, seed=7, bad_share=0.05)
-    one = ingest_file(_settings(tmp_path, 1), _item(_settings(tmp_path, 1)), "serial")
-    two = ingest_file(_settings(tmp_path, 2), _item(_settings(tmp_path, 2)), "threads")
+    item = _item(_settings(tmp_path, 1))
+    one = ingest_file(_settings(tmp_path, 1), item, "serial")
+    two = ingest_file(_settings(tmp_path, 2), item, "threads")
 
     assert two.error is None
     assert two.rows_read == 12_000
@@ -54,10 +55,11 @@ def test_a_file_unreadable_partway_fails_whole_and_leaves_nothing_spooled(tmp_pa
     cut = data.index(b"\n", len(data) * 9 // 10) + 1  # after ten chunks have gone to threads
     path.write_bytes(data[:cut] + b"SYN-X,people,\xff\xfe not UTF-8\n" + data[cut:])
     settings = _settings(tmp_path, 2)
+    item = _item(settings)
 
-    result = ingest_file(settings, _item(settings), "partway")
+    result = ingest_file(settings, item, "partway")
 
     assert result.failed
     assert result.rows_read >= 9_000  # chunks were validated before the reader got there
     assert "does not decode" in result.error
-    assert not spool_path(settings, "partway", _item(settings)).exists()
+    assert not spool_path(settings, "partway", item).exists()
