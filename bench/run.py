@@ -174,12 +174,13 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
     a = baseline(csv, workdir) if rows is not None else None
     b, _ = timed(run, env)
     print(f"{label}: (a) {_s(a)} s, (b) {_s(b)} s, peak (b) {_mib(b)} MiB", flush=True)
-    ingest_parts = _ingest_parts(marts)  # before (c) replaces the build
+    summaries = {"b": _build_summary(marts)}  # before (c) replaces the build
     c = None
     if rows is not None:
         generate(max(rows // 100, 1), raw / "prices" / "synthetic_new.csv", seed=7, offset=rows)
         c, _ = timed(run, env)
         print(f"{label}: (c) {_s(c)} s, peak {_mib(c)} MiB", flush=True)
+        summaries["c"] = _build_summary(marts)
     d = repeated(run, env, repeat)
     e = repeated(EMPTY_FLOW, env, repeat)
     stages = {
@@ -189,18 +190,18 @@ def bench_size(rows: int | None, workdir: Path, env: dict, repeat: int = 1) -> d
     }
     return {
         "rows": rows, "generated": generated, "a": a, "b": b, "c": c, "d": d, "e": e,
-        "stages": stages, "ingest_parts": ingest_parts,
+        "stages": stages, "summaries": summaries,
     }  # fmt: skip
 
 
-def _ingest_parts(marts: Path) -> dict[str, float]:
-    """Read, type-and-validate and spool seconds of the ingest tasks, as the run stored them
-    with its build (``build_info.summary``)."""
+def _build_summary(marts: Path) -> dict:
+    """The published build's run summary (``build_info.summary``): the ingest parts (read,
+    type-and-validate, spool) and the seconds of each SQL model."""
     import duckdb
 
     with duckdb.connect(str(marts / "spotprices.duckdb"), read_only=True) as con:
         (summary,) = con.execute("SELECT summary FROM build_info").fetchone()
-    return json.loads(summary).get("ingest_seconds", {})
+    return json.loads(summary)
 
 
 def _s(m: Measure | None, digits: int = 1) -> str:
@@ -239,15 +240,25 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
         for run, stages in r["stages"].items():
             tasks = sum(stages.values())
             lines.append(f"\n({run}) on {rows}, seconds per stage:")
+            summary = r["summaries"].get(run, {})
             for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
                 lines.append(f"  {name:<12} {seconds:7.2f}")
                 if name == "ingest" and run == "b":
+                    parts = summary.get("ingest_seconds", {})
                     for part, label in INGEST_PARTS.items():
-                        lines.append(f"    {label:<20} {r['ingest_parts'].get(part, 0.0):7.2f}")
+                        lines.append(f"    {label:<20} {parts.get(part, 0.0):7.2f}")
+                if name == "build marts":  # normalise and marts together: the SQL models
+                    models = summary.get("model_seconds", {})
+                    slowest = sorted(models.items(), key=lambda kv: -kv[1])[:SLOWEST_MODELS]
+                    lines.append("    slowest SQL models of normalise and marts:")
+                    lines += [f"      {model:<30} {sec:7.2f}" for model, sec in slowest]
             overhead = r[run].seconds - tasks
             lines.append(f"  {'process, imports and orchestration':<12} {overhead:7.2f}")
     return "\n".join(lines)
 
+
+#: How many of the slowest SQL models the breakdown lists.
+SLOWEST_MODELS = 8
 
 #: How the ingest task's time splits (summed over files), as the run summary names the parts.
 INGEST_PARTS = {"read": "read", "validate": "type and validate", "spool": "spool as Parquet"}

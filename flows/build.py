@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -156,34 +157,47 @@ def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Pat
     return target
 
 
+@dataclass
+class BuiltModels:
+    """What :func:`run_models` made: rows per table, and seconds per model, so that a run
+    says which model is its slowest (``spotprices status``, the benchmark)."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
 def run_models(
     settings: Settings,
     target: Path,
     layers: tuple[str, ...],
     changed_files: list[str] | None = None,
-) -> dict[str, int]:
-    """Materialise the models of ``layers`` into ``target``; return rows per table.
+) -> BuiltModels:
+    """Materialise the models of ``layers`` into ``target``.
 
     ``changed_files`` (new, changed, deleted or failed files) is given when ``target`` is a
     copy of a build made under the same rules: incremental models then replace only those
     files' rows.
     """
     column_docs = _column_docs(settings.sql_dir)
-    counts = {}
+    built = BuiltModels()
     with duckdb.connect(str(target), config=settings.duckdb_config) as con:
         con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
         for model in load_models(settings.sql_dir):
             if model.layer not in layers:
                 continue
+            started = time.monotonic()
             if model.materialized == INCREMENTAL and changed_files is not None:
                 _replace_file_slices(con, model, changed_files)
             else:
                 con.execute(f"CREATE OR REPLACE {model.kind} {model.name} AS\n{model.sql}")
                 _comment(con, model, column_docs)
+            built.seconds[model.name] = round(time.monotonic() - started, 3)
             if model.kind == "TABLE":  # counting a view would compute it
-                counts[model.name] = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
+                (built.rows[model.name],) = con.execute(
+                    f"SELECT count(*) FROM {model.name}"
+                ).fetchone()
         con.execute("DETACH ingest")
-    return counts
+    return built
 
 
 def _replace_file_slices(

@@ -41,6 +41,7 @@ from flows.fingerprint import inputs_fingerprint, rules_fingerprint
 from flows.lock import run_lock
 
 if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads them
+    from flows.build import BuiltModels
     from flows.ingest import FileResult
     from flows.quality import QualityReport
 
@@ -70,6 +71,8 @@ class RunSummary:
     #: Seconds the ingest tasks spent reading, typing and validating, and spooling, summed
     #: over files and chunks (both run in parallel, so the sum may exceed the wall time).
     ingest_seconds: dict[str, float] = field(default_factory=dict)
+    #: Seconds each SQL model took to build or update, in build order.
+    model_seconds: dict[str, float] = field(default_factory=dict)
     inputs_fingerprint: str = ""  # see flows.fingerprint
     rules_fingerprint: str = ""  # the inputs fingerprint without the raw files
     #: "full", or "incremental": a copy of the published build with the changed files' rows
@@ -156,7 +159,7 @@ def stage(settings: Settings, items: list[FileItem], results: list[FileResult], 
 @task(name="normalise", cache_policy=NO_CACHE)
 def normalise(
     settings: Settings, run_id: str, changed_files: list[str] | None
-) -> tuple[Path, dict[str, int]]:
+) -> tuple[Path, BuiltModels]:
     """Start a new build: reference tables, then currencies and units (staging, intermediate).
     With ``changed_files``, start from a copy of the published build and update it by slice."""
     from flows import build
@@ -167,15 +170,13 @@ def normalise(
 
 
 @task(name="build marts", cache_policy=NO_CACHE)
-def build_marts(
-    settings: Settings, target: Path, changed_files: list[str] | None
-) -> dict[str, int]:
+def build_marts(settings: Settings, target: Path, changed_files: list[str] | None) -> BuiltModels:
     """Build sql/marts and check that every file's rows reconcile."""
     from flows import build
 
-    counts = build.run_models(settings, target, MART_LAYERS, changed_files)
+    built = build.run_models(settings, target, MART_LAYERS, changed_files)
     build.check_reconciliation(target)
-    return counts
+    return built
 
 
 @task(name="check", cache_policy=NO_CACHE)
@@ -393,7 +394,8 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     stage(settings, items, results, summary.run_id)
     target, normalised = normalise(settings, summary.run_id, changed_files)
     marts = build_marts(settings, target, changed_files)
-    summary.tables = {**normalised, **marts}
+    summary.tables = {**normalised.rows, **marts.rows}
+    summary.model_seconds = {**normalised.seconds, **marts.seconds}
     _summarise(summary, items, results, target)
     summary.published_db = str(settings.published_db)
     summary.extracts_dir = str(settings.extracts_dir)

@@ -73,10 +73,12 @@ def describe(marts_dir: str | None = None, warn_days: int | None = None) -> str:
             " WHERE table_name LIKE 'mart_%' OR table_name LIKE 'dim_%'"
             " OR table_name IN ('ingest_files', 'quarantine_rows') ORDER BY table_name"
         ).fetchall()
-    seconds = json.loads(summary)["seconds"]
+    summary = json.loads(summary)
+    models = sorted(summary.get("model_seconds", {}).items(), key=lambda kv: -kv[1])
     lines += [
-        f"published: {run_id}, built {built_at:%Y-%m-%d %H:%M:%S} ({seconds:.1f} s)",
+        f"published: {run_id}, built {built_at:%Y-%m-%d %H:%M:%S} ({summary['seconds']:.1f} s)",
         f"marts:     {settings.published_db}",
+        "slowest models: " + (", ".join(f"{m} {s:.1f} s" for m, s in models[:3]) or "-"),
         "files by status (rows read / staged / quarantined):",
     ]
     lines += [

@@ -97,6 +97,8 @@ def test_status_reports_the_last_run(bundled):
     assert code == EXIT_OK
     assert "recent runs:" in out and "published:" in out and "715 / 713 / 2" in out
     assert "origin_differs_from_destination    1" in out
+    slowest = next(line for line in out.splitlines() if line.startswith("slowest models: "))
+    assert len(re.findall(r"\b[a-z_]+ \d+\.\d s", slowest)) == 3
     # A second run with nothing new keeps the published build and says so.
     code, out, _ = spotprices("run", "--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
     assert code == EXIT_OK and "no change: published build kept" in out

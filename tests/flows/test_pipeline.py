@@ -52,6 +52,9 @@ def test_fixture_run_builds_every_mart_and_reconciles(built):
     # The benchmark splits ingest into its parts with these (summed over files).
     assert set(summary.ingest_seconds) == {"read", "validate", "spool"}
     assert all(seconds > 0 for seconds in summary.ingest_seconds.values())
+    # ... and names the slowest SQL models with these: every table and view built.
+    assert set(summary.tables) <= set(summary.model_seconds)
+    assert "mart_lineage" in summary.model_seconds  # a view: no row count, but a time
     tables = {name for (name,) in ws.query("SHOW TABLES")}
     assert {
         "stg_price_observations", "stg_route_observations", "mart_smuggling_prices",
