@@ -20,8 +20,8 @@ def _upsert_manifest(
     con.execute(
         """INSERT OR REPLACE INTO ingest_files
            (file_path, dataset, file_format, content_hash, size_bytes, rows_read, status, error,
-            run_id, ingested_at, encoding, layout)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            run_id, ingested_at, encoding, layout, file_signature)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             item.file_path,
             item.dataset,
@@ -35,6 +35,7 @@ def _upsert_manifest(
             datetime.now(),
             values.get("encoding"),
             values.get("layout"),
+            values.get("content_hash") and item.signature,  # a hash, and what vouches for it
         ],
     )
 

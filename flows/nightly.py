@@ -83,13 +83,17 @@ class RunSummary:
 
 @task(name="discover", cache_policy=NO_CACHE)
 def discover_files(settings: Settings, full_refresh: bool) -> list[FileItem]:
-    """Hash every raw file and compare with the manifest."""
+    """Compare every raw file with the manifest, hashing those whose stat signature changed."""
     if full_refresh:
         state.reset(settings)
     with state.connect(settings, contract_tables=False) as con:
         items = discover(settings.raw_dir, con)
     counts = {s: sum(i.status == s for i in items) for s in {i.status for i in items}}
-    get_run_logger().info("discovered %d files under %s: %s", len(items), settings.raw_dir, counts)
+    hashed = sum(item.hashed for item in items)
+    get_run_logger().info(
+        "discovered %d files under %s: %s (%d hashed, the others unchanged by their signature)",
+        len(items), settings.raw_dir, counts, hashed,
+    )  # fmt: skip
     return items
 
 

@@ -58,6 +58,8 @@ CORE_SCHEMA = [
     )""",
     "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS encoding VARCHAR",
     "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS layout VARCHAR",
+    # The stat signature content_hash holds for (flows.discover); NULL: hash the file again.
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS file_signature VARCHAR",
     f"""CREATE TABLE IF NOT EXISTS validation_failures (
         {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
         failure_case VARCHAR
