@@ -396,6 +396,9 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     todo = [item for item in items if item.needs_ingest]
     results = _ingest_all(settings, todo, summary.run_id)
     stage(settings, items, results, summary.run_id)
+    from flows.quality import preload
+
+    preload()  # Great Expectations, imported while DuckDB builds
     target, normalised = normalise(settings, summary.run_id, changed_files)
     marts = build_marts(settings, target, changed_files)
     summary.tables = {**normalised.rows, **marts.rows}
