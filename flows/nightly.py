@@ -1,7 +1,7 @@
 """The nightly flow, read top to bottom like the pipeline diagram:
 
 discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts -> check
-(Great Expectations) -> publish -> extract -> parquet -> figures and report.
+(Great Expectations) -> publish -> extract -> parquet (figures meanwhile) -> report.
 
 Each task is one coarse step around a plain function in this package, so every step can be
 tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
@@ -33,6 +33,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import runs, state
 from flows.config import Settings, settings_from
@@ -42,6 +43,7 @@ from flows.lock import run_lock
 
 if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads them
     from flows.build import BuiltModels
+    from flows.figures import Figure
     from flows.ingest import FileResult
     from flows.quality import QualityReport
 
@@ -247,20 +249,28 @@ def parquet(
     return write_parquet(settings, changed_files, base_run_id)
 
 
-@task(name="figures and report", cache_policy=NO_CACHE)
-def figures_and_report(settings: Settings) -> Path:
-    """Redraw the figure pack and write report.html from the published build."""
+@task(name="figures", cache_policy=NO_CACHE)
+def figures(settings: Settings) -> list[Figure]:
+    """Redraw the figure pack from the published build."""
     from flows.figures import draw_figures
-    from flows.report import write_report
 
     limits = settings.duckdb_config
-    figures = draw_figures(settings.published_db, settings.marts_dir / "figures", limits)
-    for figure in figures:
+    drawn = draw_figures(settings.published_db, settings.marts_dir / "figures", limits)
+    for figure in drawn:
         if not figure.drawn:
             get_run_logger().info("figure %s skipped: %s", figure.name, figure.reason)
+    return drawn
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(settings: Settings, drawn: list[Figure]) -> Path:
+    """Write report.html from the published build, linking the figures and the extracts."""
+    from flows.report import write_report
+
     return write_report(
-        settings.marts_dir, settings.published_db, settings.extracts_dir, figures, limits
-    )
+        settings.marts_dir, settings.published_db, settings.extracts_dir, drawn,
+        settings.duckdb_config,
+    )  # fmt: skip
 
 
 def _run_id() -> str:
@@ -414,9 +424,15 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)  # as far as the build can know
     publish_build(settings, target, summary, quality)
-    extract(settings, added_files)
-    parquet(settings, changed_files, published.run_id if published else None)
-    figures_and_report(settings)
+    # The figures (2 s of matplotlib, mostly Python) are drawn on a thread of this process,
+    # whatever the flow's task runner, while DuckDB writes the extracts and the Parquet set;
+    # the report links all three.
+    with ThreadPoolTaskRunner(max_workers=1) as beside:
+        drawing = beside.submit(figures, {"settings": settings})
+        extract(settings, added_files)
+        parquet(settings, changed_files, published.run_id if published else None)
+        drawn = drawing.result()
+    report(settings, drawn)
     summary.seconds = round(time.monotonic() - started, 2)  # the whole run, as reported
     return quality
 
