@@ -24,6 +24,7 @@ build.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -148,6 +149,10 @@ def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Pat
     target = settings.state_dir / f"build-{run_id}.duckdb"
     if base is not None:
         shutil.copyfile(base, target)
+        # Written to disk now, on the thread that opens the build while the files are read,
+        # not waited for at the build's first checkpoint (DuckDB syncs the file there).
+        with target.open("r+b") as handle:
+            os.fsync(handle.fileno())
         with duckdb.connect(str(target)) as con:  # stamped again when this build is published
             con.execute("DROP TABLE IF EXISTS build_info")
             con.execute("DROP TABLE IF EXISTS expectation_results")

@@ -162,17 +162,23 @@ def stage(settings: Settings, items: list[FileItem], results: list[FileResult], 
         apply_results(con, items, results, run_id)
 
 
-@task(name="normalise", cache_policy=NO_CACHE)
-def normalise(
-    settings: Settings, run_id: str, changed_files: list[str] | None
-) -> tuple[Path, BuiltModels]:
-    """Start a new build: reference tables, then currencies and units (staging, intermediate).
-    With ``changed_files``, start from a copy of the published build and update it by slice."""
+@task(name="open build", cache_policy=NO_CACHE)
+def open_build(settings: Settings, run_id: str, changed_files: list[str] | None) -> Path:
+    """Start the new build file: with ``changed_files``, a copy of the published build (to be
+    updated by slice), else a new file with the reference tables."""
     from flows import build
 
     base = settings.published_db if changed_files is not None else None
-    target = build.open_build(settings, run_id, base)
-    return target, build.run_models(settings, target, NORMALISE_LAYERS, changed_files)
+    return build.open_build(settings, run_id, base)
+
+
+@task(name="normalise", cache_policy=NO_CACHE)
+def normalise(settings: Settings, target: Path, changed_files: list[str] | None) -> BuiltModels:
+    """Currencies and units (staging, intermediate) into the new build; with
+    ``changed_files``, the tables updated by file have only those files' rows replaced."""
+    from flows import build
+
+    return build.run_models(settings, target, NORMALISE_LAYERS, changed_files)
 
 
 @task(name="build marts", cache_policy=NO_CACHE)
@@ -404,12 +410,19 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     changed_files = _changed_files(items, summary, published)
     summary.build = "full" if changed_files is None else "incremental"
     todo = [item for item in items if item.needs_ingest]
-    results = _ingest_all(settings, todo, summary.run_id)
-    stage(settings, items, results, summary.run_id)
+    # The build file is opened on a thread of this process while the files are read: at 10M
+    # rows, a copy of the published build is 2 GB to write.
+    with ThreadPoolTaskRunner(max_workers=1) as beside:
+        opening = beside.submit(open_build, {
+            "settings": settings, "run_id": summary.run_id, "changed_files": changed_files,
+        })  # fmt: skip
+        results = _ingest_all(settings, todo, summary.run_id)
+        stage(settings, items, results, summary.run_id)
+        target = opening.result()
     from flows.quality import preload
 
     preload()  # Great Expectations, imported while DuckDB builds
-    target, normalised = normalise(settings, summary.run_id, changed_files)
+    normalised = normalise(settings, target, changed_files)
     marts = build_marts(settings, target, changed_files)
     summary.tables = {**normalised.rows, **marts.rows}
     summary.model_seconds = {**normalised.seconds, **marts.seconds}
