@@ -416,8 +416,13 @@ def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: l
     :mod:`flows.build`), after a run that only added files: the old rows are as they were, and
     each row is written the same way wherever it stands. Trusted means: its provenance says it
     has this export's columns, its size is the size recorded there (nobody saved over it), and
-    its row count plus the new files' rows is the table's. The file is copied aside, the new
-    rows appended and the copy swapped in, as :func:`export` does.
+    its row count plus the new files' rows is the table's.
+
+    The new rows are written aside, then appended to the file in place. Appending on a copy
+    swapped in, as :func:`export` writes, cost 3-8 s at 10M rows for a 1% run: copying the
+    3 GB file, then freeing the old one. In place, a reader who opens the file during the
+    append (milliseconds: 14 MB for 100,000 rows) may see part of the new rows; an append that
+    fails is cut back to the old size, and the provenance, written last, says what is whole.
     """
     if not files:
         return False
@@ -439,14 +444,16 @@ def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: l
         or previous.get("row_count", -1) + new_rows != rows
     ):
         return False
-    partial = out.with_name(f".{out.name}.partial")
     tail = out.with_name(f".{out.name}.tail")
-    shutil.copyfile(out, partial)
     con.execute(f"COPY ({added.sql()}) TO '{tail}' (HEADER false, DELIMITER ',')", added.params)
-    with tail.open("rb") as src, partial.open("ab") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    tail.unlink()
-    os.replace(partial, out)
+    try:
+        with tail.open("rb") as src, out.open("ab") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except BaseException:
+        os.truncate(out, size)
+        raise
+    finally:
+        tail.unlink(missing_ok=True)
     provenance = {**_provenance(con, query, Filters(), rows), "file": out.name, "format": "csv"}
     provenance["bytes"] = out.stat().st_size
     _write_sidecars(con, query, out, provenance)
