@@ -1,7 +1,8 @@
 """The nightly flow, read top to bottom like the pipeline diagram:
 
-discover -> ingest (per file, in parallel) -> stage -> normalise -> build marts -> check
-(Great Expectations) -> publish -> extract -> parquet (figures meanwhile) -> report.
+discover -> ingest (per file, in parallel) -> stage (the build file opened meanwhile) ->
+normalise -> build marts -> check (Great Expectations) -> publish -> extract -> parquet (the
+figures drawn meanwhile) -> report.
 
 Each task is one coarse step around a plain function in this package, so every step can be
 tested without Prefect and the flow stays cheap to orchestrate (a handful of task runs). The
