@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow
 
 from flows.config import Settings
-from flows.discover import FileItem, file_hash
+from flows.discover import FileItem, file_hash, signature
 from flows.readers import RawChunk, UnreadableFile, describe_file, read_chunks
 from flows.validation import ContractError, validate_chunk
 from schemas import CONTRACTS, Contract
@@ -175,8 +175,13 @@ def _spool_chunk(
 
 
 def _changed_since_discovery(path: Path, item: FileItem) -> bool:
-    """True when the file's size or content differs from what discovery hashed."""
+    """True when the file differs from what discovery hashed: by its stat signature when
+    discovery could trust one (any write since changes it, :mod:`flows.discover`), else by
+    its size and a second hash (a file written just before discovery)."""
     try:
-        return path.stat().st_size != item.size_bytes or file_hash(path) != item.content_hash
+        stat = path.stat()
+        if item.signature is not None:
+            return signature(stat) != item.signature
+        return stat.st_size != item.size_bytes or file_hash(path) != item.content_hash
     except OSError:
         return True

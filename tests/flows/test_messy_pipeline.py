@@ -4,11 +4,13 @@ are recorded as failed, and for every file rows read = rows staged + rows quaran
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 import pytest
 
 from flows.config import settings_from
-from flows.discover import FileItem, file_hash
+from flows.discover import RACY_SECONDS, FileItem, file_hash, hash_with_signature
 from flows.ingest import ingest_file
 from tests.conftest import FIXTURES
 
@@ -167,6 +169,27 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
     result = ingest_file(settings_from(raw, tmp_path / "marts"), item, "run-1")
     assert result.failed and "left for the next run" in result.error
     assert result.spool is None
+
+
+def test_a_settled_file_rewritten_while_it_is_read_is_left_for_the_next_run(tmp_path):
+    """Discover vouches for a file it hashed well after its last write by its stat signature,
+    and the check after reading compares that signature instead of hashing it again."""
+    raw = tmp_path / "raw"
+    (raw / "prices").mkdir(parents=True)
+    path = raw / "prices" / "settled.csv"
+    path.write_text("obs_id,flow\nS1,people\n", encoding="utf-8")
+    time.sleep(RACY_SECONDS + 0.2)
+    digest, stat_signature = hash_with_signature(path)
+    assert stat_signature is not None
+    item = FileItem("prices/settled.csv", "prices", "new", digest, path.stat().st_size,
+                    stat_signature)  # fmt: skip
+    settings = settings_from(raw, tmp_path / "marts")
+    assert not ingest_file(settings, item, "run-1").failed
+    with path.open("r+", encoding="utf-8") as handle:  # same size, one cell changed
+        handle.seek(len("obs_id,flow\nS"))
+        handle.write("2")
+    result = ingest_file(settings, item, "run-2")
+    assert result.failed and "left for the next run" in result.error
 
 
 @pytest.mark.usefixtures("prefect_server")
