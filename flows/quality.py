@@ -262,15 +262,13 @@ def _import_great_expectations():
     return gx
 
 
-def preload() -> threading.Thread:
+def preload() -> None:
     """Import GX on a background thread, to be done by the time the check needs it.
 
     The import takes about 2 s of Python (most of the check of a small run); started when
     the build starts, it overlaps SQL that DuckDB runs without holding the GIL. An import that
     fails here fails again, with its error, when the check imports GX itself."""
-    thread = threading.Thread(target=_quiet_import, name="preload-gx", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=_quiet_import, name="preload-gx", daemon=True).start()
 
 
 def _quiet_import() -> None:
