@@ -232,7 +232,7 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
         rows = "bundled" if r["rows"] is None else f"{r['rows']:,}"
         lines.append(
             f"| {rows} | {_s(a)} | {_s(b)} | {_s(c)} | {_s(d)} | {_s(e)}"
-            f" | {_ratio(b, a, 1)} | {_ratio(c, b, 2)} | {_ratio(d, b, 2)} | {_ratio(d, e, 2)}"
+            f" | {_ratio(b, a, 1)} | {_ratio(c, b, 3)} | {_ratio(d, b, 2)} | {_ratio(d, e, 2)}"
             f" | {' / '.join(_mib(m) for m in (a, b, c, d, e))} |"
         )
     for r in results:
