@@ -93,9 +93,10 @@ def discover_files(settings: Settings, full_refresh: bool) -> list[FileItem]:
         items = discover(settings.raw_dir, con)
     counts = {s: sum(i.status == s for i in items) for s in {i.status for i in items}}
     hashed = sum(item.hashed for item in items)
+    vouched = sum(item.status == "unchanged" and not item.hashed for item in items)
     get_run_logger().info(
-        "discovered %d files under %s: %s (%d hashed, the others unchanged by their signature)",
-        len(items), settings.raw_dir, counts, hashed,
+        "discovered %d files under %s: %s (%d hashed, %d unchanged by their stat signature)",
+        len(items), settings.raw_dir, counts, hashed, vouched,
     )  # fmt: skip
     return items
 
