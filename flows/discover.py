@@ -62,10 +62,10 @@ def signature(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
-def hash_with_signature(path: Path) -> tuple[str, str | None]:
-    """The file's SHA-256 and the signature it holds for, or None if the file changed while
-    being hashed or too shortly before (:data:`RACY_SECONDS`)."""
-    before = path.stat()
+def hash_with_signature(path: Path, before: os.stat_result) -> tuple[str, str | None]:
+    """The file's SHA-256 and the signature it holds for, or None if the file changed since
+    ``before`` (its stat, taken just now), while being hashed or too shortly before
+    (:data:`RACY_SECONDS`)."""
     started = time.time_ns()
     digest = file_hash(path)
     after = path.stat()
@@ -114,7 +114,7 @@ def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
         if stored_hash is not None and stored_signature == signature(stat):
             items.append(FileItem(file_path, dataset, "unchanged", stored_hash, stat.st_size))
             continue
-        digest, new_signature = hash_with_signature(path)
+        digest, new_signature = hash_with_signature(path, stat)
         if not listed:
             status = "new"
         elif digest == stored_hash:  # never true when its last ingest failed (no hash)

@@ -35,7 +35,7 @@ def _upsert_manifest(
             datetime.now(),
             values.get("encoding"),
             values.get("layout"),
-            values.get("content_hash") and item.signature,  # a hash, and what vouches for it
+            values.get("signature"),
         ],
     )
 
@@ -64,8 +64,8 @@ def apply_results(
         else:
             _upsert_manifest(
                 con, item, item.status, run_id,
-                content_hash=item.content_hash, rows_read=result.rows_read,
-                encoding=result.encoding, layout=result.layout,
+                content_hash=item.content_hash, signature=item.signature,
+                rows_read=result.rows_read, encoding=result.encoding, layout=result.layout,
             )  # fmt: skip
         con.execute("COMMIT")
         if result.spool is not None:

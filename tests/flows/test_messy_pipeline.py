@@ -179,7 +179,7 @@ def test_a_settled_file_rewritten_while_it_is_read_is_left_for_the_next_run(tmp_
     path = raw / "prices" / "settled.csv"
     path.write_text("obs_id,flow\nS1,people\n", encoding="utf-8")
     time.sleep(RACY_SECONDS + 0.2)
-    digest, stat_signature = hash_with_signature(path)
+    digest, stat_signature = hash_with_signature(path, path.stat())
     assert stat_signature is not None
     item = FileItem("prices/settled.csv", "prices", "new", digest, path.stat().st_size,
                     stat_signature)  # fmt: skip
