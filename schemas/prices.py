@@ -118,17 +118,17 @@ class PriceObservations(ObservationRules):
         """prices and amounts must be greater than zero"""
         return price > 0
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def price_low_is_number(cls, df: pd.DataFrame) -> Series[bool]:
         """price_low must be a number"""
         return df["price_low_text"].isna() | df["price_low"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def price_high_is_number(cls, df: pd.DataFrame) -> Series[bool]:
         """price_high must be a number"""
         return df["price_high_text"].isna() | df["price_high"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def price_point_is_number(cls, df: pd.DataFrame) -> Series[bool]:
         """price_point must be a number"""
         return df["price_point_text"].isna() | df["price_point"].notna()
@@ -148,57 +148,57 @@ class PriceObservations(ObservationRules):
         """a place must lie in that end's country (a border: in either of its two countries)"""
         return conflict.isna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def kuna_only_before_2023(cls, df: pd.DataFrame) -> Series[bool]:
         """kuna (HRK) ended when Croatia adopted the euro on 1 January 2023: check a later price"""
         late = df["period_start"] >= pd.Timestamp("2023-01-01")
         return ~((df["currency"] == "HRK") & late).fillna(False)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def price_given(cls, df: pd.DataFrame) -> Series[bool]:
         """at least one of price, price_low, price_high or price_point is required"""
         texts = df[["price_low_text", "price_high_text", "price_point_text", "price_text"]]
         return texts.notna().any(axis=1)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def price_low_not_above_high(cls, df: pd.DataFrame) -> Series[bool]:
         """price_low must not exceed price_high"""
         return ~(df["price_low"] > df["price_high"]).fillna(False)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def currency_given_for_amounts(cls, df: pd.DataFrame) -> Series[bool]:
         """a price, markup or money estimate needs its currency"""
         is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
         return ~is_money | df["currency"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def period_given_for_prices(cls, df: pd.DataFrame) -> Series[bool]:
         """a price needs the period it was observed in (period_start)"""
         is_price = (_unit_kind(df["unit"]) == "price").fillna(False)
         return ~is_price | df["period_start_text"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def period_given_for_conversion(cls, df: pd.DataFrame) -> Series[bool]:
         """an amount in a currency other than EUR needs its period, to be converted at its rate"""
         is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
         foreign = df["currency"].notna() & (df["currency"] != "EUR")
         return ~(is_money & foreign).fillna(False) | df["period_start_text"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def people_price_has_leg(cls, df: pd.DataFrame) -> Series[bool]:
         """a people-smuggling price needs a leg: an origin or a destination"""
         is_people_price = (df["flow"] == "people") & (_unit_kind(df["unit"]) == "price")
         leg = df[["origin_country", "origin_place", "destination_country", "destination_place"]]
         return ~is_people_price.fillna(False) | leg.notna().any(axis=1)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def drugs_price_has_location(cls, df: pd.DataFrame) -> Series[bool]:
         """a drug price needs a location (location_country or location_place)"""
         is_drug_price = (df["flow"] == "drugs") & (_unit_kind(df["unit"]) == "price")
         where = df[["location_country", "location_place"]]
         return ~is_drug_price.fillna(False) | where.notna().any(axis=1)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def origin_differs_from_destination(cls, df: pd.DataFrame) -> Series[bool]:
         """origin and destination must differ (country and place together)"""
         has_both = df[["origin_country", "origin_place"]].notna().any(axis=1) & df[
@@ -209,7 +209,7 @@ class PriceObservations(ObservationRules):
         )
         return ~(has_both & same)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def source_named(cls, df: pd.DataFrame) -> Series[bool]:
         """every figure needs its source: source_title or source_url"""
         return df[["source_title", "source_url"]].notna().any(axis=1)

@@ -52,12 +52,12 @@ class RouteObservations(ObservationRules):
         """country must be an ISO 3166-1 alpha-2 code (XK for Kosovo)"""
         return is_country(codes)
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def period_given(cls, df: pd.DataFrame) -> Series[bool]:
         """a count needs the period it covers (period_start)"""
         return df["period_start_text"].notna()
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def value_is_number(cls, df: pd.DataFrame) -> Series[bool]:
         """value is required and must be a number"""
         return df["value"].notna()
@@ -67,7 +67,7 @@ class RouteObservations(ObservationRules):
         """value must not be negative"""
         return value >= 0
 
-    @pa.dataframe_check
+    @pa.dataframe_check(ignore_na=False)
     def source_named(cls, df: pd.DataFrame) -> Series[bool]:
         """every figure needs its source: source_org, source_title or source_url"""
         return df[["source_org", "source_title", "source_url"]].notna().any(axis=1)

@@ -106,6 +106,13 @@ def test_a_row_breaking_several_rules_lists_every_rule():
     assert {"currency_iso4217", "country_iso3166", "confidence_known"} <= broken
 
 
+def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
+    empty = {column: "" for column in VALID}
+    broken = rules_broken(**empty, remarks="a column the contract does not know")
+    assert {"flow_known", "unit_known", "price_given", "source_named"} <= broken
+    assert broken == rules_broken(**empty, notes="the same row with a note")
+
+
 def test_column_failures_name_the_offending_value():
     _, failures = check(origin_country="ZZ")
     row = failures[failures["rule"] == "country_iso3166"].iloc[0]

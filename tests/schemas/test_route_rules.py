@@ -52,3 +52,10 @@ def test_a_valid_row_passes():
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
     assert rule in rules_broken(**changes)
+
+
+def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
+    empty = {column: "" for column in VALID}
+    broken = rules_broken(**empty, remarks="a column the contract does not know")
+    assert {"metric_is_name", "route_or_leg_given", "period_given", "source_named"} <= broken
+    assert broken == rules_broken(**empty, notes="the same row with a note")
