@@ -10,7 +10,8 @@ baseline (load the CSV, build a leg-by-month median mart, write it as CSV); (b) 
 flow run. Prints wall seconds and the peak memory of the whole process tree for each, the
 ratios b/a, c/b, d/b and d/e, and where (b) and (c) spend their time per Prefect task. A
 local Prefect server is started first (as under ``spotprices serve``); its start-up is
-reported apart.
+reported apart. Each timed command starts after ``os.sync()``: the gigabytes one run writes
+are still going to disk when the next starts, and a night's run finds the disk quiet.
 
 ``--bundled`` measures (b), (d) and (e) on the bundled data in data/raw instead (there is no
 synthetic CSV for (a) nor new rows for (c)). ``--repeat N`` runs (d) and (e) N times and
@@ -92,6 +93,7 @@ class PeakMemory:
 
 
 def timed(command: list[str], env: dict) -> tuple[Measure, str]:
+    os.sync()  # the last run's writes land before this one is timed, not during it
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)  # fmt: skip
