@@ -8,6 +8,10 @@ with prices as (
     where flow = 'people' and unit_kind = 'price'
 ),
 
+row_sources as (
+    select * from int_smuggling_price_row_sources
+),
+
 grouped as (
     -- The row key is made once per row here, not once per observation before grouping.
     select
@@ -21,7 +25,6 @@ grouped as (
         period_start,
         period_end,
         count(*) as n_obs,
-        count(distinct source_key) as n_sources,
         count(price_mid_eur) as n_point_estimates,
         median(price_mid_eur) as median_eur,
         min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
@@ -30,34 +33,57 @@ grouped as (
     group by all
 ),
 
-final as (
+source_counts as (
     select
         leg,
-        origin_country,
         origin_place,
-        destination_country,
         destination_place,
         commodity,
         unit,
         period_start,
         period_end,
-        n_obs,
-        n_sources,
-        n_point_estimates,
-        median_eur,
-        min_low_eur,
-        max_high_eur,
+        count(distinct source_key) as n_sources
+    from row_sources
+    group by all
+),
+
+final as (
+    select
+        grouped.leg,
+        grouped.origin_country,
+        grouped.origin_place,
+        grouped.destination_country,
+        grouped.destination_place,
+        grouped.commodity,
+        grouped.unit,
+        grouped.period_start,
+        grouped.period_end,
+        grouped.n_obs,
+        source_counts.n_sources,
+        grouped.n_point_estimates,
+        grouped.median_eur,
+        grouped.min_low_eur,
+        grouped.max_high_eur,
         concat_ws(
             '|',
-            coalesce(leg, ''),
-            coalesce(origin_place, ''),
-            coalesce(destination_place, ''),
-            commodity,
-            unit,
-            coalesce(strftime(period_start, '%Y-%m-%d'), ''),
-            coalesce(strftime(period_end, '%Y-%m-%d'), '')
+            coalesce(grouped.leg, ''),
+            coalesce(grouped.origin_place, ''),
+            coalesce(grouped.destination_place, ''),
+            grouped.commodity,
+            grouped.unit,
+            coalesce(strftime(grouped.period_start, '%Y-%m-%d'), ''),
+            coalesce(strftime(grouped.period_end, '%Y-%m-%d'), '')
         ) as mart_row_key
     from grouped
+    left join source_counts
+        on
+            grouped.leg is not distinct from source_counts.leg
+            and grouped.origin_place is not distinct from source_counts.origin_place
+            and grouped.destination_place is not distinct from source_counts.destination_place
+            and grouped.commodity is not distinct from source_counts.commodity
+            and grouped.unit is not distinct from source_counts.unit
+            and grouped.period_start is not distinct from source_counts.period_start
+            and grouped.period_end is not distinct from source_counts.period_end
 )
 
 select * from final
