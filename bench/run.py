@@ -11,7 +11,9 @@ flow run. Prints wall seconds and the peak memory of the whole process tree for 
 ratios b/a, c/b, d/b and d/e, and where (b) and (c) spend their time per Prefect task. A
 local Prefect server is started first (as under ``spotprices serve``); its start-up is
 reported apart. Each timed command starts after ``os.sync()``: the gigabytes one run writes
-are still going to disk when the next starts, and a night's run finds the disk quiet.
+are still going to disk when the next starts, and a night's run finds the disk quiet. The
+report names the commit measured (``-dirty`` if the working copy differs) and warns when (c)
+was not a build updated by file, which happens when the rules change during the sitting.
 
 ``--bundled`` measures (b), (d) and (e) on the bundled data in data/raw instead (there is no
 synthetic CSV for (a) nor new rows for (c)). ``--repeat N`` runs (d) and (e) N times and
@@ -218,10 +220,20 @@ def _mib(m: Measure | None) -> str:
     return "-" if m is None else f"{m.peak_mib:.0f}"
 
 
+def _measured_code() -> str:
+    """The commit measured, ``-dirty`` when the working copy differs from it: a sitting
+    belongs to a commit (run it from ``git worktree add`` and leave that alone)."""
+    described = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=PROJECT, capture_output=True, text=True
+    )
+    return described.stdout.strip() or "unknown (not a git checkout)"
+
+
 def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
     lines = [
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
         f" {psutil.virtual_memory().total / 2**30:.0f} GiB; {datetime.now():%Y-%m-%d %H:%M}",
+        f"code measured: {_measured_code()}",
         f"local Prefect server start-up (paid once, apart): {server_start:.1f} s",
         *([f"(d) and (e): median of {repeat} runs"] if repeat > 1 else []),
         "",
@@ -237,6 +249,14 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
             f" | {_ratio(b, a, 1)} | {_ratio(c, b, 3)} | {_ratio(d, b, 2)} | {_ratio(d, e, 2)}"
             f" | {' / '.join(_mib(m) for m in (a, b, c, d, e))} |"
         )
+    for r in results:
+        build = r["summaries"].get("c", {}).get("build")
+        if build not in (None, "incremental"):
+            lines.append(
+                f"\nWARNING: (c) on {r['rows']:,} rows made a {build} build, not one updated by"
+                " file: the rules changed between (b) and (c) (a source file edited during the"
+                " sitting?), so its figure is not that of a run adding 1%."
+            )
     for r in results:
         rows = "the bundled data" if r["rows"] is None else f"{r['rows']:,} rows"
         for run, stages in r["stages"].items():
