@@ -34,14 +34,9 @@ grouped as (
 ),
 
 source_counts as (
+    -- Per mart row (the grain the table of sources is kept at), its distinct sources.
     select
-        leg,
-        origin_place,
-        destination_place,
-        commodity,
-        unit,
-        period_start,
-        period_end,
+        * exclude (file_path, source_key),
         count(distinct source_key) as n_sources
     from row_sources
     group by all
