@@ -72,8 +72,13 @@ class Settings:
 
     @property
     def state_db(self) -> Path:
-        """The ingest database: manifest, raw layer and validated rows across runs."""
+        """The ingest database: manifest, run log, failures and the views of the row store."""
         return self.state_dir / "ingest.duckdb"
+
+    @property
+    def rows_dir(self) -> Path:
+        """The row store: each ingested file's raw and valid rows as Parquet (flows.state)."""
+        return self.state_dir / "rows"
 
     @property
     def spool_dir(self) -> Path:

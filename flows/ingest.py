@@ -118,7 +118,9 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
                     )
                     layout = f"{layout}; {conventions.describe()}"
                 part = out / f"{number:05d}.parquet"
-                pending.append(pool.submit(_spool_chunk, contract, conventions, chunk, part))
+                pending.append(
+                    pool.submit(_spool_chunk, contract, conventions, chunk, item.file_path, part)
+                )
                 while len(pending) >= settings.chunk_threads:
                     collect(pending.popleft())
                 clock = time.monotonic()
@@ -153,19 +155,24 @@ class ChunkResult:
 
 
 def _spool_chunk(
-    contract: Contract, conventions: Conventions, chunk: RawChunk, part: Path
+    contract: Contract, conventions: Conventions, chunk: RawChunk, file_path: str, part: Path
 ) -> ChunkResult:
     """Type and validate one chunk, and write its raw rows, valid rows and failures as
-    ``raw-``, ``valid-`` and ``failures-`` Parquet files named after ``part``."""
+    ``raw-``, ``valid-`` and ``failures-`` Parquet files named after ``part``. The raw and
+    valid rows carry their ``file_path``: they stay in these files (the row store,
+    :mod:`flows.state`), read through views."""
     started = time.monotonic()
     typed = contract.prepare(chunk.frame, conventions)
     valid, failures = validate_chunk(contract, typed)
     validated = time.monotonic()
     valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])
     valid.insert(0, "sheet", chunk.sheet)
+    valid.insert(0, "file_path", file_path)
     failures.insert(0, "sheet", chunk.sheet)
     failures.insert(0, "dataset", contract.dataset)
-    _raw_rows(contract, chunk.frame, chunk.sheet).to_parquet(part.with_name(f"raw-{part.name}"))
+    raw = _raw_rows(contract, chunk.frame, chunk.sheet)
+    raw.insert(0, "file_path", file_path)
+    raw.to_parquet(part.with_name(f"raw-{part.name}"))
     valid.reset_index().to_parquet(part.with_name(f"valid-{part.name}"))
     failures.to_parquet(part.with_name(f"failures-{part.name}"))
     return ChunkResult(

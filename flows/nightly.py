@@ -157,11 +157,11 @@ def _ingest_all(settings: Settings, todo: list[FileItem], run_id: str) -> list[F
 
 @task(name="stage", cache_policy=NO_CACHE)
 def stage(settings: Settings, items: list[FileItem], results: list[FileResult], run_id: str):
-    """Replace each ingested file's rows in the ingest database; retire deleted files."""
+    """Store each ingested file's rows in the ingest state; retire deleted files."""
     from flows.load import apply_results
 
     with state.connect(settings) as con:
-        apply_results(con, items, results, run_id)
+        apply_results(con, settings, items, results, run_id)
 
 
 @task(name="open build", cache_policy=NO_CACHE)

@@ -1,8 +1,15 @@
-"""The ingest database: the manifest, the raw layer and validated rows, kept across runs.
+"""The ingest state, kept across runs: the manifest, the raw layer and the validated rows.
 
-It is private to the pipeline (``<marts>/_state/ingest.duckdb``); analysts read the published
-file instead. Every load is idempotent by construction: a file's slice is deleted and inserted
-again in one transaction, keyed by its path.
+It is private to the pipeline (``<marts>/_state/``); analysts read the published file instead.
+The ingest database (``ingest.duckdb``) holds the manifest, the run log and the validation
+failures. Each file's raw and valid rows stay in the Parquet parts its ingest task wrote,
+moved into the row store (``rows/<folder per file and run>/``) and read through the views
+``raw_<dataset>_rows`` and ``valid_<dataset>_rows``: loading them into DuckDB tables cost as
+much as writing them (about 20 s at 10M rows), to be read once per build.
+
+Every load is idempotent by construction: a file's failures are deleted and inserted again,
+and its manifest row pointed to its new folder, in one transaction keyed by its path; the
+folders no manifest row points to are deleted after.
 """
 
 from __future__ import annotations
@@ -15,31 +22,40 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from flows.config import Settings
+from flows.excel_safe import quote_literal
 
 if TYPE_CHECKING:
     from schemas import Contract
 
+ROW_KINDS = ("raw", "valid")
 ROW_KEY = "file_path VARCHAR NOT NULL, sheet VARCHAR NOT NULL, row_number BIGINT NOT NULL"
 
 
-def _ddl(contract: Contract) -> list[str]:
-    raw_columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
-    typed = [f'"{c}" VARCHAR' for c in contract.text_columns]
-    typed += [f'"{c}" DOUBLE' for c in contract.number_columns]
-    typed += ["period_start DATE", "period_end DATE", "period_precision VARCHAR"]
-    return [
-        f"CREATE TABLE IF NOT EXISTS {contract.raw_table} ({ROW_KEY}, {raw_columns}, extra JSON)",
-        f"CREATE TABLE IF NOT EXISTS {contract.valid_table} ({ROW_KEY}, {', '.join(typed)})",
-        # Columns added to the contract after a database was created (e.g. price, date).
-        *[
-            f'ALTER TABLE {contract.raw_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
-            for c in contract.columns
-        ],
-        *[
-            f'ALTER TABLE {contract.valid_table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR'
-            for c in contract.text_columns
-        ],
-    ]
+def row_columns(contract: Contract, kind: str) -> list[tuple[str, str]]:
+    """The columns and DuckDB types of a dataset's ``raw`` or ``valid`` rows."""
+    key = [("file_path", "VARCHAR"), ("sheet", "VARCHAR"), ("row_number", "BIGINT")]
+    if kind == "raw":
+        return key + [(c, "VARCHAR") for c in contract.columns] + [("extra", "JSON")]
+    typed = [(c, "VARCHAR") for c in contract.text_columns]
+    typed += [(c, "DOUBLE") for c in contract.number_columns]
+    typed += [("period_start", "DATE"), ("period_end", "DATE"), ("period_precision", "VARCHAR")]
+    return key + typed
+
+
+def _rows_view(contract: Contract, kind: str, parts: list[str]) -> str:
+    """The view of a dataset's raw or valid rows over the Parquet parts of the row store.
+
+    An empty typed row is unioned by name first, so a column that no part has (one added to
+    the contract after they were written, or no part at all) is there, empty; each column is
+    cast to its type (pandas writes dates as timestamps)."""
+    columns = row_columns(contract, kind)
+    rows = "SELECT " + ", ".join(f'NULL::{t} AS "{c}"' for c, t in columns) + " WHERE false"
+    if parts:
+        files = "[" + ", ".join(quote_literal(part) for part in parts) + "]"
+        rows += f" UNION ALL BY NAME SELECT * FROM read_parquet({files}, union_by_name = true)"
+    select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in columns)
+    table = contract.raw_table if kind == "raw" else contract.valid_table
+    return f"CREATE OR REPLACE VIEW {table} AS SELECT {select} FROM ({rows})"
 
 
 #: The manifest and the run log: all that discover and the run log need.
@@ -60,6 +76,8 @@ CORE_SCHEMA = [
     "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS layout VARCHAR",
     # The stat signature content_hash holds for (flows.discover); NULL: hash the file again.
     "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS file_signature VARCHAR",
+    # The row store's folder with the file's raw and valid rows; NULL: none (failed, deleted).
+    "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS rows_dir VARCHAR",
     f"""CREATE TABLE IF NOT EXISTS validation_failures (
         {ROW_KEY}, dataset VARCHAR NOT NULL, column_name VARCHAR, rule VARCHAR NOT NULL,
         failure_case VARCHAR
@@ -78,11 +96,42 @@ CORE_SCHEMA = [
 ]
 
 
-def contract_schema() -> list[str]:
-    """The raw and valid tables of every dataset, from the data contract (imports Pandera)."""
+def _retire_row_tables(con: duckdb.DuckDBPyConnection, contracts: list[Contract]) -> None:
+    """Databases written before the row store kept the rows in tables of the views' names:
+    drop those and forget the files, so the next run reads every file again into the store
+    (as after ``--full-refresh``; the run log is kept)."""
+    names = [t for c in contracts for t in (c.raw_table, c.valid_table)]
+    old = con.execute(
+        "SELECT table_name FROM duckdb_tables()"
+        " WHERE database_name = current_database() AND list_contains(?, table_name)",
+        [names],
+    ).fetchall()
+    if not old:
+        return
+    con.execute("BEGIN TRANSACTION")
+    for (table,) in old:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM ingest_files")
+    con.execute("DELETE FROM validation_failures")
+    con.execute("COMMIT")
+
+
+def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """(Re)define the raw and valid rows views over the parts of every file the manifest
+    keeps in the row store."""
     from schemas import CONTRACTS
 
-    return [statement for contract in CONTRACTS.values() for statement in _ddl(contract)]
+    _retire_row_tables(con, list(CONTRACTS.values()))
+    stored = con.execute(
+        "SELECT dataset, rows_dir FROM ingest_files WHERE rows_dir IS NOT NULL ORDER BY file_path"
+    ).fetchall()
+    for contract in CONTRACTS.values():
+        folders = [
+            settings.rows_dir / name for dataset, name in stored if dataset == contract.dataset
+        ]
+        for kind in ROW_KINDS:
+            parts = [str(p) for folder in folders for p in sorted(folder.glob(f"{kind}-*.parquet"))]
+            con.execute(_rows_view(contract, kind, parts))
 
 
 @contextmanager
@@ -90,14 +139,17 @@ def connect(settings: Settings, read_only: bool = False, contract_tables: bool =
     """A connection to the ingest database, created with its tables on first use.
 
     ``contract_tables=False`` creates only the manifest and the run log: enough for discover
-    and the run log, and it spares importing the data contract (pandas, Pandera).
+    and the run log, and it spares importing the data contract (pandas, Pandera). Otherwise
+    the views of the rows (:func:`refresh_row_views`) are defined too.
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.state_db), read_only, settings.duckdb_config)
     try:
         if not read_only:
-            for statement in CORE_SCHEMA + (contract_schema() if contract_tables else []):
+            for statement in CORE_SCHEMA:
                 con.execute(statement)
+            if contract_tables:
+                refresh_row_views(con, settings)
         yield con
     finally:
         con.close()
@@ -108,39 +160,54 @@ def reset(settings: Settings) -> None:
 
     The run log (pipeline_runs) is kept: it is history, not derived from the files.
     """
-    from schemas import CONTRACTS
-
     with connect(settings) as con:
-        tables = ["ingest_files", "validation_failures"]
-        tables += [t for c in CONTRACTS.values() for t in (c.raw_table, c.valid_table)]
         con.execute("BEGIN TRANSACTION")
-        for table in tables:
-            con.execute(f"DELETE FROM {table}")
+        con.execute("DELETE FROM ingest_files")
+        con.execute("DELETE FROM validation_failures")
         con.execute("COMMIT")
+        sweep_row_store(con, settings)
+        refresh_row_views(con, settings)
     shutil.rmtree(settings.spool_dir, ignore_errors=True)
 
 
-def replace_file_slice(
-    con: duckdb.DuckDBPyConnection, contract: Contract, file_path: str, spool: Path | None
-) -> None:
-    """Delete every row a file contributed, then insert its new rows from the spool (if any).
+def store_rows(settings: Settings, spool: Path) -> str:
+    """Move a file's spooled parts into the row store, under a folder of their own (the
+    spool's folder is per file and run); return the folder's name. The file's earlier
+    folder stays until the manifest points to the new one (:func:`sweep_row_store`)."""
+    name = f"{spool.name}-{spool.parent.name}"
+    settings.rows_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.rows_dir / name
+    shutil.rmtree(target, ignore_errors=True)
+    spool.rename(target)  # the spool and the store are both under _state/
+    return name
 
-    Runs inside the caller's transaction, so a file's old and new rows are never both live.
+
+def replace_failures(con: duckdb.DuckDBPyConnection, file_path: str, folder: Path | None) -> None:
+    """Delete the validation failures of a file, then insert its new ones from ``folder``.
+
+    Runs inside the caller's transaction, so a file's old and new failures are never both live.
     """
-    for table in (contract.raw_table, contract.valid_table):
-        con.execute(f"DELETE FROM {table} WHERE file_path = ?", [file_path])
     con.execute("DELETE FROM validation_failures WHERE file_path = ?", [file_path])
-    if spool is None:
+    parts = sorted(str(p) for p in folder.glob("failures-*.parquet")) if folder else []
+    if parts:
+        con.execute(
+            "INSERT INTO validation_failures BY NAME "
+            "SELECT ? AS file_path, * FROM read_parquet(?, union_by_name = true)",
+            [file_path, parts],
+        )
+
+
+def sweep_row_store(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Delete the row store's folders that no file of the manifest points to: the rows of
+    replaced, deleted and failed files, and those a killed run left."""
+    if not settings.rows_dir.is_dir():
         return
-    for kind, table in (
-        ("raw", contract.raw_table),
-        ("valid", contract.valid_table),
-        ("failures", "validation_failures"),
-    ):
-        parts = sorted(str(p) for p in spool.glob(f"{kind}-*.parquet"))
-        if parts:
-            con.execute(
-                f"INSERT INTO {table} BY NAME "
-                "SELECT ? AS file_path, * FROM read_parquet(?, union_by_name = true)",
-                [file_path, parts],
-            )
+    kept = {
+        name
+        for (name,) in con.execute(
+            "SELECT rows_dir FROM ingest_files WHERE rows_dir IS NOT NULL"
+        ).fetchall()
+    }
+    for folder in settings.rows_dir.iterdir():
+        if folder.name not in kept:
+            shutil.rmtree(folder, ignore_errors=True)
