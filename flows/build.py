@@ -17,8 +17,8 @@ small tables are rebuilt whole before it. When the published build was made unde
 rules (the rules fingerprint, :mod:`flows.fingerprint`), the next build starts from a copy of
 it, and such a table has only the rows of the files that changed replaced: deleted, then
 selected again with the model filtered to those files (DuckDB pushes the filter down to the
-ingest tables). Every other model is rebuilt whole from the tables below it, as in a full
-build.
+ingest views, and skips the Parquet parts of the other files by their statistics). Every other
+model is rebuilt whole from the tables below it, as in a full build.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class Settings:
 
     @property
     def state_dir(self) -> Path:
-        """Private working area: the ingest database and spooled chunks."""
+        """Private working area: the ingest database, the row store and spooled chunks."""
         return self.marts_dir / STATE_DIR_NAME
 
     @property

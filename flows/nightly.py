@@ -89,7 +89,7 @@ def discover_files(settings: Settings, full_refresh: bool) -> list[FileItem]:
     """Compare every raw file with the manifest, hashing those whose stat signature changed."""
     if full_refresh:
         state.reset(settings)
-    with state.connect(settings, contract_tables=False) as con:
+    with state.connect(settings, row_views=False) as con:
         items = discover(settings.raw_dir, con)
     counts = {s: sum(i.status == s for i in items) for s in {i.status for i in items}}
     hashed = sum(item.hashed for item in items)
@@ -328,7 +328,7 @@ def _published_build(settings: Settings, run_id: str) -> PublishedBuild | None:
             ).fetchone()
     except duckdb.Error:  # a build from before both fingerprints were stored
         return None
-    with state.connect(settings, contract_tables=False) as con:
+    with state.connect(settings, row_views=False) as con:
         last = con.execute(
             "SELECT run_id, status FROM pipeline_runs WHERE run_id <> ? AND status <> 'no_change'"
             " ORDER BY started_at DESC LIMIT 1",

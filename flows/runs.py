@@ -10,7 +10,7 @@ from flows.config import Settings
 
 
 def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
-    with state.connect(settings, contract_tables=False) as con:
+    with state.connect(settings, row_views=False) as con:
         con.execute(
             "INSERT OR REPLACE INTO pipeline_runs (run_id, started_at, status)"
             " VALUES (?, ?, 'running')",
@@ -22,7 +22,7 @@ def record_end(settings: Settings, summary, status: str, error: str | None = Non
     """Close the run's row: ``published``, ``published_with_failed_files``, ``no_change``
     (nothing to rebuild: the published build was kept) or ``failed``."""
     files = summary.files
-    with state.connect(settings, contract_tables=False) as con:
+    with state.connect(settings, row_views=False) as con:
         con.execute(
             """UPDATE pipeline_runs SET finished_at = ?, status = ?,
                    files_new = ?, files_changed = ?, files_unchanged = ?, files_deleted = ?,

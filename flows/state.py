@@ -31,7 +31,7 @@ ROW_KINDS = ("raw", "valid")
 ROW_KEY = "file_path VARCHAR NOT NULL, sheet VARCHAR NOT NULL, row_number BIGINT NOT NULL"
 
 
-def row_columns(contract: Contract, kind: str) -> list[tuple[str, str]]:
+def _row_columns(contract: Contract, kind: str) -> list[tuple[str, str]]:
     """The columns and DuckDB types of a dataset's ``raw`` or ``valid`` rows."""
     key = [("file_path", "VARCHAR"), ("sheet", "VARCHAR"), ("row_number", "BIGINT")]
     if kind == "raw":
@@ -48,7 +48,7 @@ def _rows_view(contract: Contract, kind: str, parts: list[str]) -> str:
     An empty typed row is unioned by name first, so a column that no part has (one added to
     the contract after they were written, or no part at all) is there, empty; each column is
     cast to its type (pandas writes dates as timestamps)."""
-    columns = row_columns(contract, kind)
+    columns = _row_columns(contract, kind)
     rows = "SELECT " + ", ".join(f'NULL::{t} AS "{c}"' for c, t in columns) + " WHERE false"
     if parts:
         files = "[" + ", ".join(quote_literal(part) for part in parts) + "]"
@@ -118,7 +118,9 @@ def _retire_row_tables(con: duckdb.DuckDBPyConnection, contracts: list[Contract]
 
 def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)define the raw and valid rows views over the parts of every file the manifest
-    keeps in the row store."""
+    keeps in the row store. The views name the parts by absolute path, so each writing
+    connection with the views defines them again: a moved marts folder is mended on its next
+    run."""
     from schemas import CONTRACTS
 
     _retire_row_tables(con, list(CONTRACTS.values()))
@@ -135,10 +137,10 @@ def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
 
 
 @contextmanager
-def connect(settings: Settings, read_only: bool = False, contract_tables: bool = True):
+def connect(settings: Settings, read_only: bool = False, row_views: bool = True):
     """A connection to the ingest database, created with its tables on first use.
 
-    ``contract_tables=False`` creates only the manifest and the run log: enough for discover
+    ``row_views=False`` creates only the manifest and the run log: enough for discover
     and the run log, and it spares importing the data contract (pandas, Pandera). Otherwise
     the views of the rows (:func:`refresh_row_views`) are defined too.
     """
@@ -148,7 +150,7 @@ def connect(settings: Settings, read_only: bool = False, contract_tables: bool =
         if not read_only:
             for statement in CORE_SCHEMA:
                 con.execute(statement)
-            if contract_tables:
+            if row_views:
                 refresh_row_views(con, settings)
         yield con
     finally:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 def _discover(ws) -> dict[str, object]:
     settings = settings_from(str(ws.raw), str(ws.marts))
-    with state.connect(settings, contract_tables=False) as con:
+    with state.connect(settings, row_views=False) as con:
         return {item.file_path: item for item in discover(settings.raw_dir, con)}
 
 

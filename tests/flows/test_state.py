@@ -5,6 +5,7 @@ does a killed run's; a database from before the row store is emptied and read ag
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import duckdb
 
@@ -130,3 +131,15 @@ def test_a_database_from_before_the_row_store_is_read_again(tmp_path):
 
     _stage(settings, "after")
     assert _rows(settings)[PRICES][1] == _rows(settings)[PRICES][0] > 0
+
+
+def test_a_moved_marts_folder_reads_its_rows_from_where_it_is_now(tmp_path):
+    settings = _settings(tmp_path)
+    _stage(settings, "first")
+    before = _rows(settings)
+    moved = replace(settings, marts_dir=tmp_path / "moved")
+    settings.marts_dir.rename(moved.marts_dir)
+
+    with state.connect(moved):  # as the next run's stage connects
+        pass
+    assert _rows(moved) == before
