@@ -143,3 +143,17 @@ def test_a_moved_marts_folder_reads_its_rows_from_where_it_is_now(tmp_path):
     with state.connect(moved):  # as the next run's stage connects
         pass
     assert _rows(moved) == before
+
+
+def test_a_full_refresh_forgets_every_stored_row(tmp_path):
+    settings = _settings(tmp_path)
+    _stage(settings, "first")
+
+    state.reset(settings)
+
+    assert _rows(settings) == {}
+    assert _folders(settings) == set()
+    with duckdb.connect(str(settings.state_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw_prices_rows").fetchone() == (0,)
+    _stage(settings, "again")  # and the next run reads every file again
+    assert set(_rows(settings)) == {PRICES, ROUTES}
