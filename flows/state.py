@@ -96,15 +96,15 @@ CORE_SCHEMA = [
 ]
 
 
-def _retire_row_tables(con: duckdb.DuckDBPyConnection, contracts: list[Contract]) -> None:
-    """Databases written before the row store kept the rows in tables of the views' names:
-    drop those and forget the files, so the next run reads every file again into the store
-    (as after ``--full-refresh``; the run log is kept)."""
-    names = [t for c in contracts for t in (c.raw_table, c.valid_table)]
+def _retire_row_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases written before the row store kept the rows in tables of the views' names
+    (``raw_<dataset>_rows``, ``valid_<dataset>_rows``): drop those and forget the files, so
+    this run's discover finds every file new and reads it again into the store (as after
+    ``--full-refresh``; the run log is kept). Done on every connection that writes, before
+    discover reads the manifest: a file it found unchanged would otherwise lose its rows."""
     old = con.execute(
-        "SELECT table_name FROM duckdb_tables()"
-        " WHERE database_name = current_database() AND list_contains(?, table_name)",
-        [names],
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND regexp_full_match(table_name, '(raw|valid)_[a-z]+_rows')"
     ).fetchall()
     if not old:
         return
@@ -123,7 +123,6 @@ def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
     run."""
     from schemas import CONTRACTS
 
-    _retire_row_tables(con, list(CONTRACTS.values()))
     stored = con.execute(
         "SELECT dataset, rows_dir FROM ingest_files WHERE rows_dir IS NOT NULL ORDER BY file_path"
     ).fetchall()
@@ -140,9 +139,9 @@ def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
 def connect(settings: Settings, read_only: bool = False, row_views: bool = True):
     """A connection to the ingest database, created with its tables on first use.
 
-    ``row_views=False`` creates only the manifest and the run log: enough for discover
-    and the run log, and it spares importing the data contract (pandas, Pandera). Otherwise
-    the views of the rows (:func:`refresh_row_views`) are defined too.
+    ``row_views=False`` creates only the manifest, the failures and the run log: enough for
+    discover and the run log, and it spares importing the data contract (pandas, Pandera).
+    Otherwise the views of the rows (:func:`refresh_row_views`) are defined too.
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.state_db), read_only, settings.duckdb_config)
@@ -150,6 +149,7 @@ def connect(settings: Settings, read_only: bool = False, row_views: bool = True)
         if not read_only:
             for statement in CORE_SCHEMA:
                 con.execute(statement)
+            _retire_row_tables(con)
             if row_views:
                 refresh_row_views(con, settings)
         yield con

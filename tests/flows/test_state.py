@@ -11,7 +11,7 @@ import duckdb
 
 from flows import state
 from flows.config import settings_from
-from flows.discover import discover
+from flows.discover import discover, file_hash
 from flows.ingest import ingest_file
 from flows.load import apply_results
 from tests.conftest import FIXTURES
@@ -28,7 +28,7 @@ def _settings(tmp_path):
 
 def _stage(settings, run_id: str) -> None:
     """discover, ingest and stage, as the nightly flow does (without Prefect)."""
-    with state.connect(settings) as con:
+    with state.connect(settings, row_views=False) as con:  # as the flow's discover task
         items = discover(settings.raw_dir, con)
     results = [ingest_file(settings, item, run_id) for item in items if item.needs_ingest]
     with state.connect(settings) as con:
@@ -112,25 +112,25 @@ def test_a_changed_deleted_or_unreadable_file_leaves_no_old_rows_behind(tmp_path
 def test_a_database_from_before_the_row_store_is_read_again(tmp_path):
     settings = _settings(tmp_path)
     settings.state_dir.mkdir(parents=True)
+    prices = settings.raw_dir / PRICES
     with duckdb.connect(str(settings.state_db)) as con:  # as such a database was laid out
         for statement in state.CORE_SCHEMA:
             con.execute(statement)
         con.execute("CREATE TABLE raw_prices_rows (file_path VARCHAR, row_number BIGINT)")
         con.execute("CREATE TABLE valid_prices_rows (file_path VARCHAR, row_number BIGINT)")
         con.execute("INSERT INTO raw_prices_rows VALUES (?, 2)", [PRICES])
-        con.execute(
-            "INSERT INTO ingest_files (file_path, dataset, content_hash, status, run_id)"
-            " VALUES (?, 'prices', 'old', 'new', 'old-run')",
-            [PRICES],
+        con.execute(  # the file as it still is: unchanged to discover
+            "INSERT INTO ingest_files (file_path, dataset, content_hash, size_bytes, status,"
+            " run_id) VALUES (?, 'prices', ?, ?, 'new', 'old-run')",
+            [PRICES, file_hash(prices), prices.stat().st_size],
         )
 
-    with state.connect(settings) as con:
-        assert con.execute("SELECT count(*) FROM ingest_files").fetchone() == (0,)
-        items = discover(settings.raw_dir, con)
-    assert {item.status for item in items} == {"new"}
-
     _stage(settings, "after")
-    assert _rows(settings)[PRICES][1] == _rows(settings)[PRICES][0] > 0
+
+    rows = _rows(settings)
+    assert set(rows) == {PRICES, ROUTES}  # read again, none lost
+    for read, raw, valid, failed in rows.values():
+        assert raw == read > 0 and valid + failed == read
 
 
 def test_a_moved_marts_folder_reads_its_rows_from_where_it_is_now(tmp_path):
