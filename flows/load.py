@@ -57,7 +57,7 @@ def apply_results(
         item = result.item
         folder = store_rows(settings, result.spool) if result.spool is not None else None
         con.execute("BEGIN TRANSACTION")
-        replace_failures(con, item.file_path, settings.rows_dir / folder if folder else None)
+        replace_failures(con, item.file_path, folder)
         if result.failed:
             _upsert_manifest(
                 con, item, "failed", run_id,
@@ -68,11 +68,11 @@ def apply_results(
                 con, item, item.status, run_id,
                 content_hash=item.content_hash, signature=item.signature,
                 rows_read=result.rows_read, encoding=result.encoding, layout=result.layout,
-                rows_dir=folder,
+                rows_dir=folder.name if folder else None,
             )  # fmt: skip
         con.execute("COMMIT")
         if folder:
-            for part in (settings.rows_dir / folder).glob("failures-*.parquet"):
+            for part in folder.glob("failures-*.parquet"):
                 part.unlink()  # loaded into validation_failures
     for item in items:
         if item.status == "deleted":

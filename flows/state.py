@@ -172,16 +172,14 @@ def reset(settings: Settings) -> None:
     shutil.rmtree(settings.spool_dir, ignore_errors=True)
 
 
-def store_rows(settings: Settings, spool: Path) -> str:
+def store_rows(settings: Settings, spool: Path) -> Path:
     """Move a file's spooled parts into the row store, under a folder of their own (the
-    spool's folder is per file and run); return the folder's name. The file's earlier
+    spool's folder is per file and run; the manifest keeps its name). The file's earlier
     folder stays until the manifest points to the new one (:func:`sweep_row_store`)."""
-    name = f"{spool.name}-{spool.parent.name}"
     settings.rows_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.rows_dir / name
+    target = settings.rows_dir / f"{spool.name}-{spool.parent.name}"
     shutil.rmtree(target, ignore_errors=True)
-    spool.rename(target)  # the spool and the store are both under _state/
-    return name
+    return spool.rename(target)  # the spool and the store are both under _state/
 
 
 def replace_failures(con: duckdb.DuckDBPyConnection, file_path: str, folder: Path | None) -> None:
