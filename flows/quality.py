@@ -74,6 +74,13 @@ DUCKDB_CONFIG = {"memory_limit": "256MB", "threads": "2"}
 ROW_COUNT = "ExpectTableRowCountToBeBetween"
 UNIQUE = ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique")
 
+#: Expectations that compare a column's values only for equality (as does the ``when`` of
+#: any check). A text column that only these read reaches GX as a pandas categorical: GX
+#: filters the whole batch for each expectation (an Arrow ``take`` of every column, a fifth
+#: of its time), and a categorical column is taken as integer codes, not strings. The check
+#: of a 10M-row build: 19.9 -> 12.8 s, with the same results.
+EQUALITY_ONLY = frozenset({"ExpectColumnValuesToNotBeNull", "ExpectColumnValuesToBeInSet", *UNIQUE})
+
 #: What html.escape replaces, in its order (the ampersand first).
 HTML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
@@ -805,8 +812,10 @@ def _batches(
     a value from a hostile file (``<script>...``) would run in the reader's browser.
     Escaping is one-to-one, so it changes no emptiness, uniqueness or membership of the
     plain codes the suites compare text with; the report unescapes the examples it quotes.
+    Text that the checks only compare for equality comes as categoricals (:data:`EQUALITY_ONLY`).
     """
     wanted = [c for c in suite.columns if c in present]
+    categorical = _categorical_columns(suite, present)
     where = "" if files is None else f" WHERE {rows_of_files(files)}"
     relation = con.sql(f"SELECT {_select(wanted, present)} FROM {_q(table)}{where}", params=files)
     offset = 0
@@ -815,6 +824,8 @@ def _batches(
         nonlocal offset
         # Through Arrow: half the peak memory of DuckDB's own .df() (measured on 1M rows).
         data = pa.Table.from_batches(parts, schema=schema).to_pandas(date_as_object=False)
+        for column in categorical:
+            data[column] = data[column].astype("category")
         data.index = pd.RangeIndex(offset, offset + len(data))
         offset += len(data)
         return data
@@ -835,6 +846,18 @@ def _batches(
                     parts, held = [], 0
         if parts or offset == 0:  # the rest, or an empty table as one empty frame
             yield frame(parts, reader.schema)
+
+
+def _categorical_columns(suite: Suite, present: dict[str, str]) -> set[str]:
+    """The suite's text columns that no check compares by order (:data:`EQUALITY_ONLY`)."""
+    ordered = {
+        column
+        for check in suite.checks
+        if check.expectation not in EQUALITY_ONLY
+        for column in check.columns
+        if not check.when or column != check.when[0]
+    }
+    return {c for c in suite.columns if present.get(c) == "VARCHAR" and c not in ordered}
 
 
 def _select(columns: list[str], present: dict[str, str], prefix: str = "") -> str:

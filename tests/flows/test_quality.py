@@ -425,36 +425,10 @@ def test_merged_and_whole_table_results_are_the_ones_gx_gives_on_the_whole_table
     )
     suite = Suite("t", ("k",), checks)
     with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
-        con.execute(
-            "CREATE TABLE t AS SELECT * FROM (VALUES"
-            " (1, 'a', 1.0, 'g', 1.0, 2.0), (2, 'b', 20.0, 'g', 5.0, 4.0),"
-            " (3, 'a', 5.0, 'kg', 1.0, 2.0), (4, '<x>', -1.0, 'g', 1.0, 2.0),"
-            " (1, 'a', 3.0, 'g', NULL, 1.0), (5, NULL, 50.0, 'g', 3.0, NULL),"
-            " (6, 'b', 2.0, 'kg', 1.0, 2.0), (NULL, 'a', 2.0, 'g', 1.0, 2.0),"
-            " (2, 'c', 11.0, 'g', 9.0, 8.0), (NULL, 'a', 4.0, 'g', 1.0, 2.0)"
-            ") AS v(k, s, v, unit, lo, hi)"
-        )
+        validate = _ten_broken_rows(con, suite, tmp_path)
         present = quality._table_columns(con)["t"]
-        gx = quality._import_great_expectations()
-        context = quality._context(gx, tmp_path / "site")
-        asset = context.data_sources.get("build").add_dataframe_asset("t")
-        definition = asset.add_batch_definition_whole_dataframe("whole")
-        result_format = quality._result_format(["k"])
-
-        def validate(batch_rows: int) -> dict[int, list]:
-            results: dict[int, list] = {}
-            for frame in quality._batches(con, "t", suite, present, batch_rows):
-                expectations = [quality._expectation(gx, c, n) for n, c in enumerate(checks)]
-                batch = definition.get_batch(batch_parameters={"dataframe": frame})
-                validated = batch.validate(
-                    gx.ExpectationSuite(name="t", expectations=expectations),
-                    result_format=result_format,
-                )
-                for item in validated.results:
-                    results.setdefault(item.expectation_config.meta["check"], []).append(item)
-            return results
-
-        whole, batched = validate(100), validate(4)
+        whole = validate(quality._batches(con, "t", suite, present, 100))
+        batched = validate(quality._batches(con, "t", suite, present, 4))
         for number, check in enumerate(checks):
             (expected,) = whole[number]
             if check.expectation in quality.UNIQUE:
@@ -464,6 +438,79 @@ def test_merged_and_whole_table_results_are_the_ones_gx_gives_on_the_whole_table
                 got = quality._merged(batched[number])
             assert got.success == expected.success is False, check
             assert plain(got.result) == plain(expected.result), check
+
+
+def test_text_reaches_gx_as_categories_with_the_results_of_plain_text(tmp_path):
+    """Text that the checks only compare for equality is handed to GX as categoricals (they
+    are cheaper to filter); each check gives the result GX gives on the same rows as plain
+    text, broken values, empty ones and the ``when`` condition included. A column compared
+    by order stays text."""
+    from flows import quality
+    from schemas.expectations import Suite, at_most, between, grain_unique, not_null, one_of
+
+    checks = (
+        *not_null("s", "k"),
+        one_of("s", ("a", "b")),
+        one_of("unit", ("g", "kg")),
+        between("v", 0, 10, "in range", when=("unit", "g")),
+        at_most("lo", "hi"),
+        grain_unique("k", "s"),
+    )
+    suite = Suite("t", ("k", "s"), checks)
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        validate = _ten_broken_rows(con, suite, tmp_path)
+        present = quality._table_columns(con)["t"]
+        (frame,) = quality._batches(con, "t", suite, present, 100)
+    categories = {c: frame[c].cat.categories.dtype for c in frame if frame[c].dtype == "category"}
+    assert set(categories) == {"s", "unit"}
+    by_order = Suite("t", ("k",), (at_most("s", "unit"),))
+    assert quality._categorical_columns(by_order, present) == set()
+    text = frame.astype(categories)  # the same frame with the text as it came from DuckDB
+    assert text["s"][3] == "&lt;x&gt;" and pd.isna(text["s"][5])
+    categorical, plain_text = validate([frame]), validate([text])
+    for number, check in enumerate(checks):
+        ((got,), (expected,)) = categorical[number], plain_text[number]
+        assert got.success == expected.success, check
+        assert plain(got.result) == plain(expected.result), check
+    failed = [check for number, check in enumerate(checks) if not categorical[number][0].success]
+    assert failed == [check for check in checks if check.kwargs.get("column") != "unit"]
+
+
+def _ten_broken_rows(con: duckdb.DuckDBPyConnection, suite, tmp_path: Path):
+    """Create table ``t`` (10 rows, each check of the tests above broken in some of them) and
+    return a function that validates frames of it with ``suite``'s checks as the check does,
+    giving GX's results per check number."""
+    from flows import quality
+
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES"
+        " (1, 'a', 1.0, 'g', 1.0, 2.0), (2, 'b', 20.0, 'g', 5.0, 4.0),"
+        " (3, 'a', 5.0, 'kg', 1.0, 2.0), (4, '<x>', -1.0, 'g', 1.0, 2.0),"
+        " (1, 'a', 3.0, 'g', NULL, 1.0), (5, NULL, 50.0, 'g', 3.0, NULL),"
+        " (6, 'b', 2.0, 'kg', 1.0, 2.0), (NULL, 'a', 2.0, 'g', 1.0, 2.0),"
+        " (2, 'c', 11.0, 'g', 9.0, 8.0), (NULL, 'a', 4.0, 'g', 1.0, 2.0)"
+        ") AS v(k, s, v, unit, lo, hi)"
+    )
+    gx = quality._import_great_expectations()
+    context = quality._context(gx, tmp_path / "site")
+    asset = context.data_sources.get("build").add_dataframe_asset("t")
+    definition = asset.add_batch_definition_whole_dataframe("whole")
+    result_format = quality._result_format(list(suite.grain))
+
+    def validate(frames) -> dict[int, list]:
+        results: dict[int, list] = {}
+        for frame in frames:
+            expectations = [quality._expectation(gx, c, n) for n, c in enumerate(suite.checks)]
+            batch = definition.get_batch(batch_parameters={"dataframe": frame})
+            validated = batch.validate(
+                gx.ExpectationSuite(name="t", expectations=expectations),
+                result_format=result_format,
+            )
+            for item in validated.results:
+                results.setdefault(item.expectation_config.meta["check"], []).append(item)
+        return results
+
+    return validate
 
 
 def plain(value):
