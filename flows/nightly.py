@@ -412,6 +412,14 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     changed_files = _changed_files(items, summary, published)
     summary.build = "full" if changed_files is None else "incremental"
     todo = [item for item in items if item.needs_ingest]
+    import flows.ingest  # noqa: F401  pandas, Arrow and Pandera, before GX's thread imports
+    from flows.quality import preload
+
+    # Great Expectations (2 s of Python) is imported on a thread from here on, while the files
+    # are read and the build file is opened: a run that adds a file waits seconds for the copy
+    # of the published build, with the processor idle. What ingest needs is imported first,
+    # here, so that the two threads do not import the same modules at once.
+    preload()
     # The build file is opened on a thread of this process while the files are read: at 10M
     # rows, a copy of the published build is 2 GB to write.
     with ThreadPoolTaskRunner(max_workers=1) as beside:
@@ -421,9 +429,6 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
         results = _ingest_all(settings, todo, summary.run_id)
         stage(settings, items, results, summary.run_id)
         target = opening.result()
-    from flows.quality import preload
-
-    preload()  # Great Expectations, imported while DuckDB builds
     normalised = normalise(settings, target, changed_files)
     marts = build_marts(settings, target, changed_files)
     summary.tables = {**normalised.rows, **marts.rows}

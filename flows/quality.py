@@ -272,9 +272,10 @@ def _import_great_expectations():
 def preload() -> None:
     """Import GX on a background thread, to be done by the time the check needs it.
 
-    The import takes about 2 s of Python (most of the check of a small run); started when
-    the build starts, it overlaps SQL that DuckDB runs without holding the GIL. An import that
-    fails here fails again, with its error, when the check imports GX itself."""
+    The import takes about 2 s of Python (most of the check of a small run); the nightly flow
+    starts it before the files are read, so it overlaps reading them and opening the build
+    file. An import that fails here fails again, with its error, when the check imports GX
+    itself."""
     threading.Thread(target=_quiet_import, name="preload-gx", daemon=True).start()
 
 
