@@ -372,6 +372,37 @@ def test_after_files_are_only_added_the_observations_are_checked_on_their_rows_a
     assert not any("only the rows" in note for note in whole.notes)
 
 
+@pytest.mark.parametrize("live_repeat", [False, True], ids=["clean live", "repeat in live"])
+def test_after_files_are_only_added_a_repeated_row_is_found_as_in_the_whole_table(
+    published, tmp_path, live_repeat
+):
+    """A row's grain (file, sheet, row) repeats only within one file, so after a run that only
+    added files to a live build without repeats, only the added rows are searched for them;
+    the outcome is that of the whole table: a repeat in the added file is caught, and one the
+    live build already had (a build that failed) is still reported with it."""
+    from flows.build import incremental_models, stamp_build
+    from flows.config import settings_from
+
+    repeat = "INSERT INTO stg_price_observations SELECT * FROM stg_price_observations LIMIT 1"
+    live = tampered(published, tmp_path, *([repeat] if live_repeat else []), name="live.duckdb")
+    stamp_build(live, "live", {}, checked(live, published, tmp_path / "docs").table_rows())
+    added = "prices/added_2021.csv"
+    rows = "INSERT INTO stg_price_observations SELECT * REPLACE ('{}' AS file_path) FROM {}"
+    build = tampered(
+        live, tmp_path,
+        rows.format(added, "stg_price_observations WHERE rowid IN (1, 2, 3)"),
+        rows.format(added, "stg_price_observations WHERE rowid = 3"),  # row 3 twice
+    )  # fmt: skip
+    by_file = incremental_models(settings_from().sql_dir)
+    merged = checked(build, live, tmp_path / "a", added_files=[added], by_file=by_file)
+    whole = checked(build, live, tmp_path / "b")
+    assert outcomes(merged) == outcomes(whole)
+    grain = ("stg_price_observations", "expect_compound_columns_to_be_unique")
+    (unique,) = [o for o in merged.outcomes if (o.table, o.expectation) == grain]
+    assert unique.unexpected_count == (4 if live_repeat else 2)
+    assert added in unique.observed and not unique.success
+
+
 def test_every_check_is_judged_row_by_row():
     """Batches are exact only for expectations with a verdict per row (GX's map expectations)
     and without ``mostly``; the row count and uniqueness are judged in DuckDB instead."""
