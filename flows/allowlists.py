@@ -387,8 +387,13 @@ def exportable(table: str, present: list[str]) -> list[str]:
 
 
 def scrubbed_json(column: str) -> str:
-    """A DuckDB expression for a flat JSON object column without the never-exported keys."""
+    """A DuckDB expression for a flat JSON object column without the never-exported keys.
+
+    Only an object that has one of them is rewritten (its values as text): listing an
+    object's keys is cheap, rewriting it is not (2.4 s for the 175,000 quarantined rows of
+    10M, for each of the CSV extract and the Parquet set)."""
     keys = ", ".join(f"'{k}'" for k in sorted(NEVER_EXPORTED))
     entries = f'map_entries(json_transform("{column}", \'"MAP(VARCHAR, VARCHAR)"\'))'
     kept = f"list_filter({entries}, lambda e: e.key NOT IN ({keys}))"
-    return f"to_json(map_from_entries({kept}))"
+    never = f'list_has_any(json_keys("{column}"), [{keys}])'
+    return f'CASE WHEN {never} THEN to_json(map_from_entries({kept})) ELSE "{column}" END'

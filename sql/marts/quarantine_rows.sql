@@ -86,10 +86,23 @@ final as (
         per_row.rules,
         per_row.reasons,
         -- A table's name alone is its whole row as a struct, which to_json writes (a row the
-        -- left join did not find is a struct of nulls, not null: hence the case).
+        -- left join did not find is a struct of nulls, not null: hence the case). Every value
+        -- is text, as read; row_number too, so the extracts need not rewrite the JSON.
         case per_row.dataset
-            when 'prices' then to_json(raw_prices)  -- noqa: RF02
-            else to_json(raw_routes)  -- noqa: RF02
+            when 'prices'
+                then to_json(
+                    struct_update(
+                        raw_prices,  -- noqa: RF02
+                        row_number := cast(raw_prices.row_number as varchar)
+                    )
+                )
+            else
+                to_json(
+                    struct_update(
+                        raw_routes,  -- noqa: RF02
+                        row_number := cast(raw_routes.row_number as varchar)
+                    )
+                )
         end as raw_values,
         manifest.run_id
     from per_row
