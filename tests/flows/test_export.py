@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from flows.allowlists import exportable
+from flows.allowlists import exportable, scrubbed_json
 from flows.cli import EXIT_OK, EXIT_USAGE, main
 from tests.conftest import Workspace
 from tests.flows.conftest import PLANTED_NAME
@@ -248,6 +248,25 @@ def test_the_dictionary_gives_meaning_and_unit_from_the_duckdb_comments(hostile)
     units = {r[0]: r[3] for r in rows}
     assert units["median_eur"].startswith("EUR") and units["n_obs"] == "count"
     assert units["period_start"].startswith("date (ISO 8601")
+
+
+def test_a_json_column_leaves_without_a_never_exported_key_whatever_the_model_put_in_it():
+    """The second lock: quarantine_rows leaves notes out of raw_values, and should a model
+    put one in, the export takes it out (only such an object is rewritten, its values as
+    text); an object without one leaves as it is."""
+    objects = [
+        {"obs_id": "A1", "notes": f"met {PLANTED_NAME}", "row_number": 7, "price": None},
+        {"obs_id": "A2", "row_number": "8", "price": "1.500"},
+    ]
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (j JSON)")
+        con.executemany("INSERT INTO t VALUES (?)", [[json.dumps(o)] for o in objects])
+        rows = con.execute(f"SELECT {scrubbed_json('j')} FROM t ORDER BY rowid").fetchall()
+    exported = [json.loads(j) for (j,) in rows]
+    assert exported == [
+        {"obs_id": "A1", "row_number": "7", "price": None},
+        {"obs_id": "A2", "row_number": "8", "price": "1.500"},
+    ]
 
 
 def test_quarantined_raw_values_leave_without_the_source_locator(hostile, tmp_path):
