@@ -9,7 +9,7 @@ with mentions as (
 final as (
     select
         place_as_written,
-        cast(sum(n_rows) as bigint) as n_rows,
+        sum(n_rows)::bigint as n_rows,
         list(distinct place_column order by place_column) as place_columns,
         list(distinct row_country order by row_country)
         filter (where row_country is not null) as row_countries,
