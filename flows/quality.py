@@ -580,7 +580,6 @@ def _whole_table_result(
     conditions = [f"{_q(columns[0])} IS NOT NULL"] if single else []
     conditions += [rows_of_files(files)] if files is not None else []
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    params = files if files is not None else None
     missing = (
         con.execute(f"SELECT count(*) - count({keys}) FROM {_q(table)}").fetchall()[0][0]
         if single
@@ -590,7 +589,7 @@ def _whole_table_result(
     unexpected = con.execute(
         f"SELECT coalesce(sum(n), 0)::BIGINT FROM (SELECT count(*) AS n FROM {_q(table)}"
         f" {where} GROUP BY {keys} HAVING count(*) > 1)",
-        params,
+        files,
     ).fetchall()[0][0]
     result = _percentages(rows, missing, unexpected)
     if identify_by:
@@ -603,7 +602,7 @@ def _whole_table_result(
             con.sql(
                 f"SELECT {_select(shown, present, 't.')} FROM {_q(table)} AS t"
                 f" SEMI JOIN ({repeated}) AS r ON {on} ORDER BY t.rowid LIMIT {EXAMPLES}",
-                params=params,
+                params=files,
             )
             .to_arrow_table()
             .to_pandas(date_as_object=False)
