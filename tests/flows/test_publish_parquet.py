@@ -14,6 +14,7 @@ import pytest
 
 from flows.allowlists import EXPORT_COLUMNS, NEVER_EXPORTED, exportable
 from flows.config import settings_from
+from flows.export import write_parts
 from flows.publish import write_parquet
 from tests.conftest import PROJECT, Workspace
 from tests.flows.conftest import PLANTED_NAME
@@ -96,6 +97,18 @@ def test_every_allow_listed_table_lands_with_exactly_its_rows(hostile):
     assert {"mart_smuggling_prices", "stg_price_observations"} <= set(parquet_files(hostile))
     assert "mart_lineage" not in parquet_files(hostile)  # a view: exported on request only
     assert_set_holds_the_published_rows(hostile)
+
+
+def test_parts_are_written_in_any_order_and_later_copies_keep_theirs(hostile, tmp_path):
+    """The parts are written with DuckDB free to reorder rows (faster); the connection is
+    handed back keeping row order, so a CSV extract written on it after stays in the table's
+    order."""
+    with duckdb.connect(str(hostile.db), read_only=True) as con:
+        parts = write_parts(con, "stg_price_observations", tmp_path)
+        keeps_order = "SELECT current_setting('preserve_insertion_order')"
+        assert con.execute(keeps_order).fetchone()[0] is True
+        staged = con.execute("SELECT file_path, count(*) FROM stg_price_observations GROUP BY 1")
+        assert {f: p["rows"] for f, p in parts.items()} == dict(staged.fetchall())
 
 
 def test_a_run_updated_by_file_writes_only_the_parts_of_the_changed_files(
