@@ -5,7 +5,9 @@ and each can be overridden on the command line (``--raw-dir``, ``--marts-dir``) 
 environment variables ``SPOTPRICES_RAW_DIR``, ``SPOTPRICES_MARTS_DIR`` and
 ``SPOTPRICES_REFERENCE_DIR``. Where the ingest tasks run is chosen the same way
 (``--task-runner``, ``--dask-address``; ``SPOTPRICES_TASK_RUNNER``, ``SPOTPRICES_DASK_ADDRESS``,
-``SPOTPRICES_DASK_CONNECT_TIMEOUT``).
+``SPOTPRICES_DASK_CONNECT_TIMEOUT``). The limits fitted to this two-core, 1.5 GiB budget are
+raised with the machine: ``SPOTPRICES_DUCKDB_MEMORY_LIMIT``, ``SPOTPRICES_DUCKDB_THREADS`` and
+``SPOTPRICES_CHUNK_THREADS``.
 """
 
 from __future__ import annotations
@@ -118,6 +120,11 @@ def settings_from(
         chosen = value or os.environ.get(env) or default
         return Path(chosen).expanduser().resolve()
 
+    limits = {
+        "duckdb_memory_limit": _memory_limit("SPOTPRICES_DUCKDB_MEMORY_LIMIT"),
+        "duckdb_threads": _count("SPOTPRICES_DUCKDB_THREADS"),
+        "chunk_threads": _count("SPOTPRICES_CHUNK_THREADS"),
+    }
     delays = os.environ.get("SPOTPRICES_INGEST_RETRY_DELAYS")
     runner = (task_runner or os.environ.get("SPOTPRICES_TASK_RUNNER") or "threads").lower()
     if runner not in TASK_RUNNERS:
@@ -130,7 +137,36 @@ def settings_from(
             reference_dir, "SPOTPRICES_REFERENCE_DIR", PROJECT_ROOT / "data" / "reference"
         ),
         **({"ingest_retry_delays": tuple(int(d) for d in delays.split(","))} if delays else {}),
+        **{name: value for name, value in limits.items() if value is not None},
         task_runner=runner,
         dask_address=dask_address or os.environ.get("SPOTPRICES_DASK_ADDRESS") or None,
         **({"dask_connect_timeout": float(timeout)} if timeout else {}),
     )
+
+
+def _count(variable: str) -> int | None:
+    """A whole number of threads from ``variable``, if set."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{variable}={value!r}: expected a whole number of threads, 1 or more")
+    return int(value)
+
+
+def _memory_limit(variable: str) -> str | None:
+    """A DuckDB memory limit from ``variable``, if set, checked by DuckDB itself so that a
+    typo fails before the run starts, naming the variable."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    import duckdb  # only when the variable is set: `spotprices --help` stays light
+
+    try:
+        duckdb.connect(config={"memory_limit": value}).close()
+    except duckdb.Error as err:
+        raise ValueError(
+            f"{variable}={value!r}: not a memory limit DuckDB reads (e.g. 768MB, 4GB, 50%):"
+            f" {str(err).splitlines()[0]}"
+        ) from None
+    return value
