@@ -12,7 +12,8 @@ ratios b/a, c/b, d/b and d/e, and where (b) and (c) spend their time per Prefect
 local Prefect server is started first (as under ``spotprices serve``); its start-up is
 reported apart. Each timed command starts after ``os.sync()``: the gigabytes one run writes
 are still going to disk when the next starts, and a night's run finds the disk quiet. The
-report names the commit measured (``-dirty`` if the working copy differs) and warns when (c)
+report names the commit measured (``-dirty`` if the working copy differs) and the limits of
+the runs (set by ``SPOTPRICES_DUCKDB_MEMORY_LIMIT`` and the others), and warns when (c)
 was not a build updated by file, which happens when the rules change during the sitting.
 
 ``--bundled`` measures (b), (d) and (e) on the bundled data in data/raw instead (there is no
@@ -43,6 +44,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.generate import generate  # noqa: E402
+from flows.config import settings_from  # noqa: E402
 from flows.serve import prefect_api  # noqa: E402
 
 BASELINE_SQL = """
@@ -229,11 +231,22 @@ def _measured_code() -> str:
     return described.stdout.strip() or "unknown (not a git checkout)"
 
 
+def _limits() -> str:
+    """The limits the runs measured worked within: defaults unless the environment set them
+    (``SPOTPRICES_DUCKDB_MEMORY_LIMIT`` and the others, ``flows/config.py``)."""
+    settings = settings_from()
+    return (
+        f"run limits: DuckDB memory {settings.duckdb_memory_limit}, DuckDB threads"
+        f" {settings.duckdb_threads}, chunk threads {settings.chunk_threads}"
+    )
+
+
 def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
     lines = [
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
         f" {psutil.virtual_memory().total / 2**30:.0f} GiB; {datetime.now():%Y-%m-%d %H:%M}",
         f"code measured: {_measured_code()}",
+        _limits(),
         f"local Prefect server start-up (paid once, apart): {server_start:.1f} s",
         *([f"(d) and (e): median of {repeat} runs"] if repeat > 1 else []),
         "",
