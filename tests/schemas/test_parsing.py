@@ -97,3 +97,20 @@ def test_numbers_formatted_in_each_locale_parse_back(value, locale):
     whole, cents = f"{value:,.2f}".split(".")
     text = f"{whole.replace(',', thousands)}{decimal}{cents}"
     assert parse_number(pd.Series([text]), decimal).iloc[0] == value
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
+    digits=st.integers(min_value=0, max_value=20),
+    decimal=st.sampled_from([".", ","]),
+)
+def test_plain_numbers_parse_to_the_nearest_double_beside_grouped_ones(value, digits, decimal):
+    """Plain numbers take a fast path (Arrow), grouped ones the general parser: each cell
+    gets the double nearest to what it says, in its own place."""
+    text = f"{value:.{digits}f}".replace(".", decimal)
+    parsed = parse_number(pd.Series(["1 500", text, None, f"0{text}"]), decimal)
+    assert parsed.iloc[0] == 1500.0 and pd.isna(parsed.iloc[2])
+    assert parsed.iloc[1] == float(text.replace(decimal, "."))
+    if not text.startswith("-"):
+        assert parsed.iloc[3] == parsed.iloc[1]  # a leading zero changes nothing
