@@ -53,6 +53,7 @@ def _same_place(
 
 
 def _place_name(place: pd.Series) -> pd.Series:
+    """A place as the rule compares it: blank as empty, lower case, no outer spaces."""
     return per_distinct(place, lambda names: names.fillna("").str.lower().str.strip())
 
 
