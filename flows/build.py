@@ -33,12 +33,10 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import yaml
 
 from flows.config import Settings
 from flows.excel_safe import quote_literal
-from flows.reference import load_reference
 
 EXPECTATION_COLUMNS = {
     "table": "The published table the expectation was checked on.",
@@ -155,6 +153,8 @@ def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Pat
             con.execute("DROP TABLE IF EXISTS build_info")
             con.execute("DROP TABLE IF EXISTS expectation_results")
         return target
+    from flows.reference import load_reference  # pandas and the contracts: not for a copy
+
     with duckdb.connect(str(target)) as con:
         load_reference(con, settings.reference_dir, settings.state_dir)
     return target
@@ -249,6 +249,8 @@ def stamp_build(
     the rules alone, so that a run under the same rules can update it by file."""
     with duckdb.connect(str(target)) as con:
         if expectations:
+            import pandas as pd
+
             con.register("outcomes", pd.DataFrame(expectations))
             con.execute("CREATE OR REPLACE TABLE expectation_results AS SELECT * FROM outcomes")
             con.unregister("outcomes")

@@ -412,20 +412,21 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     changed_files = _changed_files(items, summary, published)
     summary.build = "full" if changed_files is None else "incremental"
     todo = [item for item in items if item.needs_ingest]
-    import flows.ingest  # noqa: F401  pandas, Arrow and Pandera, before GX's thread imports
-    from flows.quality import preload
-
-    # Great Expectations (2 s of Python) is imported on a thread from here on, while the files
-    # are read and the build file is opened: a run that adds a file waits seconds for the copy
-    # of the published build, with the processor idle. What ingest needs is imported first,
-    # here, so that the two threads do not import the same modules at once.
-    preload()
     # The build file is opened on a thread of this process while the files are read: at 10M
-    # rows, a copy of the published build is 2 GB to write.
+    # rows, a copy of the published build is 2 GB to write, the longest step of a run that
+    # adds a file, so it starts first, before the imports below.
     with ThreadPoolTaskRunner(max_workers=1) as beside:
         opening = beside.submit(open_build, {
             "settings": settings, "run_id": summary.run_id, "changed_files": changed_files,
         })  # fmt: skip
+        import flows.ingest  # noqa: F401  pandas, Arrow and Pandera, before GX's thread imports
+        from flows.quality import preload
+
+        # Great Expectations (2 s of Python) is imported on a thread from here on, while the
+        # files are read and the build file is opened: a run that adds a file waits seconds
+        # for the copy of the published build, with the processor idle. What ingest needs is
+        # imported first, here, so that the two threads do not import the same modules at once.
+        preload()
         results = _ingest_all(settings, todo, summary.run_id)
         stage(settings, items, results, summary.run_id)
         target = opening.result()

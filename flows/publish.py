@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from flows.allowlists import EXPORT_COLUMNS
+from flows.build import incremental_models
 from flows.config import Settings
 from flows.export import (
     append_files,
@@ -52,8 +53,6 @@ def write_extracts(
     rows appended, when the previous extract can be trusted (:func:`flows.export.append_files`):
     at 10M rows the observation-level CSV is about 3 GB.
     """
-    from flows.build import incremental_models  # imports pandas: only when extracts are written
-
     by_file = incremental_models(settings.sql_dir) if added_files is not None else frozenset()
     out = settings.extracts_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -101,8 +100,6 @@ def write_parquet(
     the previous set or the new one: the next run puts the previous set back if the kill came
     between the two renames, and clears what was left aside.
     """
-    from flows.build import incremental_models  # imports pandas: only when the set is written
-
     live = settings.parquet_dir
     fresh = live.with_name(f".{live.name}.new")
     old = live.with_name(f".{live.name}.old")
