@@ -45,9 +45,11 @@ final as (
         prices.row_number,
         prices.obs_id,
         prices.source_key,
-        prices.price_low_eur,
-        prices.price_high_eur,
-        prices.price_point_eur,
+        -- The low and high ends, or the point where the source gave one price: the trend
+        -- mart takes their minimum and maximum (as int_drug_price_cells has them). One
+        -- column fewer than the three bounds: 30M cells at 10M observations.
+        coalesce(prices.price_low_eur, prices.price_point_eur) as price_low_eur,
+        coalesce(prices.price_high_eur, prices.price_point_eur) as price_high_eur,
         prices.price_mid_eur,
         -- The band of the point estimate: two significant digits (90 bands per power of
         -- ten). Each piece divides by a constant and the pieces follow each other, so a band

@@ -44,8 +44,8 @@ period_stats as (
         count(*) as n_obs,
         count(price_mid_eur) as n_point_estimates,
         quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) as quartiles,
-        min(coalesce(price_low_eur, price_point_eur)) as min_low_eur,
-        max(coalesce(price_high_eur, price_point_eur)) as max_high_eur
+        min(price_low_eur) as min_low_eur,
+        max(price_high_eur) as max_high_eur
     from cells
     group by mart_row_key
 ),
