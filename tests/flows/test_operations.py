@@ -246,6 +246,26 @@ def test_a_new_build_clears_what_a_killed_build_left_even_its_spill_folder(tmp_p
         assert con.execute("SELECT count(*) FROM ref_fx_rates").fetchone()[0] > 0
 
 
+def test_a_build_copied_from_the_published_one_carries_none_of_its_stamp(fixture_workspace):
+    """A run that updates the published build starts from a copy of it, which holds that
+    build's build_info and check results until this build is stamped."""
+    from flows.build import open_build, stamp_build
+    from flows.config import settings_from
+
+    ws = fixture_workspace
+    published = ws.run()
+    settings = settings_from(str(ws.raw), str(ws.marts))
+    target = open_build(settings, "next", base=settings.published_db)
+    stamp_build(target, "next", {"run_id": "next"}, expectations=None)
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM build_info").fetchall() == [("next",)]
+        tables = {
+            name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+    assert "expectation_results" not in tables
+    assert ws.query("SELECT run_id FROM build_info") == [(published.run_id,)]  # left as it was
+
+
 def test_a_blocking_expectation_stops_the_publish_and_says_why(
     fixture_workspace, tmp_path, monkeypatch
 ):
