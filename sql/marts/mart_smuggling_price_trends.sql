@@ -17,6 +17,10 @@ bands as (
     select * from int_smuggling_price_bands
 ),
 
+file_stats as (
+    select * from int_smuggling_price_period_stats
+),
+
 weighted_medians as (
     select * from int_weighted_medians
     where flow = 'people'
@@ -27,8 +31,7 @@ sources as (
 ),
 
 period_stats as (
-    -- Grouped by the row key alone (the other columns follow from it): grouping by every
-    -- column costs three times as much at a million observations.
+    -- Summed over the files; the other columns follow from the row key.
     select
         mart_row_key,
         any_value(series_key) as series_key,
@@ -41,13 +44,26 @@ period_stats as (
         any_value(period_months) as period_months,
         any_value(period_start) as period_start,
         any_value(period_end) as period_end,
-        count(*) as n_obs,
-        count(price_mid_eur) as n_point_estimates,
-        quantile_cont(price_mid_eur, [0.5, 0.25, 0.75]) as quartiles,
-        min(price_low_eur) as min_low_eur,
-        max(price_high_eur) as max_high_eur
-    from cells
+        sum(n_obs)::bigint as n_obs,
+        sum(n_point_estimates)::bigint as n_point_estimates,
+        min(min_low_eur) as min_low_eur,
+        max(max_high_eur) as max_high_eur
+    from file_stats
     group by mart_row_key
+),
+
+row_ids as (
+    -- A number for each row key: the quartiles and the rolling median group and sort their
+    -- counts and values by row, and a number is much cheaper to group and sort by than the
+    -- key's text.
+    select
+        mart_row_key,
+        series_key,
+        period_start,
+        period_months,
+        n_point_estimates,
+        row_number() over (order by mart_row_key) as row_id
+    from period_stats
 ),
 
 source_counts as (
@@ -58,34 +74,12 @@ source_counts as (
     group by mart_row_key
 ),
 
-period_figures as (
-    select
-        period_stats.* exclude (period_stats.quartiles),
-        source_counts.n_sources,
-        period_stats.quartiles[1] as median_eur,
-        period_stats.quartiles[2] as p25_eur,
-        period_stats.quartiles[3] as p75_eur
-    from period_stats
-    left join source_counts on period_stats.mart_row_key = source_counts.mart_row_key
-),
-
-row_ids as (
-    -- A number for each row key: the rolling median groups and sorts its counts and values
-    -- by row, and a number is much cheaper to group and sort by than the key's text.
-    select
-        mart_row_key,
-        series_key,
-        period_start,
-        period_months,
-        row_number() over (order by mart_row_key) as row_id
-    from period_stats
-),
-
 band_counts as (
-    -- The rolling median by rank, not median(), which holds every value of a row at once
-    -- (65M values at 10M rows); and without sorting every window: the prices counted per
-    -- band find the band of each middle rank and the rank within it, and only the prices of
-    -- those bands are sorted.
+    -- Quartiles and rolling medians by rank, not quantile_cont() or median(), which hold
+    -- every value of a row at once (30M values for the quartiles at 10M rows, 65M for the
+    -- rolling medians); and without sorting every row or window: the prices counted per band
+    -- find the band of each rank needed and the rank within it, and only the prices of those
+    -- bands are sorted.
     select
         mart_row_key,
         is_last_period,
@@ -93,6 +87,134 @@ band_counts as (
         sum(n_prices) as n_prices
     from bands
     group by mart_row_key, is_last_period, price_band
+),
+
+quartile_positions as (
+    -- Where quantile_cont() takes each quartile of a row's n point estimates: at position
+    -- (n - 1) * q counted from 0, between the prices of ranks floor + 1 and ceil + 1 (from 1),
+    -- at the fraction between them.
+    select
+        row_ids.row_id,
+        quartiles.quantile,
+        (row_ids.n_point_estimates - 1) * quartiles.quantile as rank_position,
+        floor(rank_position)::bigint + 1 as low_rank,
+        ceil(rank_position)::bigint + 1 as high_rank,
+        rank_position - floor(rank_position) as fraction
+    from row_ids
+    cross join (values (0.5::double), (0.25::double), (0.75::double)) as quartiles (quantile)
+    where row_ids.n_point_estimates > 0
+),
+
+row_band_counts as (
+    -- The prices of each row's own period counted per band.
+    select
+        row_ids.row_id,
+        band_counts.price_band,
+        sum(band_counts.n_prices) as n_prices
+    from band_counts
+    inner join row_ids on band_counts.mart_row_key = row_ids.mart_row_key
+    group by row_ids.row_id, band_counts.price_band
+),
+
+row_band_ranks as (
+    -- The ranks each band of a row holds.
+    select
+        row_id,
+        price_band,
+        sum(n_prices) over (
+            partition by row_id
+            order by price_band
+            rows between unbounded preceding and current row
+        ) - n_prices as n_below_band,
+        sum(n_prices) over (
+            partition by row_id
+            order by price_band
+            rows between unbounded preceding and current row
+        ) as n_up_to_band
+    from row_band_counts
+),
+
+quartile_ranks as (
+    -- Each rank a quartile needs, with the band holding it and its rank within that band.
+    select
+        quartile_positions.row_id,
+        quartile_positions.quantile,
+        quartile_positions.fraction,
+        row_band_ranks.price_band,
+        picked.rank_in_row - row_band_ranks.n_below_band as rank_in_band
+    from quartile_positions
+    cross join
+        unnest([
+            quartile_positions.low_rank, quartile_positions.high_rank
+        ]) as picked (rank_in_row)
+    inner join row_band_ranks
+        on
+            quartile_positions.row_id = row_band_ranks.row_id
+            and picked.rank_in_row > row_band_ranks.n_below_band
+            and picked.rank_in_row <= row_band_ranks.n_up_to_band
+),
+
+quartile_band_cells as (
+    -- Only the cells of the bands holding a quartile's ranks, each ranked within its band.
+    select
+        row_ids.row_id,
+        cells.price_band,
+        cells.price_mid_eur,
+        row_number() over (
+            partition by row_ids.row_id, cells.price_band order by cells.price_mid_eur
+        ) as rank_in_band
+    from cells
+    inner join row_ids on cells.mart_row_key = row_ids.mart_row_key
+    semi join quartile_ranks
+        on
+            row_ids.row_id = quartile_ranks.row_id
+            and cells.price_band = quartile_ranks.price_band
+),
+
+quartiles as (
+    -- The two prices of each quartile, interpolated by quantile_cont() itself: over two
+    -- values it takes the fraction as its position, so each figure is the one quantile_cont()
+    -- gives over every price of the row, to the last bit (DuckDB may fuse its multiply and
+    -- add, which SQL cannot write).
+    select
+        quartile_ranks.row_id,
+        quartile_ranks.quantile,
+        case quartile_ranks.fraction
+            when 0.25 then quantile_cont(quartile_band_cells.price_mid_eur, 0.25)
+            when 0.5 then quantile_cont(quartile_band_cells.price_mid_eur, 0.5)
+            when 0.75 then quantile_cont(quartile_band_cells.price_mid_eur, 0.75)
+            else min(quartile_band_cells.price_mid_eur)
+        end as price_eur
+    from quartile_ranks
+    inner join quartile_band_cells
+        on
+            quartile_ranks.row_id = quartile_band_cells.row_id
+            and quartile_ranks.price_band = quartile_band_cells.price_band
+            and quartile_ranks.rank_in_band = quartile_band_cells.rank_in_band
+    group by quartile_ranks.row_id, quartile_ranks.quantile, quartile_ranks.fraction
+),
+
+row_quartiles as (
+    select
+        row_id,
+        any_value(price_eur) filter (where quantile = 0.5) as median_eur,
+        any_value(price_eur) filter (where quantile = 0.25) as p25_eur,
+        any_value(price_eur) filter (where quantile = 0.75) as p75_eur
+    from quartiles
+    group by row_id
+),
+
+period_figures as (
+    select
+        period_stats.*,
+        source_counts.n_sources,
+        row_quartiles.median_eur,
+        row_quartiles.p25_eur,
+        row_quartiles.p75_eur
+    from period_stats
+    inner join row_ids on period_stats.mart_row_key = row_ids.mart_row_key
+    left join source_counts on period_stats.mart_row_key = source_counts.mart_row_key
+    left join row_quartiles on row_ids.row_id = row_quartiles.row_id
 ),
 
 window_band_counts as (
