@@ -274,8 +274,13 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
         rows = "the bundled data" if r["rows"] is None else f"{r['rows']:,} rows"
         for run, stages in r["stages"].items():
             tasks = sum(sec for name, sec in stages.items() if name not in BESIDE)
-            lines.append(f"\n({run}) on {rows}, seconds per stage:")
             summary = r["summaries"].get(run, {})
+            start = (
+                f" (build started from: {summary['build_start']})"
+                if summary.get("build_start")
+                else ""
+            )
+            lines.append(f"\n({run}) on {rows}, seconds per stage{start}:")
             for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
                 beside = f"  (beside {BESIDE[name]})" if name in BESIDE else ""
                 lines.append(f"  {name:<12} {seconds:7.2f}{beside}")
@@ -295,7 +300,11 @@ def report(results: list[dict], server_start: float, repeat: int = 1) -> str:
 
 #: Tasks the flow runs on a thread beside others (flows/nightly.py): their time overlaps
 #: those stages', so it is not subtracted from the wall time to find the overhead.
-BESIDE = {"open build": "ingest and stage", "figures": "extract and parquet"}
+BESIDE = {
+    "open build": "ingest and stage",
+    "figures": "extract and parquet",
+    "keep standby": "extract and parquet",
+}
 
 #: How many of the slowest SQL models the breakdown lists.
 SLOWEST_MODELS = 8

@@ -14,11 +14,13 @@ to one raw file (it has ``file_path``) and depends only on that file's rows and 
 give each key the same rows whatever the other files, under the same rules (reference tables,
 rates per currency and period, the calendar of a period span, the weight of a grade); those
 small tables are rebuilt whole before it. When the published build was made under the same
-rules (the rules fingerprint, :mod:`flows.fingerprint`), the next build starts from a copy of
-it, and such a table has only the rows of the files that changed replaced: deleted, then
-selected again with the model filtered to those files (DuckDB pushes the filter down to the
-ingest views, and skips the Parquet parts of the other files by their statistics). Every other
-model is rebuilt whole from the tables below it, as in a full build.
+rules (the rules fingerprint, :mod:`flows.fingerprint`), the next build starts from a build
+made under them: the standby (the file the published build replaced, kept by publishing) when
+no reader holds it, else a copy of the published build. Such a table then has only the rows of
+the files that changed since that build replaced: deleted, then selected again with the model
+filtered to those files (DuckDB pushes the filter down to the ingest views, and skips the
+Parquet parts of the other files by their statistics). Every other model is rebuilt whole from
+the tables below it, as in a full build.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import yaml
@@ -136,26 +139,99 @@ def _comment(con: duckdb.DuckDBPyConnection, model: Model, column_docs: dict[str
             con.execute(f'COMMENT ON COLUMN {model.name}."{column}" IS {quote_literal(text)}')
 
 
-def open_build(settings: Settings, run_id: str, base: Path | None = None) -> Path:
-    """Create the new build file, a copy of ``base`` (a published build made under the same
-    rules) or a new file with the reference tables; return its path."""
+class OpenedBuild(NamedTuple):
+    """The new build file, and what it started from: ``new`` (reference tables only),
+    ``standby`` (the build before the published one) or ``copy`` (of the published build)."""
+
+    path: Path
+    start: str
+
+
+def open_build(
+    settings: Settings, run_id: str, base: Path | None = None, rules: str | None = None
+) -> OpenedBuild:
+    """Create the new build file: the standby, when it was made under ``rules`` and no reader
+    holds it (:func:`_take_standby`), else a copy of ``base`` (the published build, made
+    under the same rules); or, without ``base``, a new file with the reference tables."""
     # Left by a run that stopped before publishing: the file, its WAL, and the folder DuckDB
-    # spills to when a build runs past its memory limit.
-    for stale in settings.state_dir.glob("build-*.duckdb*"):
+    # spills to when a build runs past its memory limit; and a standby half copied.
+    for stale in [*settings.state_dir.glob("build-*.duckdb*"), partial_standby(settings)]:
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
-            stale.unlink()
+            stale.unlink(missing_ok=True)
     target = settings.state_dir / f"build-{run_id}.duckdb"
     if base is not None:
+        if rules is not None and _take_standby(settings.standby_db, target, rules):
+            return OpenedBuild(target, "standby")
         shutil.copyfile(base, target)  # its build_info and expectation_results: see stamp_build
         _write_back(target)
-        return target
+        return OpenedBuild(target, "copy")
     from flows.reference import load_reference  # pandas and the contracts: not for a copy
 
     with duckdb.connect(str(target)) as con:
         load_reference(con, settings.reference_dir, settings.state_dir)
-    return target
+    return OpenedBuild(target, "new")
+
+
+def _take_standby(standby: Path, target: Path, rules: str) -> bool:
+    """Move the standby build to ``target`` if it was made under ``rules`` and no reader holds
+    it; say whether it was.
+
+    The standby is the file the published build replaced (publishing keeps it as a hard
+    link), or after a full build a copy of the published one (:func:`flows.publish.
+    keep_standby`). Starting from it spares copying the published build, 2.3 GB at 10M rows;
+    the rows it holds of files that changed since it was built are replaced like this run's
+    (:func:`stale_files`). An analyst who opened the marts before the last publish may still
+    read it: DuckDB's lock then refuses it, and the build starts from a copy instead, leaving
+    the analyst's file as it is.
+    """
+    try:
+        os.replace(standby, target)  # taken: a run that fails leaves it to be cleared
+    except FileNotFoundError:
+        return False
+    try:
+        with duckdb.connect(str(target)) as con:
+            (made_under,) = con.execute("SELECT rules_fingerprint FROM build_info").fetchone()
+    except duckdb.Error:  # held open by a reader, or not a build this code can read
+        made_under = None
+    if made_under == rules:
+        return True
+    target.unlink()  # the copy is then a new file; a reader keeps the one it holds
+    return False
+
+
+def partial_standby(settings: Settings) -> Path:
+    """Where a copy meant for the standby is written until it is whole."""
+    return settings.standby_db.with_name(settings.standby_db.name + ".partial")
+
+
+def stale_files(settings: Settings, target: Path) -> list[str]:
+    """The raw files whose rows the build ``target`` holds from another read than the ingest
+    database now holds: any file read, failed or deleted by a run since the build was made
+    (its manifest row's run id differs), or known to only one of them.
+
+    For a copy of the published build these are this run's new, changed, deleted and failed
+    files; the standby also lacks the last run's.
+    """
+    with duckdb.connect(str(target), read_only=True) as con:
+        con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
+        rows = con.execute(
+            "SELECT coalesce(built.file_path, now.file_path) AS file_path"
+            " FROM main.ingest_files AS built"
+            " FULL JOIN ingest.ingest_files AS now ON built.file_path = now.file_path"
+            " WHERE built.run_id IS DISTINCT FROM now.run_id ORDER BY file_path"
+        ).fetchall()
+    return [file_path for (file_path,) in rows]
+
+
+def fsync_file(path: Path) -> None:
+    """Wait until ``path``'s bytes are on disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_back(path: Path) -> None:
@@ -169,11 +245,7 @@ def _write_back(path: Path) -> None:
 
     def sync() -> None:
         with contextlib.suppress(OSError):  # gone already: a run that failed cleans it up
-            descriptor = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+            fsync_file(path)
 
     threading.Thread(target=sync, name=f"write back {path.name}", daemon=True).start()
 
@@ -195,9 +267,9 @@ def run_models(
 ) -> BuiltModels:
     """Materialise the models of ``layers`` into ``target``.
 
-    ``changed_files`` (new, changed, deleted or failed files) is given when ``target`` is a
-    copy of a build made under the same rules: incremental models then replace only those
-    files' rows.
+    ``changed_files`` is given when ``target`` started from a build made under the same
+    rules (the standby or a copy of the published build): its :func:`stale_files`, whose
+    rows the incremental models then replace, and no other rows.
     """
     column_docs = _column_docs(settings.sql_dir)
     built = BuiltModels()

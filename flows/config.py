@@ -73,6 +73,12 @@ class Settings:
         return self.marts_dir / STATE_DIR_NAME
 
     @property
+    def standby_db(self) -> Path:
+        """The build the published one replaced, from which the next build starts when no
+        reader holds it open (:func:`flows.build.open_build`): as large as the marts file."""
+        return self.state_dir / "standby.duckdb"
+
+    @property
     def state_db(self) -> Path:
         """The ingest database: manifest, run log, failures and the views of the row store."""
         return self.state_dir / "ingest.duckdb"

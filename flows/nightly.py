@@ -12,10 +12,11 @@ A run with nothing to do stops after discover: when no file is new, changed or d
 inputs fingerprint (:mod:`flows.fingerprint`: the manifest, sql/, the reference tables, the
 code and library versions) equals the one stored with the published build, that build is kept
 and the run is logged as ``no_change``. When files changed but the rules did not (the rules
-fingerprint: sql/, reference tables, code and library versions), the new build starts from a
-copy of the published one and its incremental models replace only the changed files' rows
-(:mod:`flows.build`). ``full_refresh`` always rebuilds from nothing. The steps after discover
-import pandas, Pandera and Great Expectations only when they run.
+fingerprint: sql/, reference tables, code and library versions), the new build starts from
+the standby (the build the published one replaced) or a copy of the published one, and its
+incremental models replace only the rows of the files changed since (:mod:`flows.build`).
+``full_refresh`` always rebuilds from nothing. The steps after discover import pandas, Pandera
+and Great Expectations only when they run.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from flows.fingerprint import inputs_fingerprint, rules_fingerprint
 from flows.lock import run_lock
 
 if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads them
-    from flows.build import BuiltModels
+    from flows.build import BuiltModels, OpenedBuild
     from flows.figures import Figure
     from flows.ingest import FileResult
     from flows.quality import QualityReport
@@ -78,9 +79,12 @@ class RunSummary:
     model_seconds: dict[str, float] = field(default_factory=dict)
     inputs_fingerprint: str = ""  # see flows.fingerprint
     rules_fingerprint: str = ""  # the inputs fingerprint without the raw files
-    #: "full", or "incremental": a copy of the published build with the changed files' rows
-    #: replaced in the incremental models.
+    #: "full", or "incremental": a build made under the same rules with the rows of the files
+    #: changed since replaced in the incremental models.
     build: str = ""
+    #: What the build started from: "new" (a full build), "standby" (the build the published
+    #: one replaced) or "copy" (of the published build, when a reader held the standby).
+    build_start: str = ""
     kept_build: str = ""  # no change: the run id of the published build that was kept
 
 
@@ -165,13 +169,24 @@ def stage(settings: Settings, items: list[FileItem], results: list[FileResult], 
 
 
 @task(name="open build", cache_policy=NO_CACHE)
-def open_build(settings: Settings, run_id: str, changed_files: list[str] | None) -> Path:
-    """Start the new build file: with ``changed_files``, a copy of the published build (to be
-    updated by slice), else a new file with the reference tables."""
+def open_build(settings: Settings, run_id: str, rules: str, incremental: bool) -> OpenedBuild:
+    """Start the new build file: for a build updated by file, the standby or a copy of the
+    published build, made under the same ``rules``; else a new file with the reference
+    tables."""
     from flows import build
 
-    base = settings.published_db if changed_files is not None else None
-    return build.open_build(settings, run_id, base)
+    base = settings.published_db if incremental else None
+    opened = build.open_build(settings, run_id, base, rules)
+    get_run_logger().info("build started from: %s", opened.start)
+    return opened
+
+
+@task(name="compare build", cache_policy=NO_CACHE)
+def compare_build(settings: Settings, target: Path) -> list[str]:
+    """The files whose rows the build must replace: changed since the build it started from."""
+    from flows import build
+
+    return build.stale_files(settings, target)
 
 
 @task(name="normalise", cache_policy=NO_CACHE)
@@ -221,7 +236,8 @@ def check(settings: Settings, target: Path, added_files: list[str] | None) -> Qu
 def publish_build(
     settings: Settings, target: Path, summary: RunSummary, quality: QualityReport
 ) -> Path:
-    """Stamp the build and swap it in as the published marts file."""
+    """Stamp the build and swap it in as the published marts file; after a build updated by
+    file, the file it replaces becomes the standby."""
     from flows import build
     from flows.publish import publish
 
@@ -233,7 +249,15 @@ def publish_build(
         summary.inputs_fingerprint,
         summary.rules_fingerprint,
     )
-    return publish(settings, target)
+    return publish(settings, target, keep_replaced=summary.build == "incremental")
+
+
+@task(name="keep standby", cache_policy=NO_CACHE)
+def keep_standby(settings: Settings) -> Path:
+    """After a full build, copy the published build to the standby for the next run."""
+    from flows import publish
+
+    return publish.keep_standby(settings)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -413,11 +437,13 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     summary.build = "full" if changed_files is None else "incremental"
     todo = [item for item in items if item.needs_ingest]
     # The build file is opened on a thread of this process while the files are read: at 10M
-    # rows, a copy of the published build is 2 GB to write, the longest step of a run that
-    # adds a file, so it starts first, before the imports below.
+    # rows, a copy of the published build (when the standby cannot be taken) is 2 GB to
+    # write, the longest step of a run that adds a file, so it starts first, before the
+    # imports below.
     with ThreadPoolTaskRunner(max_workers=1) as beside:
         opening = beside.submit(open_build, {
-            "settings": settings, "run_id": summary.run_id, "changed_files": changed_files,
+            "settings": settings, "run_id": summary.run_id,
+            "rules": summary.rules_fingerprint, "incremental": changed_files is not None,
         })  # fmt: skip
         results = _ingest_all(settings, todo, summary.run_id)
         stage(settings, items, results, summary.run_id)
@@ -429,9 +455,10 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
         # free. Beside ingest, whose typing and rules are Python too, it doubled a 100,000-row
         # file's ingest (3.7-4.7 s against 1.5-2.3 s at 10M rows).
         preload()
-        target = opening.result()
-    normalised = normalise(settings, target, changed_files)
-    marts = build_marts(settings, target, changed_files)
+        target, summary.build_start = opening.result()
+    stale = None if changed_files is None else compare_build(settings, target)
+    normalised = normalise(settings, target, stale)
+    marts = build_marts(settings, target, stale)
     summary.tables = {**normalised.rows, **marts.rows}
     summary.model_seconds = {**normalised.seconds, **marts.seconds}
     _summarise(summary, items, results, target)
@@ -447,12 +474,16 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     publish_build(settings, target, summary, quality)
     # The figures (2 s of matplotlib, mostly Python) are drawn on a thread of this process,
     # whatever the flow's task runner, while DuckDB writes the extracts and the Parquet set;
-    # the report links all three.
-    with ThreadPoolTaskRunner(max_workers=1) as beside:
+    # the report links all three. After a full build, the standby is copied meanwhile too.
+    with ThreadPoolTaskRunner(max_workers=2) as beside:
         drawing = beside.submit(figures, {"settings": settings})
+        full = summary.build == "full"
+        copying = beside.submit(keep_standby, {"settings": settings}) if full else None
         extract(settings, added_files)
         parquet(settings, changed_files, published.run_id if published else None)
         drawn = drawing.result()
+        if copying is not None:
+            copying.result()
     report(settings, drawn)
     summary.seconds = round(time.monotonic() - started, 2)  # the whole run, as reported
     return quality

@@ -39,6 +39,14 @@ def record_end(settings: Settings, summary, status: str, error: str | None = Non
         )  # fmt: skip
 
 
+#: What a build started from (:class:`flows.build.OpenedBuild`), in words.
+BUILD_STARTS = {
+    "new": "a new file",
+    "standby": "the standby (the build the published one replaced)",
+    "copy": "a copy of the published build",
+}
+
+
 def summary_markdown(summary) -> str:
     """The run in a few lines of markdown, for the Prefect UI."""
     files = ", ".join(f"{n} {s}" for s, n in sorted(summary.files.items())) or "no files"
@@ -53,7 +61,8 @@ def summary_markdown(summary) -> str:
     if summary.kept_build:
         lines.append(f"- no change: published build `{summary.kept_build}` kept")
     elif summary.build:
-        lines.append(f"- build: {summary.build}")
+        start = BUILD_STARTS.get(summary.build_start, summary.build_start)
+        lines.append(f"- build: {summary.build}, started from {start}")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]

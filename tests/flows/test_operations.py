@@ -109,6 +109,54 @@ def test_a_reader_holding_the_marts_open_never_blocks_or_sees_a_half_build(fixtu
     assert (old_connection, new_connection) == ("7", "6")
 
 
+HOLDING_READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    query = "SELECT count(*) FROM stg_price_observations"
+    print(con.execute(query).fetchone()[0], flush=True)
+    for _ in sys.stdin:  # a line after each run
+        print(con.execute(query).fetchone()[0], flush=True)
+    """
+)
+
+
+def test_a_reader_holding_the_marts_over_two_runs_keeps_its_build_and_the_next_copies(
+    fixture_workspace, tmp_path
+):
+    """The file a publish replaces becomes the standby, the start of the next build. A reader
+    who opened it before that publish still holds it: the next build must not write into it,
+    and starts from a copy of the published build instead."""
+    ws = fixture_workspace
+    ws.run()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLDING_READER, str(ws.db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout.readline().strip() == "7"
+        edit_prices(ws)
+        assert ws.run().build_start == "standby"  # a copy made after the first, full build
+        edit_prices(ws)
+        third = ws.run()  # the standby is now the file the reader holds
+        assert third.build_start == "copy"
+        reader.stdin.write("after the third run\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "7"  # its build, whole and unchanged
+    finally:
+        reader.kill()
+        reader.wait()
+    assert ws.query("SELECT count(*) FROM stg_price_observations") == [(5,)]
+    ws.add(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", "prices", "more_notes.csv")
+    fourth = ws.run()  # the reader is gone: the standby is the second run's build
+    assert fourth.build_start == "standby"
+    from tests.conftest import Workspace
+
+    clean = Workspace(raw=ws.raw, marts=tmp_path / "from_nothing")
+    clean.run()
+    assert snapshot(ws) == snapshot(clean)
+
+
 def flaky_reader(monkeypatch, name: str, failures: int) -> list[int]:
     """Make opening ``name`` fail with an OSError ``failures`` times, as a file held open by
     another program does on Windows; returns the list of attempts."""
@@ -228,7 +276,7 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     assert after == snapshot(clean)
 
 
-def test_a_new_build_clears_what_a_killed_build_left_even_its_spill_folder(tmp_path):
+def test_a_new_build_clears_what_a_killed_run_left_even_its_spill_folder(tmp_path):
     from flows.build import open_build
     from flows.config import settings_from
 
@@ -239,9 +287,11 @@ def test_a_new_build_clears_what_a_killed_build_left_even_its_spill_folder(tmp_p
     (settings.state_dir / "build-killed.duckdb.wal").write_bytes(b"")
     (settings.state_dir / "build-killed.duckdb.tmp").mkdir()
     (settings.state_dir / "build-killed.duckdb.tmp" / "spill.block").write_bytes(b"")
-    target = open_build(settings, "next")
+    (settings.state_dir / "standby.duckdb.partial").write_bytes(b"half a copy")
+    target = open_build(settings, "next").path
     builds = sorted(p.name for p in settings.state_dir.glob("build-*"))
     assert builds == ["build-next.duckdb"]
+    assert not list(settings.state_dir.glob("standby*"))
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ref_fx_rates").fetchone()[0] > 0
 
@@ -255,7 +305,7 @@ def test_a_build_copied_from_the_published_one_carries_none_of_its_stamp(fixture
     ws = fixture_workspace
     published = ws.run()
     settings = settings_from(str(ws.raw), str(ws.marts))
-    target = open_build(settings, "next", base=settings.published_db)
+    target = open_build(settings, "next", base=settings.published_db).path
     stamp_build(target, "next", {"run_id": "next"}, expectations=None)
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("SELECT run_id FROM build_info").fetchall() == [("next",)]

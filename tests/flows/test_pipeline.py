@@ -211,36 +211,14 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
 
 
-def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_build(
-    fixture_workspace, tmp_path
-):
-    """New, changed and deleted files: the published build is copied and its incremental
-    models have those files' rows replaced; every table then equals a build made from nothing
-    out of the same ingest database."""
-    from bench.generate import generate
+def _equals_a_full_build(ws) -> None:
+    """Every table of the published build equals a build made from nothing out of the same
+    ingest database."""
     from flows import build
     from flows.config import settings_from
 
-    ws = fixture_workspace
-    ws.add(generate(1500, tmp_path / "synthetic_a.csv", seed=3), "prices")
-    ws.add(FIXTURES / "messy" / "prices_cp1250_semicolon.csv", "prices")
-    ws.add(FIXTURES / "messy" / "prices_workbook.xlsx", "prices")
-    first = ws.run()
-    assert first.build == "full"
-
-    ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4, offset=1500), "prices")
-    ws.add(FIXTURES / "messy" / "prices_utf8_bom.csv", "prices")
-    notes = ws.raw / "prices" / "field_notes_2020.csv"
-    header, *rows = notes.read_text(encoding="utf-8").splitlines()
-    notes.write_text("\n".join([header, *rows[:2]]) + "\n", encoding="utf-8")
-    (ws.raw / "prices" / "prices_cp1250_semicolon.csv").unlink()
-    summary = ws.run()
-    assert summary.build == "incremental"
-    assert summary.files == {"new": 2, "changed": 1, "deleted": 1, "unchanged": 3}
-    assert counts_reconcile(ws)
-
     settings = settings_from(str(ws.raw), str(ws.marts))
-    full = build.open_build(settings, "from-nothing")
+    full = build.open_build(settings, "from-nothing").path
     build.run_models(settings, full, ("staging", "intermediate", "marts"))
     with (
         duckdb.connect(str(ws.db), read_only=True) as incremental,
@@ -251,6 +229,45 @@ def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_
     for table, rows in expected.items():
         assert updated[table] == rows, table
     assert len(expected["stg_price_observations"]) > 1500
+
+
+def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_build(
+    fixture_workspace, tmp_path
+):
+    """New, changed and deleted files: the run starts from the standby (after a full build, a
+    copy of it; then the build the published one replaced, a run behind) and its incremental
+    models have the rows of the files changed since replaced; every table then equals a build
+    made from nothing out of the same ingest database."""
+    from bench.generate import generate
+
+    ws = fixture_workspace
+    ws.add(generate(1500, tmp_path / "synthetic_a.csv", seed=3), "prices")
+    ws.add(FIXTURES / "messy" / "prices_cp1250_semicolon.csv", "prices")
+    ws.add(FIXTURES / "messy" / "prices_workbook.xlsx", "prices")
+    first = ws.run()
+    assert (first.build, first.build_start) == ("full", "new")
+
+    ws.add(generate(300, tmp_path / "synthetic_b.csv", seed=4, offset=1500), "prices")
+    ws.add(FIXTURES / "messy" / "prices_utf8_bom.csv", "prices")
+    notes = ws.raw / "prices" / "field_notes_2020.csv"
+    header, *rows = notes.read_text(encoding="utf-8").splitlines()
+    notes.write_text("\n".join([header, *rows[:2]]) + "\n", encoding="utf-8")
+    (ws.raw / "prices" / "prices_cp1250_semicolon.csv").unlink()
+    summary = ws.run()
+    assert (summary.build, summary.build_start) == ("incremental", "standby")
+    assert summary.files == {"new": 2, "changed": 1, "deleted": 1, "unchanged": 3}
+    assert counts_reconcile(ws)
+    _equals_a_full_build(ws)
+
+    # The standby is now the first run's build: it lacks the second run's changes too.
+    ws.add(generate(200, tmp_path / "synthetic_c.csv", seed=5, offset=1800), "prices")
+    (ws.raw / "prices" / "synthetic_b.csv").unlink()
+    notes.write_text("\n".join([header, *rows[:1]]) + "\n", encoding="utf-8")
+    third = ws.run()
+    assert (third.build, third.build_start) == ("incremental", "standby")
+    assert third.files == {"new": 1, "changed": 1, "deleted": 1, "unchanged": 4}
+    assert counts_reconcile(ws)
+    _equals_a_full_build(ws)
 
 
 def test_a_run_that_only_adds_files_appends_their_rows_to_the_observation_extract(
