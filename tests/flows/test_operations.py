@@ -316,6 +316,27 @@ def test_a_build_copied_from_the_published_one_carries_none_of_its_stamp(fixture
     assert ws.query("SELECT run_id FROM build_info") == [(published.run_id,)]  # left as it was
 
 
+def test_a_standby_made_under_other_rules_is_not_taken(fixture_workspace):
+    """The standby only replaces the rows of the files changed since it was built: a build
+    made under other rules (SQL, reference tables, code) is wrong in every row, so the build
+    starts from a copy of the published one and the standby is cleared."""
+    from flows.build import open_build
+    from flows.config import settings_from
+
+    ws = fixture_workspace
+    published = ws.run()
+    settings = settings_from(str(ws.raw), str(ws.marts))
+    assert settings.standby_db.exists()  # a copy of the full build
+    same = open_build(settings, "same", settings.published_db, published.rules_fingerprint)
+    assert same.start == "standby"
+    shutil.copyfile(settings.published_db, settings.standby_db)
+    other = open_build(settings, "other", settings.published_db, "other rules")
+    assert other.start == "copy"
+    assert not settings.standby_db.exists()
+    with duckdb.connect(str(other.path), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM build_info").fetchall() == [(published.run_id,)]
+
+
 def test_a_blocking_expectation_stops_the_publish_and_says_why(
     fixture_workspace, tmp_path, monkeypatch
 ):
