@@ -90,13 +90,19 @@ READER = textwrap.dedent(
 )
 
 
+def start_reader(script: str, db) -> subprocess.Popen:
+    """An analyst's process (DuckDB's locks are per process) running ``script`` on ``db``,
+    fed lines on stdin, answering on stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def test_a_reader_holding_the_marts_open_never_blocks_or_sees_a_half_build(fixture_workspace):
     ws = fixture_workspace
     ws.run()
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(ws.db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    reader = start_reader(READER, ws.db)
     try:
         assert reader.stdout.readline().strip() == "7"  # the reader holds the file open
         edit_prices(ws)
@@ -129,10 +135,7 @@ def test_a_reader_holding_the_marts_over_two_runs_keeps_its_build_and_the_next_c
     and starts from a copy of the published build instead."""
     ws = fixture_workspace
     ws.run()
-    reader = subprocess.Popen(
-        [sys.executable, "-c", HOLDING_READER, str(ws.db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    reader = start_reader(HOLDING_READER, ws.db)
     try:
         assert reader.stdout.readline().strip() == "7"
         edit_prices(ws)
