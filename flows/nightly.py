@@ -253,11 +253,13 @@ def publish_build(
 
 
 @task(name="keep standby", cache_policy=NO_CACHE)
-def keep_standby(settings: Settings) -> Path:
+def keep_standby(settings: Settings) -> None:
     """After a full build, copy the published build to the standby for the next run."""
     from flows import publish
 
-    return publish.keep_standby(settings)
+    error = publish.keep_standby(settings)
+    if error is not None:
+        get_run_logger().warning("no standby kept (the next build copies instead): %s", error)
 
 
 @task(name="extract", cache_policy=NO_CACHE)

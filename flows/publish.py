@@ -55,17 +55,23 @@ def publish(settings: Settings, target: Path, keep_replaced: bool = False) -> Pa
     return settings.published_db
 
 
-def keep_standby(settings: Settings) -> Path:
+def keep_standby(settings: Settings) -> OSError | None:
     """Copy the published build to the standby, after a full build: the next run that adds a
     file then starts from it, not from a copy of its own (2.3 GB at 10M rows).
 
     The copy is written aside, synced and renamed, so that a run killed midway leaves no
-    half a standby (the next build clears the part)."""
+    half a standby (the next build clears the part). It only spares the next run a copy, so
+    a copy that fails (a full disk) does not fail the run: the error is returned, to be
+    logged, and the part removed."""
     partial = partial_standby(settings)
-    shutil.copyfile(settings.published_db, partial)
-    fsync_file(partial)
-    os.replace(partial, settings.standby_db)
-    return settings.standby_db
+    try:
+        shutil.copyfile(settings.published_db, partial)
+        fsync_file(partial)
+        os.replace(partial, settings.standby_db)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        return err
+    return None
 
 
 def write_extracts(

@@ -340,6 +340,25 @@ def test_a_standby_made_under_other_rules_is_not_taken(fixture_workspace):
         assert con.execute("SELECT run_id FROM build_info").fetchall() == [(published.run_id,)]
 
 
+def test_a_standby_that_cannot_be_written_is_reported_and_leaves_nothing_behind(tmp_path):
+    """The standby only spares the next run a copy: when it cannot be written (here its
+    place is taken by a folder; a full disk alike), the run that published goes on."""
+    from flows.build import partial_standby
+    from flows.config import settings_from
+    from flows.publish import keep_standby
+
+    settings = settings_from(str(tmp_path / "raw"), str(tmp_path / "marts"))
+    settings.standby_db.mkdir(parents=True)
+    (settings.standby_db / "in the way").write_bytes(b"")
+    with duckdb.connect(str(settings.published_db)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'published' AS run_id")
+    error = keep_standby(settings)
+    assert isinstance(error, OSError)
+    assert not partial_standby(settings).exists()
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM build_info").fetchall() == [("published",)]
+
+
 def test_a_blocking_expectation_stops_the_publish_and_says_why(
     fixture_workspace, tmp_path, monkeypatch
 ):
