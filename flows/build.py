@@ -352,7 +352,7 @@ def stamp_build(
             for column, text in EXPECTATION_COLUMNS.items():
                 comment = quote_literal(text)
                 con.execute(f'COMMENT ON COLUMN expectation_results."{column}" IS {comment}')
-        else:  # a build copied from the published one has that build's results
+        else:  # a build started from an earlier one (standby or copy) has its results
             con.execute("DROP TABLE IF EXISTS expectation_results")
         con.execute(
             "CREATE OR REPLACE TABLE build_info AS SELECT ? AS run_id, ? AS built_at,"

@@ -451,11 +451,11 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
         stage(settings, items, results, summary.run_id)
         from flows.quality import preload
 
-        # Great Expectations (2 s of Python) is imported on a thread from here on: while the
-        # copy of the published build is still being written, which at 10M rows outlasts
-        # reading a night's file, and beside normalise's SQL, which leaves the interpreter
-        # free. Beside ingest, whose typing and rules are Python too, it doubled a 100,000-row
-        # file's ingest (3.7-4.7 s against 1.5-2.3 s at 10M rows).
+        # Great Expectations (2 s of Python) is imported on a thread from here on: beside
+        # normalise's SQL, which leaves the interpreter free, and beside what is left of a
+        # copy of the published build (made when the standby cannot be taken), which at 10M
+        # rows outlasts reading a night's file. Beside ingest, whose typing and rules are
+        # Python too, it doubled a 100,000-row file's ingest (3.7-4.7 s against 1.5-2.3 s).
         preload()
         target, summary.build_start = opening.result()
     stale = None if changed_files is None else compare_build(settings, target)

@@ -273,9 +273,9 @@ def preload() -> None:
     """Import GX on a background thread, to be done by the time the check needs it.
 
     The import takes about 2 s of Python (most of the check of a small run); the nightly flow
-    starts it once the files are staged, so it overlaps the rest of the copy of the build and
-    normalise's SQL rather than the Python of ingest. An import that fails here fails again,
-    with its error, when the check imports GX itself."""
+    starts it once the files are staged, so it overlaps normalise's SQL (and what is left of a
+    copy of the build, when one is made) rather than the Python of ingest. An import that
+    fails here fails again, with its error, when the check imports GX itself."""
     threading.Thread(target=_quiet_import, name="preload-gx", daemon=True).start()
 
 
