@@ -125,6 +125,18 @@ def test_status_before_any_run_says_what_to_do(tmp_path):
     assert code == EXIT_OK and "no marts published yet" in out
 
 
+def test_a_run_that_adds_a_file_says_it_updated_the_build_from_the_standby(tmp_path):
+    ws = Workspace(raw=tmp_path / "raw", marts=tmp_path / "marts")
+    shutil.copytree(PROJECT / "data" / "raw", ws.raw)
+    options = ("--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    assert spotprices("run", *options)[0] == EXIT_OK
+    prices = sorted((ws.raw / "prices").glob("*.csv"))[0]
+    ws.add(prices, "prices", "a_second_copy.csv")
+    code, out, _ = spotprices("run", *options)
+    assert code == EXIT_OK
+    assert "build:  incremental, from the standby (the build the published one replaced)" in out
+
+
 def test_a_failing_run_exits_non_zero_with_a_one_line_reason(tmp_path, monkeypatch):
     reference = tmp_path / "reference"
     reference.mkdir()
