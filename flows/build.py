@@ -155,7 +155,7 @@ def open_build(
     under the same rules); or, without ``base``, a new file with the reference tables."""
     # Left by a run that stopped before publishing: the file, its WAL, and the folder DuckDB
     # spills to when a build runs past its memory limit; and a standby half copied.
-    for stale in [*settings.state_dir.glob("build-*.duckdb*"), partial_standby(settings)]:
+    for stale in [*settings.state_dir.glob("build-*.duckdb*"), settings.standby_partial]:
         if stale.is_dir():
             shutil.rmtree(stale)
         else:
@@ -199,11 +199,6 @@ def _take_standby(standby: Path, target: Path, rules: str) -> bool:
         return True
     target.unlink()  # the copy is then a new file; a reader keeps the one it holds
     return False
-
-
-def partial_standby(settings: Settings) -> Path:
-    """Where a copy meant for the standby is written until it is whole."""
-    return settings.standby_db.with_name(settings.standby_db.name + ".partial")
 
 
 def stale_files(settings: Settings, target: Path) -> list[str]:

@@ -120,16 +120,14 @@ def _export(args) -> int:
 
 
 def _print_summary(summary) -> None:
-    from flows.runs import BUILD_STARTS
+    from flows.runs import describe_build
 
     files = ", ".join(f"{n} {s}" for s, n in sorted(summary.files.items())) or "no files"
     print(f"\nspotprices run {summary.run_id} finished in {summary.seconds:.1f} s")
     if summary.kept_build:
         print(f"  no change: published build kept (run {summary.kept_build})")
-    elif summary.build == "incremental":  # updated by file: from the standby, or a copy
-        print(f"  build:  incremental, from {BUILD_STARTS[summary.build_start]}")
-    elif summary.build:
-        print(f"  build:  {summary.build}")
+    elif summary.build:  # full, or incremental: from the standby or a copy of the published
+        print(f"  build:  {describe_build(summary)}")
     print(f"  files:  {files}")
     print(
         f"  rows:   {summary.rows_read} read = {summary.rows_staged} staged"

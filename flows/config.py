@@ -79,6 +79,11 @@ class Settings:
         return self.state_dir / "standby.duckdb"
 
     @property
+    def standby_partial(self) -> Path:
+        """Where a copy meant for the standby is written until it is whole."""
+        return self.state_dir / "standby.duckdb.partial"
+
+    @property
     def state_db(self) -> Path:
         """The ingest database: manifest, run log, failures and the views of the row store."""
         return self.state_dir / "ingest.duckdb"

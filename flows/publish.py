@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from flows.allowlists import EXPORT_COLUMNS
-from flows.build import fsync_file, incremental_models, partial_standby
+from flows.build import fsync_file, incremental_models
 from flows.config import Settings
 from flows.export import (
     append_files,
@@ -63,7 +63,7 @@ def keep_standby(settings: Settings) -> OSError | None:
     half a standby (the next build clears the part). It only spares the next run a copy, so
     a copy that fails (a full disk) does not fail the run: the error is returned, to be
     logged, and the part removed."""
-    partial = partial_standby(settings)
+    partial = settings.standby_partial
     try:
         shutil.copyfile(settings.published_db, partial)
         fsync_file(partial)

@@ -39,12 +39,18 @@ def record_end(settings: Settings, summary, status: str, error: str | None = Non
         )  # fmt: skip
 
 
-#: What a build started from (:class:`flows.build.OpenedBuild`), in words.
+#: Where a build updated by file started (:class:`flows.build.OpenedBuild`), in words.
 BUILD_STARTS = {
-    "new": "a new file",
     "standby": "the standby (the build the published one replaced)",
     "copy": "a copy of the published build",
 }
+
+
+def describe_build(summary) -> str:
+    """``full``, or ``incremental, from`` where it started: for the CLI and the artifact."""
+    if summary.build == "incremental":
+        return f"incremental, from {BUILD_STARTS[summary.build_start]}"
+    return summary.build
 
 
 def summary_markdown(summary) -> str:
@@ -61,8 +67,7 @@ def summary_markdown(summary) -> str:
     if summary.kept_build:
         lines.append(f"- no change: published build `{summary.kept_build}` kept")
     elif summary.build:
-        start = BUILD_STARTS.get(summary.build_start, summary.build_start)
-        lines.append(f"- build: {summary.build}, started from {start}")
+        lines.append(f"- build: {describe_build(summary)}")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]

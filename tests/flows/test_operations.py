@@ -17,7 +17,7 @@ import pytest
 from flows.cli import EXIT_BUSY, main
 from flows.lock import run_lock
 from flows.quality import QualityGateFailed
-from tests.conftest import FIXTURES, PROJECT
+from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -153,8 +153,6 @@ def test_a_reader_holding_the_marts_over_two_runs_keeps_its_build_and_the_next_c
     ws.add(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", "prices", "more_notes.csv")
     fourth = ws.run()  # the reader is gone: the standby is the second run's build
     assert fourth.build_start == "standby"
-    from tests.conftest import Workspace
-
     clean = Workspace(raw=ws.raw, marts=tmp_path / "from_nothing")
     clean.run()
     assert snapshot(ws) == snapshot(clean)
@@ -272,8 +270,6 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     assert not ws.run().kept_build
     after = snapshot(ws)
     assert after != before
-    from tests.conftest import Workspace
-
     clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
     clean.run()
     assert after == snapshot(clean)
@@ -300,8 +296,9 @@ def test_a_new_build_clears_what_a_killed_run_left_even_its_spill_folder(tmp_pat
 
 
 def test_a_build_copied_from_the_published_one_carries_none_of_its_stamp(fixture_workspace):
-    """A run that updates the published build starts from a copy of it, which holds that
-    build's build_info and check results until this build is stamped."""
+    """A run that updates the published build and cannot take the standby starts from a copy
+    of it, which holds that build's build_info and check results until this build is
+    stamped."""
     from flows.build import open_build, stamp_build
     from flows.config import settings_from
 
@@ -343,7 +340,6 @@ def test_a_standby_made_under_other_rules_is_not_taken(fixture_workspace):
 def test_a_standby_that_cannot_be_written_is_reported_and_leaves_nothing_behind(tmp_path):
     """The standby only spares the next run a copy: when it cannot be written (here its
     place is taken by a folder; a full disk alike), the run that published goes on."""
-    from flows.build import partial_standby
     from flows.config import settings_from
     from flows.publish import keep_standby
 
@@ -354,7 +350,7 @@ def test_a_standby_that_cannot_be_written_is_reported_and_leaves_nothing_behind(
         con.execute("CREATE TABLE build_info AS SELECT 'published' AS run_id")
     error = keep_standby(settings)
     assert isinstance(error, OSError)
-    assert not partial_standby(settings).exists()
+    assert not settings.standby_partial.exists()
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         assert con.execute("SELECT run_id FROM build_info").fetchall() == [("published",)]
 
