@@ -168,13 +168,15 @@ rows_per_leg as (
 ),
 
 totals as (
+    -- Added leg by leg along the route: a sum of doubles depends on its order in the last
+    -- bits, and the rows arrive in whatever order DuckDB's threads give them.
     select
         corridor,
         period_grain,
         period_start,
-        sum(median_eur) as total_median_eur,
-        sum(min_low_eur) as total_low_eur,
-        sum(max_high_eur) as total_high_eur,
+        sum(median_eur order by first_leg) as total_median_eur,
+        sum(min_low_eur order by first_leg) as total_low_eur,
+        sum(max_high_eur order by first_leg) as total_high_eur,
         cast(
             coalesce(sum(last_leg - first_leg + 1) filter (where median_eur is not null), 0)
             as integer
