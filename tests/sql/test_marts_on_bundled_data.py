@@ -54,11 +54,11 @@ def test_waterfront_property_prices_reach_the_money_mart_as_prices(bundled_marts
 def test_a_two_year_span_counts_once_in_each_month_quarter_and_year(bundled_marts):
     # SP001 (RS->HU, 500-5,000) covers the report's 2020-2021 fieldwork.
     rows = bundled_marts.query(
-        "SELECT period_grain, count(*), count(DISTINCT period_start)"
+        "SELECT period_months, count(*), count(DISTINCT period_start)"
         " FROM int_smuggling_price_cells WHERE obs_id = 'SP001'"
-        " GROUP BY period_grain ORDER BY period_grain"
+        " GROUP BY period_months ORDER BY period_months"
     )
-    assert rows == [("month", 24, 24), ("quarter", 8, 8), ("year", 2, 2)]
+    assert rows == [(1, 24, 24), (3, 8, 8), (12, 2, 2)]  # months, quarters, years
     # RS->HU has two observations (SP001, SP002): every month of 2020-2021 shows n_obs = 2.
     assert bundled_marts.query(
         "SELECT count(*), min(n_obs), max(n_obs) FROM mart_smuggling_price_trends"
