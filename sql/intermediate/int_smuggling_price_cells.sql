@@ -3,8 +3,8 @@
 -- (month, quarter, year), with the key of the mart_smuggling_price_trends row it feeds and
 -- its source weight. Observations with no country at either end have no leg and are only
 -- in mart_smuggling_prices. A row's countries, grain and period end follow from its leg and
--- period (int_smuggling_price_period_stats reads them back per trend row). Not stored here,
--- the 30M cells of 10M observations are written in 13.1 s instead of 15.8 s.
+-- period (int_smuggling_price_period_stats reads them back per trend row). They are not
+-- stored: without them the 30M cells of 10M observations are written in 13.1 s, not 15.8 s.
 with prices as (
     select * from stg_price_observations
     where flow = 'people' and unit_kind = 'price' and leg is not null
