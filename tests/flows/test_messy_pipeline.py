@@ -216,3 +216,59 @@ def test_places_resolve_and_unknown_ones_are_listed_for_a_curator(messy_workspac
         "SELECT destination_place, destination_place_match FROM stg_price_observations"
         " WHERE obs_id = 'B1'"
     ) == [("Zagreb", "unresolved")]
+
+
+def published_hits(ws, text: str) -> list[str]:
+    """Every published table, CSV extract and Parquet file whose text holds ``text``."""
+    hits = [
+        table
+        for (table,) in ws.query("SHOW TABLES")
+        if ws.query(
+            f'SELECT count(*) FROM "{table}" t WHERE CAST(t AS VARCHAR) LIKE ?', [f"%{text}%"]
+        )
+        != [(0,)]
+    ]
+    hits += [
+        path.name
+        for path in (ws.marts / "extracts").rglob("*")
+        if path.is_file() and text in path.read_text("utf-8-sig", errors="replace")
+    ]
+    with duckdb.connect() as con:
+        for path in (ws.marts / "parquet").rglob("*.parquet"):
+            query = "SELECT count(*) FROM read_parquet(?) t WHERE CAST(t AS VARCHAR) LIKE ?"
+            if con.execute(query, [str(path), f"%{text}%"]).fetchone() != (0,):
+                hits.append(path.name)
+    return hits
+
+
+PRICE_HEADER = (
+    "obs_id,flow,commodity,market_level,origin_country,origin_place,destination_country,"
+    "period_start,price_point,currency,unit,source_title,notes\n"
+)
+
+
+def price_row(n: int, title: str = "src") -> str:
+    return (
+        f"M{n},people,smuggling_service,service,RS,Subotica,HU,2020,200{n},EUR,per_person,"
+        f"{title},informant SECRET-M{n} phone 064999990{n}\n"
+    )
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_quote_left_open_over_whole_rows_fails_the_file_and_publishes_none_of_it(workspace):
+    ws = workspace
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "prices" / "good.csv").write_text(PRICE_HEADER + price_row(7), encoding="utf-8")
+    rows = [price_row(1), price_row(2, '"src2'), price_row(3), price_row(4), price_row(5)]
+    (ws.raw / "prices" / "stray.csv").write_text(PRICE_HEADER + "".join(rows), encoding="utf-8")
+    summary = ws.run()
+    assert summary.failed_files["prices/stray.csv"].startswith(
+        "line 3: a quoted cell opened here (column source_title) runs over 3 lines"
+    )
+    assert ws.query("SELECT status FROM ingest_files WHERE file_path = 'prices/stray.csv'") == [
+        ("failed",)
+    ]
+    assert ws.query("SELECT obs_id FROM stg_price_observations") == [("M7",)]
+    assert summary.rows_read == summary.rows_staged + summary.rows_quarantined
+    for text in ("SECRET-M", "src2"):
+        assert published_hits(ws, text) == [], text

@@ -259,3 +259,54 @@ def test_the_one_list_in_a_wrapper_object_is_found_after_other_keys(tmp_path):
     (chunk,) = read_all(path)  # "pages" is a list too, but inside "query"
     assert chunk.frame["obs_id"].tolist() == ["W1", "W2"]
     assert chunk.frame.index.tolist() == [1, 2]
+
+
+PRICE_HEADER = (
+    "obs_id,flow,commodity,market_level,origin_country,origin_place,destination_country,"
+    "period_start,price_point,currency,unit,source_title,notes\n"
+)
+
+
+def price_row(n: int, title: str = "src") -> str:
+    return (
+        f"M{n},people,smuggling_service,service,RS,Subotica,HU,2020,200{n},EUR,per_person,"
+        f"{title},informant SECRET-M{n} phone 064999990{n}\n"
+    )
+
+
+def test_a_quote_left_open_over_whole_rows_fails_the_file_naming_its_line(tmp_path):
+    # M2's title opens a quote that never closes: M3-M5 (and their notes) would vanish into it.
+    path = tmp_path / "stray.csv"
+    rows = [price_row(1), price_row(2, '"src2'), price_row(3), price_row(4), price_row(5)]
+    path.write_text(PRICE_HEADER + "".join(rows), encoding="utf-8")
+    with pytest.raises(UnreadableFile) as caught:
+        read_all(path)
+    assert str(caught.value).startswith(
+        "line 3: a quoted cell opened here (column source_title) runs over 3 lines that look"
+        " like rows of their own (an opening quote without its closing quote?); fix the quote"
+    )
+
+
+def test_the_line_of_an_open_quote_counts_line_breaks_of_earlier_quoted_cells(tmp_path):
+    # Row 2 spans lines 2-3 (a quotation over two lines); the stray quote opens on line 5,
+    # in the first chunk the csv module reads (a narrow row 3 hands over from Arrow).
+    path = tmp_path / "stray_later.csv"
+    rows = [price_row(1, '"a title\nover two lines"'), "M9,people\n"]
+    rows += [price_row(2, '"src2'), price_row(3), price_row(4)]
+    path.write_text(PRICE_HEADER + "".join(rows), encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=r"^line 5: .* runs over 2 lines "):
+        read_all(path)
+
+
+def test_a_quotation_over_lines_with_a_few_commas_is_read_as_one_cell(tmp_path):
+    quotation = '"He said: we paid, all of us, in cash,\nat the station, to a driver,\nand waited."'
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        PRICE_HEADER.replace(",notes", ",quote,notes")
+        + price_row(1).replace(",informant", f",{quotation},informant")
+        + price_row(2).replace(",informant", ",,informant"),
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [2, 3]  # a quoted cell over lines is one row
+    assert chunk.frame.loc[2, "quote"] == quotation.strip('"')
