@@ -246,14 +246,15 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     """Rows of a delimited text file. A UTF-8 file with its header on the first line is
     parsed by Arrow's CSV reader (in C++, ten times faster); at the first record Arrow does not
     take (more or fewer cells than the header) Python's csv module takes over from that record,
-    so ragged rows keep their extra cells and every record keeps its number either way.
+    so ragged rows keep their cells and every record keeps its number either way.
 
     Each chunk is checked for a quote left open over whole records (the file is refused, see
-    :func:`_refuse_runaway_quotes`)."""
+    :func:`_refuse_runaway_quotes`), then rows wider than the header are set aside whole
+    (:func:`_set_aside_wide_rows`)."""
     header: list[str] = []
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header))
-        yield chunk
+        yield _set_aside_wide_rows(chunk, len(header))
 
 
 def _csv_chunks(path, canonical, chunk_rows, layout, header: list[str]) -> Iterator[RawChunk]:
@@ -355,6 +356,52 @@ def _first_line_of_row(path: Path, layout: FileLayout, row_number: int) -> int:
         for _ in itertools.islice(reader, row_number - 1):
             pass
         return reader.line_num + 1
+
+
+def _set_aside_wide_rows(chunk: RawChunk, header_width: int) -> RawChunk:
+    """Rows with a value beyond the header's last column, kept whole but in no column.
+
+    A delimiter inside an unquoted cell (``12,5``, a note with a comma) splits it in two and
+    moves every later cell one column to the left: its values cannot be trusted to be in
+    their columns, and a note may land in a published one. Such a row keeps its cells as read,
+    as a JSON list in ``row_cells`` (private: the raw layer's ``extra``), every column blank,
+    and the reason in ``row_width_error`` (rule ``row_width``). Blank cells beyond the header
+    (a trailing delimiter) are not a value. Only the csv module reads such rows (Arrow refuses
+    ragged records), so a clean file read by Arrow has no column beyond the header."""
+    frame = chunk.frame
+    beyond = list(frame.columns[header_width:])
+    if not beyond:
+        return chunk
+    wide = pd.Series(False, index=frame.index)
+    for column in beyond:
+        wide |= frame[column].str.strip().ne("").fillna(False)
+    rows = frame.loc[wide]
+    frame = frame.drop(columns=beyond)
+    if len(rows):
+        cells = [_cells_as_read(list(row)) for row in rows.itertuples(index=False)]
+        frame.loc[rows.index, :] = pd.NA
+        frame["row_cells"] = pd.Series(
+            [json.dumps(c, ensure_ascii=False) for c in cells], index=rows.index, dtype="string"
+        )
+        frame["row_width_error"] = pd.Series(
+            [
+                f"row has {len(c)} cells where the header has {header_width}:"
+                " a delimiter inside an unquoted cell?"
+                for c in cells
+            ],
+            index=rows.index,
+            dtype="string",
+        )
+    return RawChunk(frame, chunk.sheet)
+
+
+def _cells_as_read(cells: list) -> list[str]:
+    """A row's cells up to its last one holding a value (the padding of shorter rows and
+    a trailing delimiter's blank cells left out)."""
+    text = ["" if pd.isna(c) else str(c) for c in cells]
+    while text and not text[-1].strip():
+        text.pop()
+    return text
 
 
 def _arrow_chunks(

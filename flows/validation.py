@@ -11,6 +11,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from schemas import Contract
+from schemas.common import UNREAD_RECORD_RULES
 
 FAILURE_COLUMNS = ["row_number", "column_name", "rule", "failure_case"]
 
@@ -62,6 +63,9 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
             "failure_case": cases["failure_case"].astype("string"),
         }
     )
+    # A record not split into columns is listed under that rule alone, not its blanks.
+    unread_rule = table["rule"].isin(UNREAD_RECORD_RULES)
+    table = table[unread_rule | ~table["row_number"].isin(table.loc[unread_rule, "row_number"])]
     return table.sort_values(["row_number", "rule"]).reset_index(drop=True)
 
 

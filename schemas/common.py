@@ -22,6 +22,11 @@ from schemas.vocabulary import CONFIDENCE_LEVELS, COUNTRY_CODES
 
 Text = Series[pd.StringDtype]
 
+#: Rules for a record the reader could not split into the file's columns (a JSON line that
+#: does not parse, a CSV row wider than its header): its columns are blank, so the other rules
+#: would only report blanks; such a row is quarantined with this rule alone.
+UNREAD_RECORD_RULES = ("record_readable", "row_width")
+
 
 def today() -> pd.Timestamp:
     return pd.Timestamp(dt.date.today())
@@ -42,6 +47,7 @@ class ObservationRules(pa.DataFrameModel):
     confidence: Text = pa.Field(nullable=True)
     notes: Text = pa.Field(nullable=True)
     record_error_text: Text = pa.Field(nullable=True)
+    row_width_text: Text = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -50,6 +56,13 @@ class ObservationRules(pa.DataFrameModel):
     @pa.check("record_error_text", ignore_na=False)
     def record_readable(cls, error: Text) -> Series[bool]:
         """the record must be readable: a JSON line must be an object (its text is kept raw)"""
+        return error.isna()
+
+    @pa.check("row_width_text", ignore_na=False)
+    def row_width(cls, error: Text) -> Series[bool]:
+        """a row must have no more cells than the header (a delimiter in an unquoted cell?)"""
+        # Its later cells moved one column along, so the reader kept them in no column: none is
+        # published, the row is kept whole in the private raw layer (extra->>'row_cells').
         return error.isna()
 
     @pa.check("confidence")

@@ -66,6 +66,9 @@ def prepare(
     # Why the reader could not read the record (a JSON line that does not parse): the row
     # is kept, with its text in the raw layer, and quarantined as record_readable.
     typed["record_error_text"] = _cells(raw, "json_error")
+    # A CSV row with more cells than the header (a delimiter inside an unquoted cell): its
+    # cells are in no column (the reader kept them raw), and it is quarantined as row_width.
+    typed["row_width_text"] = _cells(raw, "row_width_error")
     return typed
 
 

@@ -4,6 +4,7 @@ are recorded as failed, and for every file rows read = rows staged + rows quaran
 
 from __future__ import annotations
 
+import json
 import time
 
 import duckdb
@@ -272,3 +273,52 @@ def test_a_quote_left_open_over_whole_rows_fails_the_file_and_publishes_none_of_
     assert summary.rows_read == summary.rows_staged + summary.rows_quarantined
     for text in ("SECRET-M", "src2"):
         assert published_hits(ws, text) == [], text
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_row_wider_than_its_header_is_quarantined_with_none_of_its_cells_published(workspace):
+    ws = workspace
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "routes").mkdir(parents=True, exist_ok=True)
+    # An unquoted comma in notes (3rd column) moves the phone number into commodity.
+    prices = (
+        "obs_id,flow,notes,commodity,market_level,origin_country,destination_country,"
+        "period_start,price_point,currency,unit,source_title\n"
+        "N1,people,met informant Marko Petrovic, phone 0641234567,smuggling_service,service,"
+        "RS,HU,2020,2500,EUR,per_person,src\n"
+        "N2,people,ok,smuggling_service,service,RS,HU,2020,2500,EUR,per_person,src\n"
+    )
+    (ws.raw / "prices" / "shifted.csv").write_text(prices, encoding="utf-8")
+    # 12,5 unquoted: value would read 12 and the informant's name would be the source_org.
+    routes = (
+        "obs_id,metric,route_or_leg,reporting_country,period_start,value,notes,source_org\n"
+        "R1,detections,western_balkan_route,RS,2020,7,,Org\n"
+        "R5,detections,western_balkan_route,RS,2020,12,5,informant Ana Jovanovic,Org\n"
+    )
+    (ws.raw / "routes" / "routes.csv").write_text(routes, encoding="utf-8")
+    summary = ws.run()
+    assert summary.rows_read == summary.rows_staged + summary.rows_quarantined == 4
+    assert ws.query("SELECT bool_and(reconciles) FROM ingest_files") == [(True,)]
+    assert ws.query("SELECT obs_id FROM stg_price_observations") == [("N2",)]
+    assert ws.query("SELECT obs_id FROM stg_route_observations") == [("R1",)]
+    quarantined = ws.query(
+        "SELECT file_path, row_number, rules, reasons, raw_values FROM quarantine_rows"
+        " ORDER BY file_path"
+    )
+    assert [(path, row, rules) for path, row, rules, _, _ in quarantined] == [
+        ("prices/shifted.csv", 2, ["row_width"]),
+        ("routes/routes.csv", 3, ["row_width"]),
+    ]
+    assert "row has 13 cells where the header has 12" in quarantined[0][3]
+    assert "row has 9 cells where the header has 8" in quarantined[1][3]
+    for path, row, _, _, raw_values in quarantined:
+        values = {k: v for k, v in json.loads(raw_values).items() if v is not None}
+        assert values == {"file_path": path, "sheet": "", "row_number": str(row)}
+    for text in ("Petrovic", "0641234567", "Jovanovic"):
+        assert published_hits(ws, text) == [], text
+    # The row as read stays whole in the private raw layer, for the researcher.
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        (cells,) = con.execute(
+            "SELECT extra->>'row_cells' FROM raw_routes_rows WHERE row_number = 3"
+        ).fetchone()
+    assert json.loads(cells)[5:8] == ["12", "5", "informant Ana Jovanovic"]

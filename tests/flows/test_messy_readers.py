@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pandas as pd
 import pytest
 
 from flows import readers
@@ -85,11 +86,17 @@ def test_csv_row_numbers_run_on_across_chunks_with_blank_lines(tmp_path):
     assert [c.frame.index.tolist() for c in chunks] == [[2, 4], [5, 8]]
 
 
-def test_cells_beyond_the_header_are_kept_not_dropped(tmp_path):
+def test_a_row_wider_than_the_header_is_kept_whole_in_no_column(tmp_path):
+    # 12,5 with an unquoted comma: every later cell would sit one column to the left.
     path = tmp_path / "r.csv"
-    path.write_text("obs_id,value\nA,1,surplus\n", encoding="utf-8")
+    path.write_text("obs_id,value,source_org\nA,12,5,Org\nB,7,Org,,\n", encoding="utf-8")
     (chunk,) = read_all(path, ROUTE_COLUMNS)
-    assert chunk.frame.loc[2, "unnamed_3"] == "surplus"
+    frame = chunk.frame
+    assert frame.loc[2, ["obs_id", "value", "source_org"]].isna().all()
+    assert json.loads(frame.loc[2, "row_cells"]) == ["A", "12", "5", "Org"]
+    assert frame.loc[2, "row_width_error"].startswith("row has 4 cells where the header has 3")
+    # Blank cells from trailing delimiters are not a value: that row is read as usual.
+    assert frame.loc[3, "source_org"] == "Org" and pd.isna(frame.loc[3, "row_width_error"])
 
 
 def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_path, monkeypatch):
@@ -111,8 +118,7 @@ def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_pa
     rows = [n for chunk in chunks for n in chunk.frame.index]
     assert rows == expected
     frames = {n: chunk.frame for chunk in chunks for n in chunk.frame.index}
-    assert frames[2222].loc[2222, "unnamed_3"] == "surplus"
-    assert frames[2222].loc[2222, "value"] == "two\nlines"
+    assert json.loads(frames[2222].loc[2222, "row_cells"]) == ["B2222", "two\nlines", "surplus"]
     assert frames[2999].loc[2999, "value"] == "2999"
 
 

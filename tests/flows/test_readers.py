@@ -64,9 +64,9 @@ def test_json_lines_rows_are_numbered_by_line(tmp_path):
 
 def test_a_windows_1250_file_is_read_with_its_letters(tmp_path):
     path = tmp_path / "cp1250.csv"
-    path.write_bytes("obs_id,route_or_leg\nR1,Bihać–Šid, Velika Kladuša\n".encode("cp1250"))
+    path.write_bytes('obs_id,route_or_leg\nR1,"Bihać–Šid, Velika Kladuša"\n'.encode("cp1250"))
     (chunk,) = read_all(path)
-    assert chunk.frame.loc[2, "route_or_leg"] == "Bihać–Šid"
+    assert chunk.frame.loc[2, "route_or_leg"] == "Bihać–Šid, Velika Kladuša"
 
 
 def test_a_file_that_is_not_text_is_reported_with_a_reason(tmp_path):

@@ -113,6 +113,19 @@ def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
     assert broken == rules_broken(**empty, notes="the same row with a note")
 
 
+@pytest.mark.parametrize(
+    ("reader_error", "rule"),
+    [
+        ({"json_error": "not JSON: Expecting value at character 5"}, "record_readable"),
+        ({"row_width_error": "row has 14 cells where the header has 13"}, "row_width"),
+    ],
+)
+def test_a_record_not_split_into_columns_lists_that_rule_alone(reader_error, rule):
+    # The reader left its columns blank: flow_known, price_given... would only report blanks.
+    empty = {column: "" for column in VALID}
+    assert rules_broken(**empty, **reader_error) == {rule}
+
+
 def test_column_failures_name_the_offending_value():
     _, failures = check(origin_country="ZZ")
     row = failures[failures["rule"] == "country_iso3166"].iloc[0]

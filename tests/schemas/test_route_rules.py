@@ -48,6 +48,7 @@ def test_a_valid_row_passes():
         ({"value": "-3"}, "value_not_negative"),
         ({"source_org": ""}, "source_named"),
         ({"confidence": "sure"}, "confidence_known"),
+        ({"row_width_error": "row has 14 cells where the header has 13"}, "row_width"),
     ],
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
@@ -59,3 +60,10 @@ def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
     broken = rules_broken(**empty, remarks="a column the contract does not know")
     assert {"metric_is_name", "route_or_leg_given", "period_given", "source_named"} <= broken
     assert broken == rules_broken(**empty, notes="the same row with a note")
+
+
+def test_a_row_wider_than_its_header_lists_that_rule_alone():
+    empty = {column: "" for column in VALID}
+    assert rules_broken(**empty, row_width_error="row has 14 cells where the header has 13") == {
+        "row_width"
+    }
