@@ -237,9 +237,10 @@ def _columns_holding(frame: pd.DataFrame, character: str) -> list[str]:
 
 
 def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> list[str]:
+    """Distinct column names for a header row, by position: two cells written alike get two
+    names (the second suffixed), never one name for both."""
     raw = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cells)]
-    mapping = match_headers(raw, canonical)
-    return [mapping[c] for c in raw]
+    return match_headers(raw, canonical)
 
 
 def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
@@ -551,7 +552,7 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         numbers = [number for number, _ in batch]
         flat = pd.json_normalize([record for _, record in batch], sep="_")
         flat = flat.map(_cell_text) if len(flat.columns) else flat
-        frame = flat.rename(columns=match_headers(list(flat.columns), canonical))
+        frame = flat.set_axis(match_headers(list(flat.columns), canonical), axis=1)
         frame = frame.astype("string")
         frame.index = pd.Index(numbers, name="row_number")
         yield RawChunk(frame, "")

@@ -43,18 +43,20 @@ def header_key(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", fold(str(name).strip())).strip("_")
 
 
-def match_headers(headers: list[object], canonical: tuple[str, ...]) -> dict[object, str]:
-    """Map each incoming header to its canonical name, or to its normalised key if unknown.
+def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:
+    """The name of each incoming header, in order: its canonical name, or its normalised key if
+    unknown. Names are distinct, so a frame can take them as its columns.
 
     A header is canonical when its key is a contract column or an alias of one in
     :data:`schemas.header_aliases.HEADER_ALIASES` (an alias of a column this contract lacks,
     such as ``cijena`` for routes, is kept under its own key).
 
     Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
-    a researcher sent is lost. The first of two headers that normalise alike wins; the second
-    is kept as an extra column under a suffixed key.
+    a researcher sent is lost. The first of two headers that normalise alike wins, even when
+    both are written the same; the second is kept as an extra column under a suffixed key
+    (``notes_dup``).
     """
-    mapping: dict[object, str] = {}
+    names: list[str] = []
     taken: set[str] = set()
     for header in headers:
         key = header_key(header) or "unnamed"
@@ -63,5 +65,5 @@ def match_headers(headers: list[object], canonical: tuple[str, ...]) -> dict[obj
         while key in taken:
             key = f"{key}_dup"
         taken.add(key)
-        mapping[header] = key
-    return mapping
+        names.append(key)
+    return names

@@ -8,6 +8,7 @@ import json
 import time
 
 import duckdb
+import openpyxl
 import pytest
 
 from flows.config import settings_from
@@ -157,6 +158,72 @@ def test_a_json_line_that_does_not_parse_is_quarantined_with_its_reason_and_text
             "SELECT extra->>'unreadable_json' FROM raw_prices_rows WHERE row_number = 2"
         ).fetchone()
     assert extra == '{"obs_id": "J2", oops'
+
+
+def published_places(ws, text: str) -> list[str]:
+    """Where ``text`` appears in what a run publishes: the tables of the DuckDB file, the CSV
+    extracts, the Parquet set and the report."""
+    like = [f"%{text}%"]
+    places = [
+        table
+        for (table,) in ws.query("SHOW TABLES")
+        if ws.query(f'SELECT count(*) FROM "{table}" t WHERE CAST(t AS VARCHAR) LIKE ?', like)
+        != [(0,)]
+    ]
+    places += [p.name for p in (ws.marts / "extracts").iterdir() if text in p.read_text("utf-8")]
+    with duckdb.connect() as con:
+        for path in (ws.marts / "parquet").rglob("*.parquet"):
+            sql = "SELECT count(*) FROM read_parquet(?) t WHERE CAST(t AS VARCHAR) LIKE ?"
+            if con.execute(sql, [str(path), *like]).fetchone() != (0,):
+                places.append(path.name)
+    if text in (ws.marts / "report.html").read_text("utf-8"):
+        places.append("report.html")
+    return places
+
+
+def raw_extra(ws, file_path: str) -> dict[tuple[str, int], dict]:
+    """The private raw layer's unknown columns of a file, by sheet and row."""
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT sheet, row_number, extra FROM raw_prices_rows WHERE file_path = ?",
+            [file_path],
+        ).fetchall()
+    return {(sheet, row): extra and json.loads(extra) for sheet, row, extra in rows}
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_headers_written_twice_take_the_first_column_and_keep_the_second_private(workspace):
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,period_start,"
+    header += "price_point,currency,unit,source_title,notes,notes,price_point\n"
+    row = "H1,people,smuggling_service,service,RS,HU,2020,2500,EUR,per_person,Synthetic,"
+    row += "first note,second note Ivan Ivanović,86421\n"
+    (ws.raw / "prices" / "twice.csv").write_text(header + row, encoding="utf-8")
+    book = openpyxl.Workbook()
+    dup = book.active
+    dup.title = "dup"
+    dup.append(["obs_id", "flow", "notes", "notes", "price_point"])
+    dup.append(["D1", "people", "first", "sheet note Jovan Jovanović", 5])  # quarantined
+    good = book.create_sheet("good")
+    good.append(header.strip().split(",")[:11])
+    good.append(row.split(",")[:11])
+    book.save(ws.raw / "prices" / "twice.xlsx")
+    summary = ws.run()
+    assert summary.failed_files == {}
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (3, 2, 1)
+    assert sorted(ws.query("SELECT file_path, sheet, price_point FROM stg_price_observations")) == [
+        ("prices/twice.csv", "", 2500), ("prices/twice.xlsx", "good", 2500),
+    ]  # fmt: skip
+    assert ws.query("SELECT obs_id, sheet FROM quarantine_rows") == [("D1", "dup")]
+    for text in ("Ivan Ivanović", "Jovan Jovanović", "86421"):
+        assert published_places(ws, text) == [], text
+    # Nothing is lost: the second copies stay in the private raw layer.
+    assert raw_extra(ws, "prices/twice.csv")[("", 2)] == {
+        "notes_dup": "second note Ivan Ivanović", "price_point_dup": "86421",
+    }  # fmt: skip
+    assert raw_extra(ws, "prices/twice.xlsx")[("dup", 2)] == {
+        "notes_dup": "sheet note Jovan Jovanović"
+    }
 
 
 def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):

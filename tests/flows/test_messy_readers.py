@@ -99,6 +99,40 @@ def test_a_row_wider_than_the_header_is_kept_whole_in_no_column(tmp_path):
     assert frame.loc[3, "source_org"] == "Org" and pd.isna(frame.loc[3, "row_width_error"])
 
 
+def test_a_header_written_twice_keeps_the_first_column_and_the_second_as_extra(tmp_path):
+    # Through Arrow (UTF-8, header on line 1) and through the csv module (Windows-1250).
+    header = "obs_id,price_point,notes,notes,Price Point\n"
+    for name, encoding in (("utf8.csv", "utf-8"), ("cp1250.csv", "cp1250")):
+        path = tmp_path / name
+        path.write_text(header + "D1,2500,Žarko said,second note,999\n", encoding=encoding)
+        (chunk,) = read_all(path)
+        row = chunk.frame.loc[2]
+        assert (row["price_point"], row["notes"]) == ("2500", "Žarko said"), name
+        assert (row["notes_dup"], row["price_point_dup"]) == ("second note", "999"), name
+
+
+def test_a_sheet_with_a_header_written_twice_is_read_with_the_other_sheets(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    dup = book.active
+    dup.title = "dup"
+    dup.append(["Report on prices"])  # a title row above the header
+    dup.append(["obs_id", "flow", "notes", "notes", "price_point"])
+    dup.append(["D1", "people", "first", "second", 5])
+    good = book.create_sheet("good")
+    good.append(["obs_id", "price_point"])
+    good.append(["G1", 2500])
+    book.save(path)
+    first, second = read_all(path)
+    assert (first.sheet, first.frame.index.tolist()) == ("dup", [3])
+    assert first.frame.loc[3, ["notes", "notes_dup", "price_point"]].tolist() == [
+        "first", "second", "5",
+    ]  # fmt: skip
+    assert (second.sheet, second.frame.loc[2, "price_point"]) == ("good", "2500")
+
+
 def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_path, monkeypatch):
     # Small Arrow blocks put the ragged record many blocks and chunks into the file.
     monkeypatch.setattr(readers, "ARROW_BLOCK_BYTES", 4096)

@@ -45,7 +45,7 @@ def test_local_headers_match_through_the_alias_table_accent_and_script_blind():
     from schemas.columns import PRICE_COLUMNS, match_headers
 
     headers = ["Cijena", "ÇMIMI", "Цена", "Valuta", "monedha", "Datum", "data", "Od", "nga", "DO"]
-    assert list(match_headers(headers, PRICE_COLUMNS).values()) == [
+    assert match_headers(headers, PRICE_COLUMNS) == [
         "price", "price_dup", "price_dup_dup", "currency", "currency_dup", "date", "date_dup",
         "origin_place", "origin_place_dup", "destination_place",
     ]  # fmt: skip
