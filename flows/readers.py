@@ -489,29 +489,46 @@ def _find_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | Non
 
 
 def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
+    """Every sheet of a workbook. openpyxl is handed the open file, not its name: by name it
+    refuses a workbook saved as ``.csv``, which is read by its content like any other file."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = (
-                [_cell_text(v) for v in values]
-                for values in sheet.iter_rows(min_row=1, values_only=True)
-            )
-            head: list[list[str]] = []
-            for cells in rows:
-                head.append(cells)
-                if len(head) == HEADER_SCAN_ROWS:
-                    break
-            found = _find_header(head, canonical)
-            if found is None:
-                continue  # an empty sheet, or one without a table
-            header = _canonical_header(head[found], canonical)
-            first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
-            later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
-            yield from _chunks(_concat(first, later), header, chunk_rows, sheet.title)
-    finally:
-        book.close()
+    with path.open("rb") as handle:
+        _check_workbook(handle)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            for sheet in book.worksheets:
+                rows = (
+                    [_cell_text(v) for v in values]
+                    for values in sheet.iter_rows(min_row=1, values_only=True)
+                )
+                head: list[list[str]] = []
+                for cells in rows:
+                    head.append(cells)
+                    if len(head) == HEADER_SCAN_ROWS:
+                        break
+                found = _find_header(head, canonical)
+                if found is None:
+                    continue  # an empty sheet, or one without a table
+                header = _canonical_header(head[found], canonical)
+                first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
+                later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
+                yield from _chunks(_concat(first, later), header, chunk_rows, sheet.title)
+        finally:
+            book.close()
+
+
+def _check_workbook(handle) -> None:
+    """Raise :class:`UnreadableFile` when a ZIP archive holds no Excel workbook (a zipped CSV,
+    a Word document): openpyxl would only name a part it misses. A workbook is what openpyxl
+    takes as one, a package declaring a workbook part of one of its content types."""
+    from openpyxl.xml.constants import XLSM, XLSX, XLTM, XLTX
+
+    with zipfile.ZipFile(handle) as archive:  # a damaged ZIP: BadZipFile, a damaged workbook
+        names = archive.namelist()
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    if not any(kind.encode() in types for kind in (XLSX, XLSM, XLTX, XLTM)):
+        raise UnreadableFile("this is a ZIP archive that is not an Excel workbook")
 
 
 def _concat(*parts):

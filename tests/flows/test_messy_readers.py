@@ -241,11 +241,28 @@ def test_a_truncated_workbook_is_unreadable_not_a_crash(tmp_path):
         read_all(path)
 
 
-def test_a_zip_that_is_not_a_workbook_is_unreadable(tmp_path):
-    path = tmp_path / "notes.xlsx"
+def test_a_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes((MESSY / "prices_workbook.xlsx").read_bytes())
+    chunks = read_all(path)
+    assert [(c.sheet, c.frame.index.tolist()) for c in chunks] == [
+        ("Bihać 2020", [4, 6]),
+        ("Subotica", [2]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "member", "content"),
+    [
+        ("prices.csv", "prices.csv", "obs_id,flow\nZ1,people\n"),  # a zipped CSV
+        ("notes.xlsx", "word/document.xml", "<w:document/>"),
+    ],
+)
+def test_a_zip_that_is_not_a_workbook_says_so(tmp_path, name, member, content):
+    path = tmp_path / name
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("word/document.xml", "<w:document/>")
-    with pytest.raises(UnreadableFile):
+        archive.writestr(member, content)
+    with pytest.raises(UnreadableFile, match="^this is a ZIP archive that is not an Excel"):
         read_all(path)
 
 
