@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
-from schemas.columns import match_headers
+from schemas.columns import READER_COLUMNS, match_headers
 
 DELIMITERS = ",;\t|"
 
@@ -567,15 +567,30 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
     records = _line_records(path, layout) if is_lines else _array_records(path, layout)
     for batch in _batches(records, min(chunk_rows, JSON_CHUNK_ROWS)):
         numbers = [number for number, _ in batch]
-        flat = pd.json_normalize([record for _, record in batch], sep="_")
+        unreadable = {number: record for number, record in batch if not isinstance(record, dict)}
+        flat = pd.json_normalize([r if isinstance(r, dict) else {} for _, r in batch], sep="_")
         flat = flat.map(_cell_text) if len(flat.columns) else flat
         frame = flat.set_axis(match_headers(list(flat.columns), canonical), axis=1)
         frame = frame.astype("string")
         frame.index = pd.Index(numbers, name="row_number")
-        yield RawChunk(frame, "")
+        yield RawChunk(_with_verdicts(frame, unreadable) if unreadable else frame, "")
 
 
-def _array_records(path, layout) -> Iterator[tuple[int, dict]]:
+def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:
+    """The text and reason of the records the reader could not take, in the
+    :data:`~schemas.columns.READER_COLUMNS` (blank in the other rows). They are added after the
+    keys were matched, so a record's own key of that name (renamed by ``match_headers``) can
+    never pose as the reader's verdict."""
+    verdicts = pd.DataFrame(
+        [(record.text, record.reason) for record in unreadable.values()],
+        index=list(unreadable),
+        columns=list(READER_COLUMNS),
+        dtype="string",
+    )
+    return frame.join(verdicts).fillna(dict.fromkeys(READER_COLUMNS, ""))
+
+
+def _array_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:
     """The records of a JSON array, or of the one list a top-level object holds, streamed
     with ijson: a scraper's array of millions of ads is never held whole in memory."""
     import ijson
@@ -628,7 +643,16 @@ class _Utf8Bytes:
         return self._text.read(size if size < 0 else max(size // 4, 1)).encode("utf-8")
 
 
-def _line_records(path, layout) -> Iterator[tuple[int, dict]]:
+@dataclass(frozen=True)
+class _Unreadable:
+    """A JSON record that is not an object of named fields: kept as a row and quarantined as
+    not readable (rule record_readable), with its text as written and why."""
+
+    text: str
+    reason: str
+
+
+def _line_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:
     with path.open(encoding=layout.encoding) as handle:
         for number, line in enumerate(handle, start=1):
             line = line.strip().lstrip("\ufeff")
@@ -637,16 +661,14 @@ def _line_records(path, layout) -> Iterator[tuple[int, dict]]:
             try:
                 yield number, _as_record(json.loads(line))
             except json.JSONDecodeError as err:
-                # Kept as a row and quarantined as not readable (rule record_readable).
-                reason = f"not JSON: {err.msg} at character {err.colno}"
-                yield number, {"unreadable_json": line, "json_error": reason}
+                yield number, _Unreadable(line, f"not JSON: {err.msg} at character {err.colno}")
 
 
-def _as_record(value: object) -> dict:
+def _as_record(value: object) -> dict | _Unreadable:
     if isinstance(value, dict):
         return value
     reason = f"a JSON {type(value).__name__}, not an object of named fields"
-    return {"unreadable_json": json.dumps(value, ensure_ascii=False), "json_error": reason}
+    return _Unreadable(json.dumps(value, ensure_ascii=False), reason)
 
 
 def _batches(records, size):

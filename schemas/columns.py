@@ -43,6 +43,13 @@ def header_key(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", fold(str(name).strip())).strip("_")
 
 
+#: Columns only the file reader sets, never a file: the text of a JSON record that could not be
+#: read, and why (quarantined as ``record_readable``). A header that normalises to one of them is
+#: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
+#: reader's verdict (and have its text published as a reason).
+READER_COLUMNS = ("unreadable_json", "json_error")
+
+
 def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:
     """The name of each incoming header, in order: its canonical name, or its normalised key if
     unknown. Names are distinct, so a frame can take them as its columns.
@@ -54,10 +61,10 @@ def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str
     Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
     a researcher sent is lost. The first of two headers that normalise alike wins, even when
     both are written the same; the second is kept as an extra column under a suffixed key
-    (``notes_dup``).
+    (``notes_dup``), and so is a header that normalises to one of :data:`READER_COLUMNS`.
     """
     names: list[str] = []
-    taken: set[str] = set()
+    taken = set(READER_COLUMNS)
     for header in headers:
         key = header_key(header) or "unnamed"
         if key not in canonical and HEADER_ALIASES.get(key) in canonical:

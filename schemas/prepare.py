@@ -64,7 +64,8 @@ def prepare(
     typed["period_start_text"] = start_text
     typed["period_end_text"] = end_text
     # Why the reader could not read the record (a JSON line that does not parse): the row
-    # is kept, with its text in the raw layer, and quarantined as record_readable.
+    # is kept, with its text in the raw layer, and quarantined as record_readable. Only the
+    # reader sets json_error: a file's column of that name is renamed (READER_COLUMNS).
     typed["record_error_text"] = _cells(raw, "json_error")
     # A CSV row with more cells than the header (a delimiter inside an unquoted cell): its
     # cells are in no column (the reader kept them raw), and it is quarantined as row_width.

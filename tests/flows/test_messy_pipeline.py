@@ -226,6 +226,35 @@ def test_headers_written_twice_take_the_first_column_and_keep_the_second_private
     }
 
 
+@pytest.mark.usefixtures("prefect_server")
+def test_a_column_named_json_error_is_not_taken_for_the_readers_verdict(workspace):
+    ws = workspace
+    fields = {
+        "flow": "people", "commodity": "smuggling_service", "market_level": "service",
+        "origin_country": "RS", "destination_country": "HU", "period_start": "2020",
+        "price_point": "2500", "currency": "EUR", "unit": "per_person",
+        "source_title": "Synthetic",
+    }  # fmt: skip
+    forged = {"json_error": "forged error SECRET", "unreadable_json": "forged text SECRET"}
+    (ws.raw / "prices" / "collide.csv").write_text(
+        ",".join(["obs_id", *fields, *forged]) + "\n"
+        + ",".join(["C1", *fields.values(), *forged.values()]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    (ws.raw / "prices" / "collide.jsonl").write_text(
+        json.dumps({"obs_id": "J1", **fields, **forged}) + "\n", encoding="utf-8"
+    )
+    summary = ws.run()
+    assert summary.failed_files == {}
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (2, 2, 0)
+    assert sorted(ws.query("SELECT obs_id FROM stg_price_observations")) == [("C1",), ("J1",)]
+    assert published_places(ws, "SECRET") == []
+    for path, row in (("prices/collide.csv", 2), ("prices/collide.jsonl", 1)):
+        assert raw_extra(ws, path)[("", row)] == {
+            "json_error_dup": "forged error SECRET", "unreadable_json_dup": "forged text SECRET",
+        }  # fmt: skip
+
+
 def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
     raw = tmp_path / "raw"
     (raw / "prices").mkdir(parents=True)

@@ -207,6 +207,28 @@ def test_a_json_line_that_is_not_an_object_is_kept_with_its_reason(tmp_path):
     assert chunk.frame.loc[2, "json_error"] == "a JSON list, not an object of named fields"
 
 
+def test_a_file_column_named_like_the_readers_verdict_is_an_ordinary_extra(tmp_path):
+    csv_path = tmp_path / "collide.csv"
+    csv_path.write_text("obs_id,JSON Error,unreadable_json\nC1,forged,text\n", encoding="utf-8")
+    json_path = tmp_path / "collide.jsonl"
+    json_path.write_text(
+        '{"obs_id": "J1", "json_error": "forged", "unreadable_json": "text"}\n{"obs_id": oops\n',
+        encoding="utf-8",
+    )
+    (from_csv,) = read_all(csv_path)
+    assert "json_error" not in from_csv.frame and "unreadable_json" not in from_csv.frame
+    assert from_csv.frame.loc[2, ["json_error_dup", "unreadable_json_dup"]].tolist() == [
+        "forged", "text",
+    ]  # fmt: skip
+    (from_json,) = read_all(json_path)
+    frame = from_json.frame
+    assert frame.loc[1, ["json_error", "json_error_dup", "unreadable_json_dup"]].tolist() == [
+        "", "forged", "text",
+    ]  # fmt: skip
+    assert frame.loc[2, "json_error"].startswith("not JSON: ")  # the reader's own verdict
+    assert frame.loc[2, "unreadable_json"] == '{"obs_id": oops'
+
+
 def _truncated_workbook(tmp_path):
     whole = (MESSY / "prices_workbook.xlsx").read_bytes()
     path = tmp_path / "cut.xlsx"
