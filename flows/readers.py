@@ -593,17 +593,54 @@ def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> p
 def _array_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:
     """The records of a JSON array, or of the one list a top-level object holds, streamed
     with ijson: a scraper's array of millions of ads is never held whole in memory."""
-    import ijson
-
     prefix = _records_prefix(path, layout)
     number = objects = 0
-    with path.open(encoding=layout.encoding) as handle:
-        records = ijson.items(_Utf8Bytes(handle), prefix, use_float=True)
-        for number, record in enumerate(records, start=1):
-            objects += isinstance(record, dict)
-            yield number, _as_record(record)
+    for number, record in _array_items(path, layout, prefix):
+        objects += isinstance(record, dict)
+        yield number, _as_record(record)
     if number and not objects:
         raise UnreadableFile("JSON array holds no objects, so no rows")
+
+
+def _array_items(path, layout, prefix: str) -> Iterator[tuple[int, object]]:
+    """The items at ``prefix``, numbered from 1, their numbers parsed as floats (the fast way).
+
+    A number too large for a float (``1e400``) stops ijson's float parser, not the file: the
+    items from the one holding it on are read again with exact numbers, those a float holds
+    as floats and the others as text (``1E+400``, which the rules quarantine as not a number).
+    """
+    import ijson
+
+    done = 0
+    try:
+        with path.open(encoding=layout.encoding) as handle:
+            items = ijson.items(_Utf8Bytes(handle), prefix, use_float=True)
+            for done, item in enumerate(items, start=1):
+                yield done, item
+        return
+    except ijson.IncompleteJSONError as err:
+        if "overflow" not in str(err):
+            raise
+    with path.open(encoding=layout.encoding) as handle:
+        items = ijson.items(_Utf8Bytes(handle), prefix)  # numbers as Decimal: no overflow
+        for number, item in enumerate(items, start=1):
+            if number > done:
+                yield number, _as_floats(item)
+
+
+def _as_floats(value: object) -> object:
+    """Exact numbers as the float parser gives them, or as text when a float cannot hold them."""
+    import math
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
+    if isinstance(value, dict):
+        return {key: _as_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_floats(item) for item in value]
+    return value
 
 
 def _records_prefix(path, layout) -> str:

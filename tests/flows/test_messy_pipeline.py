@@ -255,6 +255,34 @@ def test_a_column_named_json_error_is_not_taken_for_the_readers_verdict(workspac
         }  # fmt: skip
 
 
+def test_a_number_too_large_for_a_float_quarantines_only_its_record(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "prices").mkdir(parents=True)
+    path = raw / "prices" / "scraped.json"
+    record = (
+        '{{"obs_id": "{}", "flow": "people", "commodity": "smuggling_service", "market_level":'
+        ' "service", "origin_country": "RS", "destination_country": "HU", "period_start":'
+        ' "2020", "price_point": {}, "currency": "EUR", "unit": "per_person", "source_title":'
+        ' "Synthetic"}}'
+    )
+    records = [
+        record.format("A1", "2500"),
+        record.format("A2", "1e400"),
+        record.format("A3", "26.5"),
+    ]
+    path.write_text("[" + ", ".join(records) + "]", encoding="utf-8")
+    item = FileItem("prices/scraped.json", "prices", "new", file_hash(path), path.stat().st_size)
+    result = ingest_file(settings_from(raw, tmp_path / "marts"), item, "run-1")
+    assert result.error is None
+    assert (result.rows_read, result.rows_valid, result.rows_failed) == (3, 2, 1)
+    with duckdb.connect() as con:
+        failures = con.execute(
+            "SELECT row_number, rule FROM read_parquet(?)",
+            [str(result.spool / "failures-00000.parquet")],
+        ).fetchall()
+    assert failures == [(2, "price_point_is_number")]
+
+
 def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
     raw = tmp_path / "raw"
     (raw / "prices").mkdir(parents=True)

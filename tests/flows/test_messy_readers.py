@@ -328,6 +328,22 @@ def test_a_json_array_is_read_as_a_stream_not_loaded_whole(tmp_path):
         next(chunks)
 
 
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_number_too_large_for_a_float_fails_only_its_record(tmp_path, wrapped):
+    text = (
+        '[{"obs_id": "A1", "price_point": 2500.0, "period_start": 2020.0},'
+        ' {"obs_id": "A2", "price_point": 1e400},'
+        ' {"obs_id": "A3", "price_point": 12.5, "price": {"min": 1e2}}]'
+    )
+    path = tmp_path / "scraped.json"
+    path.write_text('{"results": ' + text + "}" if wrapped else text, encoding="utf-8")
+    (chunk,) = read_all(path)
+    frame = chunk.frame
+    assert frame.index.tolist() == [1, 2, 3]
+    assert frame["price_point"].tolist() == ["2500", "1E+400", "12.5"]
+    assert (frame.loc[1, "period_start"], frame.loc[3, "price_low"]) == ("2020", "100")
+
+
 def test_the_one_list_in_a_wrapper_object_is_found_after_other_keys(tmp_path):
     path = tmp_path / "scraped.json"
     path.write_text(
