@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
-from schemas.columns import READER_COLUMNS, match_headers
+from schemas.columns import JSON_VERDICT_COLUMNS, WIDE_ROW_COLUMNS, match_headers
 
 DELIMITERS = ",;\t|"
 
@@ -198,7 +198,14 @@ def _chunks(
 
 
 def _frame(numbers, rows, header, width, sheet) -> RawChunk:
-    names = list(header) + [f"unnamed_{i + 1}" for i in range(len(header), width)]
+    """A chunk of rows as text cells; cells beyond the header are named ``unnamed_<n>``, or
+    ``unnamed_<n>_dup`` where the header already has that name (one name, one column)."""
+    names = list(header)
+    for position in range(len(header) + 1, width + 1):
+        name = f"unnamed_{position}"
+        while name in names:
+            name = f"{name}_dup"
+        names.append(name)
     padded = [r + [""] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(padded, columns=names, dtype="string")
     frame.index = pd.Index(numbers, name="row_number")
@@ -381,10 +388,11 @@ def _set_aside_wide_rows(chunk: RawChunk, header_width: int) -> RawChunk:
     if len(rows):
         cells = [_cells_as_read(list(row)) for row in rows.itertuples(index=False)]
         frame.loc[rows.index, :] = pd.NA
-        frame["row_cells"] = pd.Series(
+        cells_column, reason_column = WIDE_ROW_COLUMNS
+        frame[cells_column] = pd.Series(
             [json.dumps(c, ensure_ascii=False) for c in cells], index=rows.index, dtype="string"
         )
-        frame["row_width_error"] = pd.Series(
+        frame[reason_column] = pd.Series(
             [
                 f"row has {len(c)} cells where the header has {header_width}:"
                 " a delimiter inside an unquoted cell?"
@@ -578,16 +586,16 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
 
 def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:
     """The text and reason of the records the reader could not take, in the
-    :data:`~schemas.columns.READER_COLUMNS` (blank in the other rows). They are added after the
+    :data:`~schemas.columns.JSON_VERDICT_COLUMNS` (blank in the other rows). Added after the
     keys were matched, so a record's own key of that name (renamed by ``match_headers``) can
     never pose as the reader's verdict."""
     verdicts = pd.DataFrame(
         [(record.text, record.reason) for record in unreadable.values()],
         index=list(unreadable),
-        columns=list(READER_COLUMNS),
+        columns=list(JSON_VERDICT_COLUMNS),
         dtype="string",
     )
-    return frame.join(verdicts).fillna(dict.fromkeys(READER_COLUMNS, ""))
+    return frame.join(verdicts).fillna(dict.fromkeys(JSON_VERDICT_COLUMNS, ""))
 
 
 def _array_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:

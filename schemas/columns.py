@@ -43,11 +43,14 @@ def header_key(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", fold(str(name).strip())).strip("_")
 
 
-#: Columns only the file reader sets, never a file: the text of a JSON record that could not be
-#: read, and why (quarantined as ``record_readable``). A header that normalises to one of them is
+#: The text of a JSON record the reader could not read, and why (rule ``record_readable``).
+JSON_VERDICT_COLUMNS = ("unreadable_json", "json_error")
+#: The cells of a CSV row wider than its header, as read, and why (rule ``row_width``).
+WIDE_ROW_COLUMNS = ("row_cells", "row_width_error")
+#: Columns only the file reader sets, never a file. A header that normalises to one of them is
 #: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
 #: reader's verdict (and have its text published as a reason).
-READER_COLUMNS = ("unreadable_json", "json_error")
+READER_COLUMNS = JSON_VERDICT_COLUMNS + WIDE_ROW_COLUMNS
 
 
 def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:

@@ -99,6 +99,16 @@ def test_a_row_wider_than_the_header_is_kept_whole_in_no_column(tmp_path):
     assert frame.loc[3, "source_org"] == "Org" and pd.isna(frame.loc[3, "row_width_error"])
 
 
+def test_a_row_wider_than_a_header_naming_its_own_unnamed_column_is_set_aside(tmp_path):
+    # The header's third cell is called unnamed_4, the name of the fourth cell beyond it.
+    path = tmp_path / "r.csv"
+    path.write_text("obs_id,value,unnamed_4\nA,12,x,beyond\nB,7,y\n", encoding="utf-8")
+    (chunk,) = read_all(path, ROUTE_COLUMNS)
+    frame = chunk.frame
+    assert json.loads(frame.loc[2, "row_cells"]) == ["A", "12", "x", "beyond"]
+    assert frame.loc[3, ["obs_id", "value", "unnamed_4"]].tolist() == ["B", "7", "y"]
+
+
 def test_a_header_written_twice_keeps_the_first_column_and_the_second_as_extra(tmp_path):
     # Through Arrow (UTF-8, header on line 1) and through the csv module (Windows-1250).
     header = "obs_id,price_point,notes,notes,Price Point\n"
@@ -209,7 +219,10 @@ def test_a_json_line_that_is_not_an_object_is_kept_with_its_reason(tmp_path):
 
 def test_a_file_column_named_like_the_readers_verdict_is_an_ordinary_extra(tmp_path):
     csv_path = tmp_path / "collide.csv"
-    csv_path.write_text("obs_id,JSON Error,unreadable_json\nC1,forged,text\n", encoding="utf-8")
+    csv_path.write_text(
+        "obs_id,JSON Error,unreadable_json,Row Width Error,row_cells\nC1,forged,text,wide,cells\n",
+        encoding="utf-8",
+    )
     json_path = tmp_path / "collide.jsonl"
     json_path.write_text(
         '{"obs_id": "J1", "json_error": "forged", "unreadable_json": "text"}\n{"obs_id": oops\n',
@@ -217,9 +230,10 @@ def test_a_file_column_named_like_the_readers_verdict_is_an_ordinary_extra(tmp_p
     )
     (from_csv,) = read_all(csv_path)
     assert "json_error" not in from_csv.frame and "unreadable_json" not in from_csv.frame
-    assert from_csv.frame.loc[2, ["json_error_dup", "unreadable_json_dup"]].tolist() == [
-        "forged", "text",
-    ]  # fmt: skip
+    assert "row_width_error" not in from_csv.frame and "row_cells" not in from_csv.frame
+    assert from_csv.frame.loc[
+        2, ["json_error_dup", "unreadable_json_dup", "row_width_error_dup", "row_cells_dup"]
+    ].tolist() == ["forged", "text", "wide", "cells"]
     (from_json,) = read_all(json_path)
     frame = from_json.frame
     assert frame.loc[1, ["json_error", "json_error_dup", "unreadable_json_dup"]].tolist() == [
