@@ -37,6 +37,8 @@ class FileItem:
     signature: str | None = None
     #: True when discover read the file to hash it; False when the signature vouched for it.
     hashed: bool = False
+    #: Why the file cannot be ingested whatever its content (its name), or None.
+    error: str | None = None
 
     @property
     def needs_ingest(self) -> bool:
@@ -79,8 +81,30 @@ def _is_observation_file(path: Path) -> bool:
     return path.is_file() and not hidden and path.suffix.lower() in READABLE_SUFFIXES
 
 
-def list_files(raw_dir: Path) -> list[tuple[str, str, Path]]:
-    """``(file_path, dataset, absolute path)`` of every readable file, sorted by path."""
+#: Why a file whose name is not valid UTF-8 is failed without being read.
+NAME_NOT_UTF8 = "the file name is not valid UTF-8: rename it"
+
+
+def manifest_key(relative: str) -> tuple[str, str | None]:
+    """The manifest key of a file's path relative to the raw folder, and why its name makes
+    the file fail (or None).
+
+    Linux allows any bytes in a name; Python hands the bytes that are not UTF-8 back as lone
+    surrogates (``os.fsdecode``), which DuckDB cannot store, and the run crashed on them every
+    night. Such a name is keyed with those bytes written as escapes (``bad\\xffname.csv``),
+    so the file is listed as failed with a reason the researcher can act on.
+    """
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(relative).decode("utf-8", "backslashreplace"), NAME_NOT_UTF8
+    return relative, None
+
+
+def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
+    """``(file_path, dataset, absolute path, error)`` of every readable file, sorted by path;
+    the file_path is the manifest key and the error why its name fails it
+    (:func:`manifest_key`)."""
     found = []
     for dataset in DATASETS:
         folder = raw_dir / dataset
@@ -88,7 +112,8 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path]]:
             continue
         for path in sorted(folder.rglob("*")):
             if _is_observation_file(path):
-                found.append((path.relative_to(raw_dir).as_posix(), dataset, path))
+                key, error = manifest_key(path.relative_to(raw_dir).as_posix())
+                found.append((key, dataset, path, error))
     return found
 
 
@@ -107,7 +132,7 @@ def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
         ).fetchall()
     }
     items = []
-    for file_path, dataset, path in list_files(raw_dir):
+    for file_path, dataset, path, error in list_files(raw_dir):
         listed = file_path in known
         stored_hash, stored_signature = known.pop(file_path, (None, None))
         stat = path.stat()
@@ -122,7 +147,7 @@ def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
         else:
             status = "changed"
         items.append(
-            FileItem(file_path, dataset, status, digest, stat.st_size, new_signature, hashed=True)
+            FileItem(file_path, dataset, status, digest, stat.st_size, new_signature, True, error)
         )
         if status == "unchanged":
             con.execute(

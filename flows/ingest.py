@@ -74,7 +74,10 @@ def ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     """Read ``item`` in chunks, validate each, and spool the results for the loader.
 
     Arrow's allocator keeps the memory of the chunks for reuse; it is handed back when the
-    file is done, so the build that follows in the same process starts ~200 MB lower."""
+    file is done, so the build that follows in the same process starts ~200 MB lower.
+    A file that discover failed by its name (:attr:`FileItem.error`) is not opened."""
+    if item.error is not None:
+        return FileResult(item, error=item.error)
     try:
         return _ingest_file(settings, item, run_id)
     finally:
