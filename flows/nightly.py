@@ -506,7 +506,10 @@ def nightly(
             quality = _pipeline(settings, summary, full_refresh)
         except Exception as err:
             runs.record_end(settings, summary, "failed", f"{type(err).__name__}: {err}")
-            _publish_artifacts(summary, getattr(err, "report", None))
+            try:
+                _publish_artifacts(summary, getattr(err, "report", None))
+            except Exception:  # the run's own error is what the operator must see
+                get_run_logger().exception("the failed run's artifacts were not published")
             raise
         status = "published_with_failed_files" if summary.failed_files else "published"
         status = "no_change" if summary.kept_build else status

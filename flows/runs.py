@@ -47,9 +47,11 @@ BUILD_STARTS = {
 
 
 def describe_build(summary) -> str:
-    """``full``, or ``incremental, from`` where it started: for the CLI and the artifact."""
-    if summary.build == "incremental":
-        return f"incremental, from {BUILD_STARTS[summary.build_start]}"
+    """``full``, or ``incremental, from`` where it started: for the CLI and the artifact.
+    A run that failed before its build was opened knows only the kind of build it meant."""
+    start = BUILD_STARTS.get(summary.build_start)
+    if summary.build == "incremental" and start is not None:
+        return f"incremental, from {start}"
     return summary.build
 
 

@@ -148,3 +148,21 @@ def test_a_failing_run_exits_non_zero_with_a_one_line_reason(tmp_path, monkeypat
     assert code == EXIT_FAILED
     assert err.strip().splitlines()[-1].startswith("spotprices run failed: ")
     assert not (tmp_path / "m" / "spotprices.duckdb").exists()
+
+
+def test_a_run_that_fails_before_its_build_is_opened_prints_the_real_cause(tmp_path):
+    ws = Workspace(raw=tmp_path / "raw", marts=tmp_path / "marts")
+    shutil.copytree(PROJECT / "data" / "raw", ws.raw)
+    options = ("--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    assert spotprices("run", *options)[0] == EXIT_OK
+    # A damaged state folder: the row store is a file, so staging the next file fails (an
+    # incremental build, failing before the build it started from is known).
+    rows = ws.marts / "_state" / "rows"
+    shutil.rmtree(rows)
+    rows.write_text("not a folder", encoding="utf-8")
+    prices = sorted((ws.raw / "prices").glob("*.csv"))[0]
+    ws.add(prices, "prices", "a_second_copy.csv")
+    code, _, err = spotprices("run", *options)
+    assert code == EXIT_FAILED
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("spotprices run failed: FileExistsError: ") and str(rows) in last
