@@ -312,7 +312,14 @@ def _write_csv(con, query: Query, path: Path, bom: bool, rows: int) -> None:
 
 
 def _write_xlsx(con, query: Query, path: Path) -> None:
+    """A worksheet cannot hold most control characters (openpyxl refuses the whole export):
+    in text they are written as U+FFFD, as the quarantine shows them. The run quarantines
+    rows that hold them (``text_printable``); a build published before that rule may not."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(query.table[:31])
@@ -320,7 +327,7 @@ def _write_xlsx(con, query: Query, path: Path) -> None:
     cursor = con.execute(query.sql(), query.params)
     while batch := cursor.fetchmany(5000):
         for row in batch:
-            sheet.append(list(row))
+            sheet.append([cell(value) for value in row])
     partial = path.with_name(f".{path.name}.partial")
     book.save(partial)
     os.replace(partial, path)
