@@ -7,11 +7,13 @@ can list every rule a row broke.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 
 from schemas import Contract
-from schemas.common import UNREAD_RECORD_RULES
+from schemas.common import CONTROL_CHARACTERS, UNREAD_RECORD_RULES
 
 FAILURE_COLUMNS = ["row_number", "column_name", "rule", "failure_case"]
 
@@ -66,7 +68,40 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
     # A record not split into columns is listed under that rule alone, not its blanks.
     unread_rule = table["rule"].isin(UNREAD_RECORD_RULES)
     table = table[unread_rule | ~table["row_number"].isin(table.loc[unread_rule, "row_number"])]
-    return table.sort_values(["row_number", "rule"]).reset_index(drop=True)
+    return (
+        _without_control_characters(table)
+        .sort_values(["row_number", "rule"])
+        .reset_index(drop=True)
+    )
+
+
+def _without_control_characters(table: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases as the quarantine may publish them: no raw control character.
+
+    A ``text_printable`` failure names the cell's column as read (``price_low``, not
+    ``price_low_text``) and shows only the control characters found (``\\x00``), never the
+    text: the column may be one whose text is never published (notes). In any other failure
+    case a control character is written as such an escape. Only failing cells are looked at.
+    """
+    printable = table["rule"] == "text_printable"
+    table.loc[printable, "column_name"] = table.loc[printable, "column_name"].str.removesuffix(
+        "_text"
+    )
+    table.loc[printable, "failure_case"] = table.loc[printable, "failure_case"].map(
+        lambda text: " ".join(
+            _escape(c) for c in sorted(set(re.findall(CONTROL_CHARACTERS, text)))
+        ),
+        na_action="ignore",
+    )
+    dirty = table["failure_case"].str.contains(CONTROL_CHARACTERS, regex=True).fillna(False)
+    table.loc[dirty, "failure_case"] = table.loc[dirty, "failure_case"].map(
+        lambda text: re.sub(CONTROL_CHARACTERS, lambda found: _escape(found.group()), text)
+    )
+    return table
+
+
+def _escape(character: str) -> str:
+    return f"\\x{ord(character):02x}"
 
 
 def rule_descriptions(contract: Contract) -> dict[str, str]:

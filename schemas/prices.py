@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
-from schemas.common import ObservationRules, Text, is_country
+from schemas.common import ObservationRules, Text, is_country, text_printable_rule
 from schemas.distinct import per_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
@@ -29,6 +29,15 @@ PRICE_TEXT = tuple(
     for c in PRICE_COLUMNS
     if c not in PRICE_NUMBERS + ("period_start", "period_end") + INPUT_ONLY_COLUMNS
 ) + tuple(f"{place}_{part}" for place in PLACE_COUNTRY for part in ("id", "match", "candidates"))
+
+#: The model's columns that hold a cell's text as read (numbers and periods too, beside their
+#: parsed values): the cells ``text_printable`` looks at.
+PRICE_CELLS = (
+    tuple(c for c in PRICE_TEXT if c in PRICE_COLUMNS)
+    + tuple(f"{c}_text" for c in PRICE_NUMBERS)
+    + ("price_text", "period_start_text", "period_end_text")
+)
+
 #: The units of each kind a rule asks about. A rule tests a row's unit against these (an
 #: unknown or blank unit is in none): 1.2 ms per 100,000 rows, against 4-5 ms mapping every unit
 #: to its kind, five rules per pass.
@@ -84,6 +93,8 @@ class PriceObservations(ObservationRules):
     source_type: Text = pa.Field(nullable=True)
     source_reliability: Text = pa.Field(nullable=True)
     information_credibility: Text = pa.Field(nullable=True)
+
+    text_printable = text_printable_rule(*PRICE_CELLS)
 
     @pa.check("flow", ignore_na=False)
     def flow_known(cls, flow: Text) -> Series[bool]:

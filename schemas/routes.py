@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, ROUTE_COLUMNS
-from schemas.common import ObservationRules, Text, is_country
+from schemas.common import ObservationRules, Text, is_country, text_printable_rule
 from schemas.parsing import Conventions
 from schemas.prepare import prepare
 
@@ -18,6 +18,10 @@ ROUTE_TEXT = tuple(
     for c in ROUTE_COLUMNS
     if c not in ROUTE_NUMBERS + ("period_start", "period_end") + INPUT_ONLY_COLUMNS
 )
+
+
+#: The model's columns that hold a cell's text as read: the cells ``text_printable`` looks at.
+ROUTE_CELLS = ROUTE_TEXT + ("value_text", "period_start_text", "period_end_text")
 
 
 def prepare_routes(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
@@ -36,6 +40,8 @@ class RouteObservations(ObservationRules):
     value: Series[float] = pa.Field(nullable=True)
     value_text: Text = pa.Field(nullable=True)
     source_org: Text = pa.Field(nullable=True)
+
+    text_printable = text_printable_rule(*ROUTE_CELLS)
 
     @pa.check("metric", ignore_na=False)
     def metric_is_name(cls, metric: Text) -> Series[bool]:

@@ -121,28 +121,40 @@ final as (
         per_row.file_path,
         per_row.sheet,
         per_row.row_number,
-        coalesce(raw_prices.obs_id, raw_routes.obs_id) as obs_id,
+        -- The obs_id as read, with any control character (text_printable) shown as U+FFFD:
+        -- raw_values escapes them as JSON does, but this column goes to the CSV extract as is.
+        regexp_replace(
+            coalesce(raw_prices.obs_id, raw_routes.obs_id),
+            '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]', '�', 'g'
+        ) as obs_id,
         per_row.rules,
         per_row.reasons,
         -- A table's name alone is its whole row as a struct, which to_json writes (a row the
         -- left join did not find is a struct of nulls, not null: hence the case). Every value
         -- is text, as read; row_number too, so the extracts need not rewrite the JSON.
-        case per_row.dataset
-            when 'prices'
-                then to_json(
-                    struct_update(
-                        raw_prices,  -- noqa: RF02
-                        row_number := cast(raw_prices.row_number as varchar)
-                    )
-                )
-            else
-                to_json(
-                    struct_update(
-                        raw_routes,  -- noqa: RF02
-                        row_number := cast(raw_routes.row_number as varchar)
-                    )
-                )
-        end as raw_values,
+        -- to_json escapes control characters but DEL: written as \u007f, the same JSON text.
+        cast(
+            replace(
+                case per_row.dataset
+                    when 'prices'
+                        then to_json(
+                            struct_update(
+                                raw_prices,  -- noqa: RF02
+                                row_number := cast(raw_prices.row_number as varchar)
+                            )
+                        )
+                    else
+                        to_json(
+                            struct_update(
+                                raw_routes,  -- noqa: RF02
+                                row_number := cast(raw_routes.row_number as varchar)
+                            )
+                        )
+                end,
+                chr(127),
+                '\u007f'
+            ) as json
+        ) as raw_values,
         manifest.run_id
     from per_row
     left join raw_prices
