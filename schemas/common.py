@@ -106,7 +106,7 @@ def text_printable_rule(*columns: str):
     (``ignore_na=False``), so Pandera does not copy the column to drop them."""
 
     def text_printable(cls, text: Text) -> Series[bool]:
-        """text must not hold control characters such as NUL; the file may be damaged or binary"""
+        """text must not hold control characters such as NUL (the file may be damaged or binary)"""
         if not _may_hold_control_characters(text):
             return pd.Series(True, index=text.index)
         return ~text.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
