@@ -135,6 +135,8 @@ def _print_summary(summary) -> None:
     )
     for path, reason in summary.failed_files.items():
         print(f"  FAILED  {path}: {reason}")
+    for copy, original in summary.copies.items():
+        print(f"  COPY    {copy} holds the same bytes as {original}: its rows count twice")
     marts = [t for t in summary.tables if not t.startswith("int_")]
     print("  tables: " + ", ".join(f"{t} ({summary.tables[t]})" for t in marts))
     checked = "the kept build passed" if summary.kept_build else ""

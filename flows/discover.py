@@ -117,6 +117,24 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
     return found
 
 
+def copies(items: list[FileItem]) -> dict[str, str]:
+    """Files holding the same bytes as another: each copy -> the file it repeats.
+
+    A copy saved beside its original (``report (1).csv``) is read like any file, and all its
+    rows count again in every mart; nothing row by row tells a copy from two sources that
+    agree, but the same bytes do. The original is the file known before (read in an earlier
+    run), else the first by path. Empty files (no rows to count twice) are left out."""
+    by_hash: dict[str, list[FileItem]] = {}
+    for item in items:
+        if item.content_hash is not None and item.status != "deleted" and item.size_bytes:
+            by_hash.setdefault(item.content_hash, []).append(item)
+    found = {}
+    for same in by_hash.values():
+        original, *others = sorted(same, key=lambda i: (i.status != "unchanged", i.file_path))
+        found.update({other.file_path: original.file_path for other in others})
+    return dict(sorted(found.items()))
+
+
 def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
     """Classify every file as new, changed or unchanged, and every vanished file as deleted.
 

@@ -39,7 +39,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import runs, state
 from flows.config import Settings, settings_from
-from flows.discover import FileItem, discover
+from flows.discover import FileItem, copies, discover
 from flows.fingerprint import inputs_fingerprint, rules_fingerprint
 from flows.lock import run_lock
 
@@ -86,6 +86,8 @@ class RunSummary:
     #: one replaced) or "copy" (of the published build, when a reader held the standby).
     build_start: str = ""
     kept_build: str = ""  # no change: the run id of the published build that was kept
+    #: Files with the same bytes as another, whose rows count twice: copy -> original.
+    copies: dict[str, str] = field(default_factory=dict)
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -423,6 +425,11 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
     started = time.monotonic()
     shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
+    summary.copies = copies(items)
+    for copy, original in summary.copies.items():
+        get_run_logger().warning(
+            "%s holds the same bytes as %s: its rows count twice", copy, original
+        )
     summary.rules_fingerprint = rules_fingerprint(settings)
     summary.inputs_fingerprint = inputs_fingerprint(
         summary.rules_fingerprint,

@@ -71,6 +71,10 @@ def summary_markdown(summary) -> str:
     elif summary.build:
         lines.append(f"- build: {describe_build(summary)}")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
+    lines += [
+        f"- **copy** `{copy}` holds the same bytes as `{original}`: its rows count twice"
+        for copy, original in summary.copies.items()
+    ]
     lines += ["", "| table | rows |", "|---|---|"]
     lines += [f"| {table} | {rows} |" for table, rows in summary.tables.items()]
     return "\n".join(lines)

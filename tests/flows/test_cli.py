@@ -135,6 +135,9 @@ def test_a_run_that_adds_a_file_says_it_updated_the_build_from_the_standby(tmp_p
     code, out, _ = spotprices("run", *options)
     assert code == EXIT_OK
     assert "build:  incremental, from the standby (the build the published one replaced)" in out
+    # A copy's rows count twice in every mart: the run says which file it repeats.
+    copy = f"  COPY    prices/a_second_copy.csv holds the same bytes as prices/{prices.name}"
+    assert copy in out
 
 
 def test_a_failing_run_exits_non_zero_with_a_one_line_reason(tmp_path, monkeypatch):

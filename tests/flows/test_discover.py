@@ -13,7 +13,7 @@ import pytest
 
 from flows import state
 from flows.config import settings_from
-from flows.discover import RACY_SECONDS, discover
+from flows.discover import RACY_SECONDS, FileItem, copies, discover
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -66,3 +66,21 @@ def test_a_file_written_just_before_it_is_hashed_is_hashed_again_next_time(fixtu
     ws.run()  # ingests it, storing its hash without a signature
     again = _discover(ws)
     assert again[key].status == "unchanged" and again[key].hashed
+
+
+def test_a_copy_is_named_with_the_file_it_repeats_the_file_known_before_being_the_original():
+    items = [
+        FileItem("prices/a report (1).csv", "prices", "new", "h1", 120),
+        FileItem("prices/report.csv", "prices", "unchanged", "h1", 120),
+        FileItem("prices/z.csv", "prices", "new", "h1", 120),
+        FileItem("prices/other.csv", "prices", "new", "h2", 80),
+        FileItem("prices/empty.csv", "prices", "new", "h0", 0),  # empty files all look alike
+        FileItem("prices/empty too.csv", "prices", "new", "h0", 0),
+        FileItem("prices/gone.csv", "prices", "deleted"),
+    ]
+    assert copies(items) == {
+        "prices/a report (1).csv": "prices/report.csv",
+        "prices/z.csv": "prices/report.csv",
+    }
+    # Among files new in this run, the first by path is the original.
+    assert copies(items[:1] + items[2:3]) == {"prices/z.csv": "prices/a report (1).csv"}
