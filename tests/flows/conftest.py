@@ -11,6 +11,20 @@ from tests.conftest import FIXTURES, Workspace
 #: The name planted in the hostile file's notes; it must surface nowhere.
 PLANTED_NAME = "Marko Marković"
 
+#: A small prices file with a note on every row (``SECRET-M<n>``), for the CSV-structure tests:
+#: a quote left open or a cell split in two must publish none of the notes.
+PRICE_HEADER = (
+    "obs_id,flow,commodity,market_level,origin_country,origin_place,destination_country,"
+    "period_start,price_point,currency,unit,source_title,notes\n"
+)
+
+
+def price_row(n: int, title: str = "src") -> str:
+    return (
+        f"M{n},people,smuggling_service,service,RS,Subotica,HU,2020,200{n},EUR,per_person,"
+        f"{title},informant SECRET-M{n} phone 064999990{n}\n"
+    )
+
 
 @pytest.fixture(scope="module")
 def hostile(prefect_server, tmp_path_factory) -> Workspace:

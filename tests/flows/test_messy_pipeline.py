@@ -15,6 +15,7 @@ from flows.config import settings_from
 from flows.discover import RACY_SECONDS, FileItem, file_hash, hash_with_signature
 from flows.ingest import ingest_file
 from tests.conftest import FIXTURES
+from tests.flows.conftest import PRICE_HEADER, price_row
 
 MESSY = FIXTURES / "messy"
 
@@ -364,19 +365,6 @@ def published_hits(ws, text: str) -> list[str]:
             if con.execute(query, [str(path), f"%{text}%"]).fetchone() != (0,):
                 hits.append(path.name)
     return hits
-
-
-PRICE_HEADER = (
-    "obs_id,flow,commodity,market_level,origin_country,origin_place,destination_country,"
-    "period_start,price_point,currency,unit,source_title,notes\n"
-)
-
-
-def price_row(n: int, title: str = "src") -> str:
-    return (
-        f"M{n},people,smuggling_service,service,RS,Subotica,HU,2020,200{n},EUR,per_person,"
-        f"{title},informant SECRET-M{n} phone 064999990{n}\n"
-    )
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -14,6 +14,7 @@ from flows import readers
 from flows.readers import UnreadableFile, describe_file, read_chunks
 from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS
 from tests.conftest import FIXTURES
+from tests.flows.conftest import PRICE_HEADER, price_row
 
 MESSY = FIXTURES / "messy"
 
@@ -368,19 +369,6 @@ def test_the_one_list_in_a_wrapper_object_is_found_after_other_keys(tmp_path):
     (chunk,) = read_all(path)  # "pages" is a list too, but inside "query"
     assert chunk.frame["obs_id"].tolist() == ["W1", "W2"]
     assert chunk.frame.index.tolist() == [1, 2]
-
-
-PRICE_HEADER = (
-    "obs_id,flow,commodity,market_level,origin_country,origin_place,destination_country,"
-    "period_start,price_point,currency,unit,source_title,notes\n"
-)
-
-
-def price_row(n: int, title: str = "src") -> str:
-    return (
-        f"M{n},people,smuggling_service,service,RS,Subotica,HU,2020,200{n},EUR,per_person,"
-        f"{title},informant SECRET-M{n} phone 064999990{n}\n"
-    )
 
 
 def test_a_quote_left_open_over_whole_rows_fails_the_file_naming_its_line(tmp_path):
