@@ -484,16 +484,32 @@ def _arrow_frame(table, header: list[str]) -> RawChunk:
 
 
 def _find_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | None:
-    """Index of the header among a sheet's first rows: the first row naming two or more
-    contract columns, else the first row with two or more filled cells."""
-    for index, cells in enumerate(rows):
-        names = _canonical_header(cells, canonical)
-        if sum(name in canonical for name in names) >= 2:
-            return index
+    """Index of the header among a sheet's first rows: the row naming the most distinct
+    contract columns (two at least; the first of equals), else the first row with two or more
+    filled cells.
+
+    The most, not the first with two: a title block of labels and values (``Izvor:`` |
+    ``UNHCR`` | ``Datum:`` | ``07.2020``) names two columns above the real header, and taken
+    as the header it would put the table's cells under its labels (a note under ``date``,
+    published with the quarantined row)."""
+    found = _best_header(rows, canonical)
+    if found is not None:
+        return found
     for index, cells in enumerate(rows):
         if sum(bool(c.strip()) for c in cells) >= 2:
             return index
     return None
+
+
+def _best_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | None:
+    """Index of the row naming the most distinct contract columns, two at least (the first of
+    equals), or None. Names are distinct (a column written twice counts once)."""
+    best, best_count = None, 1
+    for index, cells in enumerate(rows):
+        count = sum(name in canonical for name in _canonical_header(cells, canonical))
+        if count > best_count:
+            best, best_count = index, count
+    return best
 
 
 def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:

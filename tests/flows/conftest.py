@@ -35,3 +35,23 @@ def hostile(prefect_server, tmp_path_factory) -> Workspace:
     ws.add(FIXTURES / "hostile" / "hostile_prices_2021.csv", "prices")
     ws.run()
     return ws
+
+
+def title_block_workbook(path, note: str) -> None:
+    """A field team's workbook: a title, a block of labels and values naming two contract
+    columns (``Izvor:`` -> source_title, ``Datum:`` -> date) above the real header on row 5,
+    whose third column holds ``note``; one observation, row 6."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Tabela"
+    sheet["A1"] = "Terenski izvještaj - cijene"
+    sheet.append(["Izvor:", "UNHCR terenski tim", "Datum:", "07.2020"])
+    header = ["obs_id", "flow", "notes", "commodity", "market_level", "origin_country"]
+    header += ["destination_country", "period_start", "price_point", "currency", "unit"]
+    for column, name in enumerate([*header, "source_title"], start=1):
+        sheet.cell(row=5, column=column, value=name)
+    sheet.append(["W1", "people", note, "smuggling_service", "service", "BA", "HR", "07.2020",
+                  1500, "EUR", "per_person", "T"])  # fmt: skip
+    book.save(path)

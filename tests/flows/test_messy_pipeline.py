@@ -15,7 +15,7 @@ from flows.config import settings_from
 from flows.discover import RACY_SECONDS, FileItem, file_hash, hash_with_signature
 from flows.ingest import ingest_file
 from tests.conftest import FIXTURES
-from tests.flows.conftest import PRICE_HEADER, price_row
+from tests.flows.conftest import PRICE_HEADER, price_row, title_block_workbook
 
 MESSY = FIXTURES / "messy"
 
@@ -434,3 +434,19 @@ def test_a_row_wider_than_its_header_is_quarantined_with_none_of_its_cells_publi
             "SELECT extra->>'row_cells' FROM raw_routes_rows WHERE row_number = 3"
         ).fetchone()
     assert json.loads(cells)[5:8] == ["12", "5", "informant Ana Jovanovic"]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_title_block_above_a_workbooks_header_publishes_no_note(workspace):
+    # Row 2's "Izvor:" and "Datum:" name two contract columns; taken as the header, the
+    # note in column C would sit under "Datum:" and be published as the quarantined date.
+    ws = workspace
+    note = "SECRET_NOTE_W1 informant Ahmed phone 061"
+    title_block_workbook(ws.raw / "prices" / "field.xlsx", note)
+    summary = ws.run()
+    for text in ("SECRET_NOTE_W1", "Ahmed"):
+        assert published_places(ws, text) == [], text
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (1, 1, 0)
+    assert ws.query("SELECT obs_id, row_number, price_point FROM stg_price_observations") == [
+        ("W1", 6, 1500)
+    ]

@@ -14,7 +14,7 @@ from flows import readers
 from flows.readers import UnreadableFile, describe_file, read_chunks
 from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS
 from tests.conftest import FIXTURES
-from tests.flows.conftest import PRICE_HEADER, price_row
+from tests.flows.conftest import PRICE_HEADER, price_row, title_block_workbook
 
 MESSY = FIXTURES / "messy"
 
@@ -142,6 +142,44 @@ def test_a_sheet_with_a_header_written_twice_is_read_with_the_other_sheets(tmp_p
         "first", "second", "5",
     ]  # fmt: skip
     assert (second.sheet, second.frame.loc[2, "price_point"]) == ("good", "2500")
+
+
+def test_a_title_block_of_labels_and_values_is_not_taken_for_the_header(tmp_path):
+    # Row 2 names two contract columns (Izvor: -> source_title, Datum: -> date); the real
+    # header on row 5 names twelve: the note stays in notes, never under Datum:.
+    path = tmp_path / "field.xlsx"
+    title_block_workbook(path, "informant Ahmed phone 061")
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [6]
+    row = chunk.frame.loc[6]
+    assert (row["notes"], row["period_start"], row["price_point"]) == (
+        "informant Ahmed phone 061", "07.2020", "1500",
+    )  # fmt: skip
+    assert "date" not in chunk.frame
+
+
+def test_of_two_rows_naming_contract_columns_the_one_naming_more_is_the_header(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "report.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Izvještaj o cijenama krijumčarenja"])
+    sheet.append(["Datum:", "15.07.2020", "Izvor:", "MUP"])  # names date and source_title
+    sheet.append(["Napomena:", "povjerljivo"])
+    sheet.append([])
+    sheet.append(["obs_id", "flow", "period_start", "price_point", "source_title", "notes"])
+    sheet.append(["Q1", "people", "2020-07-15", 1500, "T", "note Q1"])
+    sheet.append(["Q2", "people", "2020-08-01", 2500, "T", "note Q2"])
+    # Two rows naming the same contract columns: the first is the header.
+    sheet.append(["obs_id", "flow", "period_start", "price_point", "source_title", "notes"])
+    book.save(path)
+    (chunk,) = read_all(path)
+    frame = chunk.frame
+    assert frame.index.tolist() == [6, 7, 8]
+    assert frame.loc[6:7, "notes"].tolist() == ["note Q1", "note Q2"]
+    assert frame.loc[7, "period_start"] == "2020-08-01"
+    assert "povjerljivo" not in frame.to_string()  # above the header: not a row
 
 
 def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_path, monkeypatch):
