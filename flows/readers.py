@@ -59,10 +59,12 @@ class FileLayout:
     kind: str  # csv | xlsx | json
     encoding: str | None = None  # None for workbooks
     delimiter: str | None = None  # csv only
+    sep_line: bool = False  # csv only: the first line is Excel's ``sep=;``, naming the delimiter
 
     def describe(self) -> str:
         if self.kind == "csv":
-            return f"csv, delimiter {self.delimiter!r}"
+            named = " (named by its sep= line)" if self.sep_line else ""
+            return f"csv, delimiter {self.delimiter!r}{named}"
         return self.kind
 
 
@@ -83,14 +85,35 @@ def describe_file(path: Path) -> FileLayout:
     if kind == "json":
         return FileLayout("json", encoding)
     text = sample.decode(encoding, errors="ignore")
+    if named := excel_sep_line(text):
+        return FileLayout("csv", encoding, named, sep_line=True)
     return FileLayout("csv", encoding, sniff_delimiter(text))
 
 
+#: Excel's first line naming the delimiter (``sep=;``), which Excel honours and does not show.
+_SEP_LINE = re.compile(r"sep=([^\w\s\"'])\1*[ \t]*(?:\r\n?|\n|$)", re.IGNORECASE)
+
+
+def excel_sep_line(text: str) -> str | None:
+    """The delimiter named by an Excel ``sep=X`` first line, or None. A tab is named by the tab
+    character itself (``sep=\\t`` with a real tab)."""
+    text = text.lstrip("\ufeff")
+    if text.lower().startswith("sep=\t"):
+        return "\t" if re.match(r"sep=\t+[ ]*(?:\r\n?|\n|$)", text, re.IGNORECASE) else None
+    found = _SEP_LINE.match(text)
+    return found.group(1) if found else None
+
+
 def sniff_delimiter(text: str) -> str:
-    """The candidate delimiter that splits the sample into the most consistent, widest rows."""
+    """The candidate delimiter that splits the sample into the most consistent, widest rows.
+
+    Leading lines holding no candidate at all (a title typed above the header, not padded
+    with delimiters) are left out: judged by them, every candidate would split the first row
+    into one cell."""
     lines = text.lstrip("\ufeff").splitlines()[:200]
     if len(lines) > 1:
         lines = lines[:-1]  # the last line of a sample may be cut short
+    lines = list(itertools.dropwhile(lambda line: not any(d in line for d in DELIMITERS), lines))
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
         rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
@@ -251,8 +274,9 @@ def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> list[str]
 
 
 def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
-    """Rows of a delimited text file. A UTF-8 file with its header on the first line is
-    parsed by Arrow's CSV reader (in C++, ten times faster); at the first record Arrow does not
+    """Rows of a delimited text file. A UTF-8 file whose lines up to the header are one record
+    each (the header on the first line, or below a title) is parsed by Arrow's CSV reader (in
+    C++, ten times faster), the lines above the header skipped; at the first record Arrow does not
     take (more or fewer cells than the header) Python's csv module takes over from that record,
     so ragged rows keep their cells and every record keeps its number either way.
 
@@ -267,30 +291,38 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
 
 def _csv_chunks(path, canonical, chunk_rows, layout, header: list[str]) -> Iterator[RawChunk]:
     """The chunks of :func:`_read_csv` as parsed; ``header`` is filled with the file's header
-    (canonical names) before the first chunk."""
+    (canonical names) before the first chunk.
+
+    The header is found as in a workbook (:func:`_best_header`): the row among the first
+    :data:`HEADER_SCAN_ROWS` non-blank ones naming the most contract columns, at least two,
+    else the first non-blank row. Rows above it (a title, a padded blank row) are not rows of
+    the table; Excel's ``sep=;`` line is skipped. They keep their place in the numbering."""
     with path.open(encoding=layout.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=layout.delimiter)
-        header_row = 0
-        for cells in reader:
-            header_row += 1
-            if any(c.strip() for c in cells):
+        records = enumerate(reader, start=1)
+        if layout.sep_line:
+            next(records, None)
+        head: list[tuple[int, list[str], int]] = []  # number, cells, lines read so far
+        filled = 0
+        for number, cells in records:
+            head.append((number, cells, reader.line_num))
+            filled += any(c.strip() for c in cells)
+            if filled == HEADER_SCAN_ROWS:
                 break
-        else:
+        candidates = [row for row in head if any(c.strip() for c in row[1])]
+        if not candidates:
             return
+        found = _best_header([cells for _, cells, _ in candidates], canonical)
+        header_row, cells, lines = candidates[found or 0]
         header[:] = _canonical_header(cells, canonical)
-        done = 0
-        if layout.encoding in ARROW_ENCODINGS and header_row == 1 and _one_line(cells):
-            done = yield from _arrow_chunks(path, layout.delimiter, header, chunk_rows)
-            if done is None:
+        numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
+        # Arrow skips whole lines above the header: only where each record up to it is one.
+        if layout.encoding in ARROW_ENCODINGS and lines == header_row:
+            last = yield from _arrow_chunks(path, layout.delimiter, header, chunk_rows, header_row)
+            if last is None:
                 return
-            for _ in itertools.islice(reader, done):  # records Arrow has already yielded
-                pass
-        numbered = ((header_row + n, row) for n, row in enumerate(reader, start=done + 1))
+            numbered = itertools.dropwhile(lambda row: row[0] <= last, numbered)
         yield from _chunks(numbered, header, chunk_rows)
-
-
-def _one_line(cells: list[str]) -> bool:
-    return not any("\n" in c or "\r" in c for c in cells)
 
 
 #: Fewest delimiters on a line inside a quoted cell for that line to look like a record of its
@@ -414,19 +446,20 @@ def _cells_as_read(cells: list) -> list[str]:
 
 
 def _arrow_chunks(
-    path: Path, delimiter: str, header: list[str], chunk_rows: int
+    path: Path, delimiter: str, header: list[str], chunk_rows: int, header_row: int = 1
 ) -> Generator[RawChunk, None, int | None]:
-    """Chunks of a CSV file whose header is its first line, read with Arrow as text cells.
+    """Chunks of a CSV file whose header is on line ``header_row`` (every line above it one
+    record), read with Arrow as text cells.
 
-    Returns None when the whole file was read, or the number of records after the header
-    that were yielded before a record Arrow could not take: the caller goes on from there."""
+    Returns None when the whole file was read, or the number of the last row yielded (the
+    header's if none) before a record Arrow could not take: the caller goes on after it."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv
 
     names = [f"c{i}" for i in range(len(header))]
     options = {
         "read_options": arrow_csv.ReadOptions(
-            skip_rows=1, column_names=names, block_size=ARROW_BLOCK_BYTES
+            skip_rows=header_row, column_names=names, block_size=ARROW_BLOCK_BYTES
         ),
         # Blank lines are kept as rows of empty cells, as the csv module keeps them, so
         # that records are numbered alike; they are skipped below.
@@ -435,17 +468,18 @@ def _arrow_chunks(
         ),
         "convert_options": arrow_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
     }
-    done = yielded = 0  # records after the header read by Arrow, and those yielded
+    done = 0  # records after the header read by Arrow
+    yielded = header_row  # the number of the last row yielded
     pending = []  # tables of the rows read but not yet yielded
     try:
         for batch in arrow_csv.open_csv(path, **options):
-            pending.append(_rows_with_numbers(batch, first=2 + done))
+            pending.append(_rows_with_numbers(batch, first=header_row + 1 + done))
             done += batch.num_rows
             while sum(table.num_rows for table in pending) >= chunk_rows:
                 table = pa.concat_tables(pending)
                 chunk = _arrow_frame(table.slice(0, chunk_rows), header)
                 yield chunk
-                yielded = chunk.frame.index[-1] - 1
+                yielded = chunk.frame.index[-1]
                 pending = [table.slice(chunk_rows)]
     except pa.ArrowInvalid:  # a ragged record, or text that is not UTF-8 after all
         return yielded

@@ -450,3 +450,29 @@ def test_a_title_block_above_a_workbooks_header_publishes_no_note(workspace):
     assert ws.query("SELECT obs_id, row_number, price_point FROM stg_price_observations") == [
         ("W1", 6, 1500)
     ]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_csv_files_with_a_title_or_an_excel_sep_line_above_the_header_are_staged(workspace):
+    # Before, the title row (or the sep= line) was taken for the header and every row was
+    # quarantined (flow_known, price_given..., or row_width).
+    ws = workspace
+    titled = "Report on smuggling prices,,,,\n,,,,\n" + PRICE_HEADER + price_row(1) + price_row(2)
+    (ws.raw / "prices" / "titled.csv").write_text(titled, encoding="utf-8")
+    excel = "sep=;\r\n" + (PRICE_HEADER + price_row(3)).replace(",", ";").replace("\n", "\r\n")
+    (ws.raw / "prices" / "excel.csv").write_text(excel, encoding="utf-8")
+    summary = ws.run()
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (3, 3, 0)
+    assert ws.query("SELECT bool_and(reconciles) FROM ingest_files") == [(True,)]
+    staged = ws.query(
+        "SELECT file_path, row_number, obs_id, price_point FROM stg_price_observations"
+        " ORDER BY file_path, row_number"
+    )
+    assert staged == [
+        ("prices/excel.csv", 3, "M3", 2003),
+        ("prices/titled.csv", 4, "M1", 2001),
+        ("prices/titled.csv", 5, "M2", 2002),
+    ]
+    ((layout,),) = ws.query("SELECT layout FROM ingest_files WHERE file_path = 'prices/excel.csv'")
+    assert "delimiter ';' (named by its sep= line)" in layout
+    assert published_places(ws, "SECRET-M") == []

@@ -182,6 +182,84 @@ def test_of_two_rows_naming_contract_columns_the_one_naming_more_is_the_header(t
     assert "povjerljivo" not in frame.to_string()  # above the header: not a row
 
 
+#: An export of a sheet with a title: its title row and a blank row, padded with delimiters.
+TITLE_ROWS = "Izvještaj o cijenama krijumčarenja;;;;\n;;;;\n"
+#: A title typed above the header: no delimiter on its line, then a blank line.
+TYPED_TITLE_ROWS = "Izvještaj o cijenama krijumčarenja\n\n"
+TITLED_TABLE = (
+    "obs_id;flow;period_start;price_point;notes\n"
+    "X1;people;15.07.2020;1500;informant X1\n"
+    "X2;people;16.07.2020;2500;informant X2\n"
+)
+
+
+@pytest.mark.parametrize("title", [TITLE_ROWS, TYPED_TITLE_ROWS])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_title_above_a_csv_header_is_skipped_and_rows_keep_their_numbers(
+    tmp_path, encoding, title
+):
+    path = tmp_path / "export.csv"
+    path.write_bytes((title + TITLED_TABLE).encode(encoding))
+    assert describe_file(path).delimiter == ";"
+    (chunk,) = read_all(path)
+    frame = chunk.frame
+    assert frame.index.tolist() == [4, 5]  # title row 1, blank row 2, header row 3
+    assert list(frame.columns) == ["obs_id", "flow", "period_start", "price_point", "notes"]
+    assert frame.loc[4].tolist() == ["X1", "people", "15.07.2020", "1500", "informant X1"]
+    assert frame.loc[5, "notes"] == "informant X2"
+
+
+def test_a_title_over_two_lines_above_a_csv_header_keeps_spreadsheet_rows(tmp_path):
+    # The quoted title is one row over two lines: rows count records, not lines.
+    path = tmp_path / "export.csv"
+    path.write_text('"Izvještaj\no cijenama";;;;\n' + TITLED_TABLE, encoding="utf-8")
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [3, 4]
+    assert chunk.frame.loc[3, "notes"] == "informant X1"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path, encoding):
+    # A comma in every note would win the sniffing: the sep= line decides.
+    path = tmp_path / "excel.csv"
+    table = TITLED_TABLE.replace("informant", "informant, phone")
+    path.write_bytes(("sep=;\r\n" + table.replace("\n", "\r\n")).encode(encoding))
+    layout = describe_file(path)
+    assert (layout.delimiter, layout.describe()) == (
+        ";",
+        "csv, delimiter ';' (named by its sep= line)",
+    )
+    (chunk,) = read_all(path)
+    frame = chunk.frame
+    assert frame.index.tolist() == [3, 4]  # the sep= line is row 1, the header row 2
+    assert frame.loc[3].tolist() == ["X1", "people", "15.07.2020", "1500", "informant, phone X1"]
+    assert "row_width_error" not in frame
+
+
+def test_a_ragged_record_after_title_rows_keeps_every_number_and_cell(tmp_path, monkeypatch):
+    # Arrow starts below the title rows; the csv module takes over at the ragged record.
+    monkeypatch.setattr(readers, "ARROW_BLOCK_BYTES", 256)
+    lines = ["Report,,", ",,", "obs_id,value"]
+    lines += [f"R{n},{n}" if n != 150 else "R150,150,surplus" for n in range(4, 200)]
+    path = tmp_path / "scraped.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = read_all(path, ROUTE_COLUMNS, chunk_rows=40)
+    frames = {n: chunk.frame for chunk in chunks for n in chunk.frame.index}
+    assert list(frames) == list(range(4, 200))
+    assert json.loads(frames[150].loc[150, "row_cells"]) == ["R150", "150", "surplus"]
+    assert all(frames[n].loc[n, "value"] == str(n) for n in frames if n != 150)
+
+
+def test_a_quote_left_open_below_a_title_names_its_line(tmp_path):
+    path = tmp_path / "stray.csv"
+    rows = [price_row(1), price_row(2, '"src2'), price_row(3), price_row(4), price_row(5)]
+    path.write_text("Report on prices\n\n" + PRICE_HEADER + "".join(rows), encoding="utf-8")
+    with pytest.raises(
+        UnreadableFile, match=r"^line 5: a quoted cell opened here \(column source_title\)"
+    ):
+        read_all(path)
+
+
 def test_a_ragged_record_deep_in_a_large_file_keeps_every_number_and_cell(tmp_path, monkeypatch):
     # Small Arrow blocks put the ragged record many blocks and chunks into the file.
     monkeypatch.setattr(readers, "ARROW_BLOCK_BYTES", 4096)
