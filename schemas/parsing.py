@@ -114,9 +114,11 @@ DAY_MONTH_PATTERN = r"^\s*(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})\
 
 
 def day_first_votes(series: pd.Series) -> tuple[int, int]:
-    """Cells written ``dd?mm?yyyy`` that show the day first (first number > 12), and those that
-    show the month first (second number > 12)."""
+    """Cells written ``dd/mm/yyyy`` or ``dd-mm-yyyy`` that show the day first (first number >
+    12), and those that show the month first (second number > 12). Dotted dates (15.07.2020)
+    do not vote: they are always read day first, so they say nothing of the others' order."""
     cells = blank_to_na(series).dropna()
+    cells = cells[~cells.str.match(r"\d{1,2}\.").fillna(False).astype(bool)]
     parts = per_distinct(cells, lambda dates: dates.str.extract(DAY_MONTH_PATTERN)).dropna()
     first, second = parts["a"].astype(int), parts["b"].astype(int)
     return int((first > 12).sum()), int((second > 12).sum())
@@ -153,9 +155,9 @@ def decide_conventions(
     A column with evidence of its own keeps it; a column with none (all plain integers or
     ambiguous ``1.500``) follows the file's other number columns; a file with no evidence at
     all reads a decimal point. Day-month order: day first when some date shows a day above
-    12 and none a month above 12; month first the other way round; with no such date, dates
-    written with dots (15.07.2020, the Balkan and German way) read day first, and slash or
-    dash dates stay undecided; with evidence both ways the file is undecided.
+    12 and none a month above 12; month first the other way round; with no such date, slash or
+    dash dates stay undecided; with evidence both ways the file is undecided. Dates written
+    with dots (15.07.2020, the Balkan and German way) are always day first and do not vote.
     """
     votes = {c: decimal_votes(sample[c]) for c in number_columns if c in sample}
     file_point = sum(p for p, _ in votes.values())

@@ -1,8 +1,8 @@
 """Dates and periods in the forms researchers write them, to a first day, a last day and a
 precision (day, month, quarter or year), vectorised over a column.
 
-Accepted forms (the day-month order of ``dd/mm/yyyy`` is the file's, see
-:func:`schemas.parsing.decide_conventions`):
+Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the file's, see
+:func:`schemas.parsing.decide_conventions`; dotted dates are always day first):
 
 - ISO: ``2020``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` / ``2020-07-15 00:00:00``
   (a timestamp counts as its day), ``2020/07/15``;
@@ -94,15 +94,18 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
 
     dmy = text.str.extract(DAY_MONTH_PATTERN)
     a, b = dmy["a"], dmy["b"]
+    # Dotted dates (15.07.2020, the Balkan and German way) are day first whatever the file's
+    # order: that order is the slash and dash dates' (07/15/2020 in a file merged from sources).
+    dotted = text.str.match(r"\s*\d{1,2}\.").fillna(False).astype(bool)
     if day_first is None:
         clear = (a.astype("Float64") > 12) | (b.astype("Float64") > 12)
-        day_first_rows = (a.astype("Float64") > 12).fillna(False)
-        readable = clear.fillna(False)
-        day = a.where(day_first_rows, b)
-        month = b.where(day_first_rows, a)
+        day_first_rows = (a.astype("Float64") > 12).fillna(False) | dotted
+        readable = clear.fillna(False) | dotted
     else:
         readable = dmy["year"].notna()
-        day, month = (a, b) if day_first else (b, a)
+        day_first_rows = dotted | day_first
+    day = a.where(day_first_rows, b)
+    month = b.where(day_first_rows, a)
     first = _ymd(dmy["year"], month, day)
     put(readable & dmy["year"].notna(), first, first, "day")
 

@@ -136,6 +136,30 @@ def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_dotted_dates_stay_day_first_in_a_file_decided_month_first(workspace):
+    # A file merged from two sources: 07/15/2020 makes it month first, the dots are day first.
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
+    header += "price,unit,source_title,source_type\n"
+    row = "D{n},people,smuggling_service,service,RS,HU,{date},1500 EUR,per_person,Synthetic,synthetic\n"  # noqa: E501
+    dates = ["07/15/2020", "05.07.2020", "03/04/2020", "03.04.2020."]
+    (ws.raw / "prices" / "merged.csv").write_text(
+        header + "".join(row.format(n=n, date=d) for n, d in enumerate(dates, 1)),
+        encoding="utf-8",
+    )
+    ws.run()
+    ((layout,),) = ws.query("SELECT layout FROM ingest_files")
+    assert "day-month order month first" in layout
+    day = __import__("datetime").date
+    assert dict(ws.query("SELECT obs_id, period_start FROM stg_price_observations")) == {
+        "D1": day(2020, 7, 15),
+        "D2": day(2020, 7, 5),
+        "D3": day(2020, 3, 4),
+        "D4": day(2020, 4, 3),
+    }
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_json_line_that_does_not_parse_is_quarantined_with_its_reason_and_text(workspace):
     ws = workspace
     good = (

@@ -66,6 +66,22 @@ def test_day_month_order_follows_the_file():
     assert one("15/04/2020", day_first=None)[0] == "2020-04-15"
 
 
+def test_dotted_dates_are_day_first_even_in_a_month_first_file():
+    # A file merged from sources: 07/15/2020 decides it month first, 05.07.2020 stays 5 July.
+    assert one("05.07.2020", day_first=False)[0] == "2020-07-05"
+    assert one("03.04.2020.", day_first=False)[0] == "2020-04-03"
+    assert one("03.04.2020", day_first=None)[0] == "2020-04-03"
+    assert one("03/04/2020", day_first=False)[0] == "2020-03-04"
+    assert one("07.15.2020", day_first=False) is None  # no 15th month: quarantined
+
+
+def test_dotted_dates_do_not_vote_on_the_order_of_slash_dates():
+    # 07/15/2020 shows the month first; 15.07.2020 is day first by rule, not evidence against.
+    assert decide("07/15/2020", "15.07.2020", "03/04/2020").day_first is False
+    # Only dotted evidence: the slash date 03/04/2020 stays ambiguous (quarantined).
+    assert decide("15.07.2020", "03/04/2020").day_first is None
+
+
 def decide(*dates: str):
     return decide_conventions(pd.DataFrame({"date": list(dates)}), (), ("date",))
 
