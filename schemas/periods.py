@@ -4,6 +4,8 @@ precision (day, month, quarter or year), vectorised over a column.
 Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the file's, see
 :func:`schemas.parsing.decide_conventions`; dotted dates are always day first):
 
+- years: ``2019-2020``, ``2019/2020``, a season or fiscal year ``2019/20`` (``2011/12`` too:
+  the next year's two digits are never a month), as whole years;
 - ISO: ``2020``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` / ``2020-07-15 00:00:00``
   (a timestamp counts as its day), ``2020/07/15``;
 - day first: ``15.07.2020``, ``15.07.2020.``, ``15/07/2020``, ``15-07-2020``;
@@ -43,6 +45,7 @@ MONTHS = {fold(name): month for month, names in _MONTH_NAMES.items() for name in
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900 leap-year bug
 
 _FORMS = {
+    "years": r"^(?P<y1>\d{4})\s*(?:[-/\u2013\u2014]\s*(?P<y2>\d{4})|/(?P<yy>\d{2}))$",
     "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})(?:[t ][\d:.]+z?)?)?)?$",
     "dmy": DAY_MONTH_PATTERN,
     "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
@@ -81,6 +84,21 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
         start[ok] = first[ok]
         end[ok] = last[ok]
         precision[ok] = level if isinstance(level, str) else level[ok]
+
+    # Years in one cell: 2019-2020, 2019/2020, a season or fiscal year 2019/20 (the next
+    # year's two digits; 2011/12 is that too, never December 2011). From the first year's
+    # 1 January to the last one's 31 December; a later year not after the first is unread.
+    years = text.str.extract(_FORMS["years"])
+    y1 = years["y1"].astype("Float64")
+    y2 = years["y2"].astype("Float64")
+    season = years["yy"].astype("Float64") == (y1 + 1) % 100
+    span = (y2 > y1).fillna(False) | season.fillna(False)
+    last_year = y2.fillna(y1 + 1).astype("Int64").astype("string")
+    first = _ymd(years["y1"], pd.Series("1", index=index), pd.Series("1", index=index))
+    last = _ymd(last_year, pd.Series("12", index=index), pd.Series("31", index=index))
+    put(span, first, last, "year")
+    # 2020/07 is July (two digits not the next year's); 2020/2019 is nothing else either.
+    text = text.mask(years["y2"].notna() & ~span)
 
     iso = text.str.extract(_FORMS["iso"])
     has = iso["y"].notna()

@@ -53,6 +53,29 @@ def test_every_listed_form_gives_start_end_and_precision(text, expected):
     assert one(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2011/12", ("2011-01-01", "2012-12-31", "year")),  # a season, not December 2011
+        ("2000/01", ("2000-01-01", "2001-12-31", "year")),
+        ("2019/20", ("2019-01-01", "2020-12-31", "year")),
+        ("2019/2020", ("2019-01-01", "2020-12-31", "year")),
+        ("2019-2020", ("2019-01-01", "2020-12-31", "year")),
+        ("2019 – 2021", ("2019-01-01", "2021-12-31", "year")),
+        ("2020/07", ("2020-07-01", "2020-07-31", "month")),  # not the next year: a month
+        ("2020/7", ("2020-07-01", "2020-07-31", "month")),
+        ("2011-12", ("2011-12-01", "2011-12-31", "month")),  # ISO year-month
+    ],
+)
+def test_years_in_one_cell_are_a_span_of_whole_years(text, expected):
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2020/2019", "2020-2020", "2019/21"])
+def test_years_out_of_order_are_not_read(text):
+    assert one(text) is None
+
+
 @pytest.mark.parametrize("text", ["2021-02-30", "32.07.2020", "Q5 2020", "smarch 2020", "soon"])
 def test_impossible_periods_do_not_parse(text):
     assert one(text) is None
