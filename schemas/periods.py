@@ -7,8 +7,10 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the 
 - years: ``2019-2020``, ``2019/2020``, a season or fiscal year ``2019/20`` (``2011/12`` too:
   the next year's two digits are never a month), as whole years;
 - ISO: ``2020``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` / ``2020-07-15 00:00:00``
-  (a timestamp counts as its day), ``2020/07/15``;
-- day first: ``15.07.2020``, ``15.07.2020.``, ``15/07/2020``, ``15-07-2020``;
+  (a timestamp counts as its day as written, with or without an offset or fractions of a
+  second: ``2020-07-15T23:30:00.123+02:00``, ``...Z``, ``...-0500``), ``2020/07/15``;
+- day first: ``15.07.2020``, ``15.07.2020.``, ``15/07/2020``, ``15-07-2020``; a dotted day with
+  a time, as Excel exports it (``15.07.2020 10:30``, ``15.07.2020. 10:30:00``);
 - month: ``07/2020``, ``7.2020``, ``2020/07``, and a month name in English, Bosnian, Croatian,
   Serbian (Latin and Cyrillic), Macedonian, Albanian, Turkish or German, full or as the usual
   abbreviation: ``jul 2020``, ``juli 2020``, ``srpanj 2020``, ``јул 2020``, ``korrik 2020``;
@@ -46,7 +48,8 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900
 
 _FORMS = {
     "years": r"^(?P<y1>\d{4})\s*(?:[-/\u2013\u2014]\s*(?P<y2>\d{4})|/(?P<yy>\d{2}))$",
-    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})(?:[t ][\d:.]+z?)?)?)?$",
+    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})"
+    r"(?:[t ][\d:.,]+(?:z| ?utc| ?[+-]\d{2}(?::?\d{2})?)?)?)?)?$",
     "dmy": DAY_MONTH_PATTERN,
     "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
     "named": r"^(?P<name>[^\W\d_]+)\.?,?\s*(?P<y>\d{4})\.?$",
@@ -55,6 +58,8 @@ _FORMS = {
     r"|(?P<q3>[1-4])\s*q\s*(?P<y3>\d{4}))$",
     "serial": r"^(?P<n>\d{5})(?:\.0+)?$",
 }
+
+_DOTTED_TIME = r"^(\d{1,2}\.\d{1,2}\.\d{4}\.?) \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$"
 
 
 def _ymd(year, month, day) -> pd.Series:
@@ -110,7 +115,9 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     last[level == "month"] = first[level == "month"] + pd.offsets.MonthEnd(0)
     put(has, first, last, level)
 
-    dmy = text.str.extract(DAY_MONTH_PATTERN)
+    # Excel's dotted day with a time (15.07.2020 10:30, 15.07.2020. 10:30:00) is that day.
+    untimed = text.str.replace(_DOTTED_TIME, r"\1", regex=True)
+    dmy = untimed.str.extract(DAY_MONTH_PATTERN)
     a, b = dmy["a"], dmy["b"]
     # Dotted dates (15.07.2020, the Balkan and German way) are day first whatever the file's
     # order: that order is the slash and dash dates' (07/15/2020 in a file merged from sources).

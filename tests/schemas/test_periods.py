@@ -54,6 +54,27 @@ def test_every_listed_form_gives_start_end_and_precision(text, expected):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "2020-07-15T10:00:00+02:00",
+        "2020-07-15T23:30:00.123+0200",  # the local date as written, not UTC's 21:30
+        "2020-07-15T10:00:00-05:00",
+        "2020-07-15T10:00:00.5Z",
+        "2020-07-15 10:00:00.000",
+        "15.07.2020 10:30",  # Excel's export of a dotted date cell with a time
+        "15.07.2020. 10:30:00",
+    ],
+)
+def test_timestamps_with_offsets_fractions_or_dots_count_as_their_day(text):
+    assert one(text, day_first=None) == ("2020-07-15", "2020-07-15", "day")
+
+
+def test_a_slash_date_with_a_time_is_not_read():
+    # Its day-month order is not voted on, so it is quarantined rather than guessed.
+    assert one("03/04/2020 10:30") is None
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("2011/12", ("2011-01-01", "2012-12-31", "year")),  # a season, not December 2011
