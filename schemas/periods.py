@@ -6,10 +6,12 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the 
 
 - years: ``2019-2020``, ``2019/2020``, a season or fiscal year ``2019/20`` (``2011/12`` too:
   the next year's two digits are never a month), as whole years;
-- ISO: ``2020``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` / ``2020-07-15 00:00:00``
-  (a timestamp counts as its day as written, with or without an offset or fractions of a
-  second: ``2020-07-15T23:30:00.123+02:00``, ``...Z``, ``...-0500``), ``2020/07/15``;
-- day first: ``15.07.2020``, ``15.07.2020.``, ``15/07/2020``, ``15-07-2020``; a dotted day with
+- ISO: ``2020``, ``2020.``, ``2020-07``, ``2020-07-15``, ``2020-07-15T10:00`` /
+  ``2020-07-15 00:00:00`` (a timestamp counts as its day as written, with or without an offset
+  or fractions of a second: ``2020-07-15T23:30:00.123+02:00``, ``...Z``, ``...-0500``),
+  ``2020/07/15``;
+- day first: ``15.07.2020``, ``15.07.2020.``, ``15. 07. 2020.``, ``15.07.20`` (dotted only;
+  00-49 are 2000-2049, 50-99 1950-1999), ``15/07/2020``, ``15-07-2020``; a dotted day with
   a time, as Excel exports it (``15.07.2020 10:30``, ``15.07.2020. 10:30:00``);
 - month: ``07/2020``, ``7.2020``, ``2020/07``, and a month name in English, Bosnian, Croatian,
   Serbian (Latin and Cyrillic), Macedonian, Albanian, Turkish or German, full or as the usual
@@ -48,7 +50,7 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900
 
 _FORMS = {
     "years": r"^(?P<y1>\d{4})\s*(?:[-/\u2013\u2014]\s*(?P<y2>\d{4})|/(?P<yy>\d{2}))$",
-    "iso": r"^(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})"
+    "iso": r"^(?P<y>\d{4})(?:\.|[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2})"
     r"(?:[t ][\d:.,]+(?:z| ?utc| ?[+-]\d{2}(?::?\d{2})?)?)?)?)?$",
     "dmy": DAY_MONTH_PATTERN,
     "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
@@ -59,7 +61,11 @@ _FORMS = {
     "serial": r"^(?P<n>\d{5})(?:\.0+)?$",
 }
 
-_DOTTED_TIME = r"^(\d{1,2}\.\d{1,2}\.\d{4}\.?) \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$"
+_DOTTED_TIME = r"^(\d{1,2}\.\d{1,2}\.(?:\d{2}){1,2}\.?) \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$"
+#: A space after a dot between numbers, as in 15. 07. 2020. (but not before a time).
+_DOT_SPACE = r"(?<=\d)\. (?=\d{1,2}\.|\d{4}\b)"
+#: A dotted day with a two-digit year: 15.07.20 (00-49 this century, 50-99 the last).
+_TWO_DIGIT_YEAR = r"^(?P<dm>\d{1,2}\.\d{1,2}\.)(?P<yy>\d{2})\.?$"
 
 
 def _ymd(year, month, day) -> pd.Series:
@@ -79,6 +85,7 @@ def parse_period(series: pd.Series, day_first: bool | None = True) -> pd.DataFra
 
 def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     text = blank_to_na(series).str.lower().str.replace(r"\s+", " ", regex=True)
+    text = text.str.replace(_DOT_SPACE, ".", regex=True)
     index = series.index
     start = pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
     end = start.copy()
@@ -117,6 +124,10 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
 
     # Excel's dotted day with a time (15.07.2020 10:30, 15.07.2020. 10:30:00) is that day.
     untimed = text.str.replace(_DOTTED_TIME, r"\1", regex=True)
+    short = untimed.str.extract(_TWO_DIGIT_YEAR)
+    last_century = (short["yy"] >= "50").fillna(False).astype(bool)
+    century = pd.Series("20", index=index, dtype="string").mask(last_century, "19")
+    untimed = untimed.mask(short["yy"].notna(), short["dm"] + century + short["yy"])
     dmy = untimed.str.extract(DAY_MONTH_PATTERN)
     a, b = dmy["a"], dmy["b"]
     # Dotted dates (15.07.2020, the Balkan and German way) are day first whatever the file's

@@ -69,6 +69,27 @@ def test_timestamps_with_offsets_fractions_or_dots_count_as_their_day(text):
     assert one(text, day_first=None) == ("2020-07-15", "2020-07-15", "day")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020.", ("2020-01-01", "2020-12-31", "year")),  # Croatian ordinal dot
+        ("15. 07. 2020.", ("2020-07-15", "2020-07-15", "day")),
+        ("15. 7. 2020", ("2020-07-15", "2020-07-15", "day")),
+        ("07. 2020.", ("2020-07-01", "2020-07-31", "month")),
+        ("15.07.20", ("2020-07-15", "2020-07-15", "day")),
+        ("3.4.20.", ("2020-04-03", "2020-04-03", "day")),
+        ("31.12.99", ("1999-12-31", "1999-12-31", "day")),
+        ("15.07.20 10:30", ("2020-07-15", "2020-07-15", "day")),
+    ],
+)
+def test_dotted_forms_of_the_region(text, expected):
+    assert one(text, day_first=False) == expected
+
+
+def test_a_slash_date_with_a_two_digit_year_is_not_read():
+    assert one("07/15/20") is None  # 15 July 2020 or 20 July 2015: not guessed
+
+
 def test_a_slash_date_with_a_time_is_not_read():
     # Its day-month order is not voted on, so it is quarantined rather than guessed.
     assert one("03/04/2020 10:30") is None
