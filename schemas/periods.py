@@ -15,7 +15,9 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the 
   a time, as Excel exports it (``15.07.2020 10:30``, ``15.07.2020. 10:30:00``);
 - month: ``07/2020``, ``7.2020``, ``2020/07``, and a month name in English, Bosnian, Croatian,
   Serbian (Latin and Cyrillic), Macedonian, Albanian, Turkish or German, full or as the usual
-  abbreviation: ``jul 2020``, ``juli 2020``, ``srpanj 2020``, ``јул 2020``, ``korrik 2020``;
+  abbreviation: ``jul 2020``, ``juli 2020``, ``srpanj 2020``, ``јул 2020``, ``korrik 2020``,
+  and the genitive of Croatian, Serbian and Bosnian: ``srpnja 2020``, ``jula 2020``;
+- a day and a month name: ``15. srpnja 2020.``, ``15 July 2020``, ``July 15, 2020``, ``15-Jul-20``;
 - quarter: ``Q3 2020``, ``2020-Q3``, ``2020 Q3``, ``Q3/2020``, ``3Q2020``;
 - an Excel serial day number (``43831`` = 2020-01-01) from a date cell exported as a number.
 """
@@ -28,23 +30,34 @@ from schemas.distinct import per_distinct
 from schemas.parsing import DAY_MONTH_PATTERN, blank_to_na
 from schemas.text import fold
 
+#: Each month's names, then the genitive a date uses (15. srpnja 2020., 15. jula 2020.).
 _MONTH_NAMES = {
-    1: "january jan januar janar januari siječanj sijecanj sij ocak jänner јануар јануари",
-    2: "february feb februar shkurt februari veljača veljaca velj şubat subat феб фебруар февруари",
-    3: "march mar mart mars märz marz ožujak ozujak ožu ozu март",
-    4: "april apr prill travanj tra nisan април",
-    5: "may maj mai svibanj svi mayıs mayis мај",
-    6: "june jun juni qershor lipanj lip haziran јун јуни",
-    7: "july jul juli korrik srpanj srp temmuz јул јули",
-    8: "august aug avgust gusht kolovoz kol ağustos agustos август",
-    9: "september sep sept septembar shtator rujan ruj eylül eylul септембар септември",
-    10: "october oct oktobar oktober tetor listopad lis ekim октобар октомври okt",
-    11: "november nov novembar nëntor nentor studeni stu kasım kasim новембар ноември",
-    12: "december dec decembar dezember dhjetor prosinac pro aralık aralik децембар декември dez",
+    1: "january jan januar janar januari siječanj sijecanj sij ocak jänner јануар јануари"
+    " siječnja sijecnja januara јануара",
+    2: "february feb februar shkurt februari veljača veljaca velj şubat subat феб фебруар февруари"
+    " veljače veljace februara фебруара",
+    3: "march mar mart mars märz marz ožujak ozujak ožu ozu март ožujka ozujka marta марта",
+    4: "april apr prill travanj tra nisan април travnja aprila априла",
+    5: "may maj mai svibanj svi mayıs mayis мај svibnja maja маја",
+    6: "june jun juni qershor lipanj lip haziran јун јуни lipnja juna јуна",
+    7: "july jul juli korrik srpanj srp temmuz јул јули srpnja jula јула",
+    8: "august aug avgust gusht kolovoz kol ağustos agustos август"
+    " kolovoza avgusta augusta августа",
+    9: "september sep sept septembar shtator rujan ruj eylül eylul септембар септември"
+    " rujna septembra септембра",
+    10: "october oct oktobar oktober tetor listopad lis ekim октобар октомври okt"
+    " listopada oktobra октобра",
+    11: "november nov novembar nëntor nentor studeni stu kasım kasim новембар ноември"
+    " studenoga studenog novembra новембра",
+    12: "december dec decembar dezember dhjetor prosinac pro aralık aralik децембар декември dez"
+    " prosinca decembra децембра",
 }
 
 #: Folded month name or abbreviation -> month number.
 MONTHS = {fold(name): month for month, names in _MONTH_NAMES.items() for name in names.split()}
+#: Abbreviations read only in their own script: Cyrillic авг (August) folds to avg, which in
+#: Latin letters may as well be an average.
+UNFOLDED_MONTHS = {"авг": 8}
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0, allowing for its 1900 leap-year bug
 
@@ -55,6 +68,10 @@ _FORMS = {
     "dmy": DAY_MONTH_PATTERN,
     "month": r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})\.?$",
     "named": r"^(?P<name>[^\W\d_]+)\.?,?\s*(?P<y>\d{4})\.?$",
+    # 15. srpnja 2020., 15 July 2020, 15-Jul-2020, Excel's 15-Jul-20; July 15, 2020.
+    "named_day": r"^(?:(?P<d1>\d{1,2})(?:\.\s?|\s)(?P<n1>[^\W\d_]+)\.?,?\s(?P<y1>\d{4})\.?"
+    r"|(?P<d2>\d{1,2})-(?P<n2>[^\W\d_]+)-(?P<y2>\d{4}|\d{2})"
+    r"|(?P<n3>[^\W\d_]+)\.?\s(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s(?P<y3>\d{4}))$",
     "quarter": r"^(?:q(?P<q1>[1-4])\s*[-/ ]?\s*(?P<y1>\d{4})"
     r"|(?P<y2>\d{4})\s*[-/ ]?\s*q(?P<q2>[1-4])"
     r"|(?P<q3>[1-4])\s*q\s*(?P<y3>\d{4}))$",
@@ -71,6 +88,17 @@ _TWO_DIGIT_YEAR = r"^(?P<dm>\d{1,2}\.\d{1,2}\.)(?P<yy>\d{2})\.?$"
 def _ymd(year, month, day) -> pd.Series:
     text = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+
+
+def _month_number(names: pd.Series) -> pd.Series:
+    """Month number (as text) of each month name or abbreviation; null for anything else."""
+
+    def number(name) -> int | None:
+        if not isinstance(name, str):
+            return None
+        return UNFOLDED_MONTHS.get(name) or MONTHS.get(fold(name))
+
+    return names.map(number).astype("Int64").astype("string")
 
 
 def parse_period(series: pd.Series, day_first: bool | None = True) -> pd.DataFrame:
@@ -150,10 +178,17 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     put(month_form["y"].notna(), first, first + pd.offsets.MonthEnd(0), "month")
 
     named = text.str.extract(_FORMS["named"])
-    number = named["name"].map(lambda n: MONTHS.get(fold(n)) if isinstance(n, str) else None)
-    month = number.astype("string").str.replace(r"\.0$", "", regex=True)
+    month = _month_number(named["name"])
     first = _ymd(named["y"], month, pd.Series("1", index=index))
     put(named["y"].notna() & month.notna(), first, first + pd.offsets.MonthEnd(0), "month")
+
+    named = text.str.extract(_FORMS["named_day"])
+    day = named["d1"].fillna(named["d2"]).fillna(named["d3"])
+    month = _month_number(named["n1"].fillna(named["n2"]).fillna(named["n3"]))
+    year = named["y1"].fillna(named["y2"]).fillna(named["y3"])
+    year = year.mask(year.str.len() == 2, "20" + year)  # Excel's d-mmm-yy: 15-Jul-20
+    first = _ymd(year, month, day)
+    put(month.notna(), first, first, "day")
 
     quarter = text.str.extract(_FORMS["quarter"])
     q = quarter["q1"].fillna(quarter["q2"]).fillna(quarter["q3"])

@@ -86,6 +86,31 @@ def test_dotted_forms_of_the_region(text, expected):
     assert one(text, day_first=False) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("srpnja 2020", ("2020-07-01", "2020-07-31", "month")),  # Croatian genitive
+        ("15. srpnja 2020.", ("2020-07-15", "2020-07-15", "day")),
+        ("1. studenoga 2019.", ("2019-11-01", "2019-11-01", "day")),
+        ("15. jula 2020.", ("2020-07-15", "2020-07-15", "day")),  # Serbian, Bosnian
+        ("15. јула 2020.", ("2020-07-15", "2020-07-15", "day")),
+        ("15. Juli 2020", ("2020-07-15", "2020-07-15", "day")),
+        ("15 July 2020", ("2020-07-15", "2020-07-15", "day")),
+        ("July 15, 2020", ("2020-07-15", "2020-07-15", "day")),
+        ("15-Jul-20", ("2020-07-15", "2020-07-15", "day")),  # Excel's d-mmm-yy
+        ("авг 2020", ("2020-08-01", "2020-08-31", "month")),
+        ("авг. 2020", ("2020-08-01", "2020-08-31", "month")),
+    ],
+)
+def test_month_names_with_a_day_and_in_the_genitive(text, expected):
+    assert one(text, day_first=False) == expected
+
+
+@pytest.mark.parametrize("text", ["avg 2020", "31. veljače 2020.", "15. smarch 2020."])
+def test_not_a_month_or_not_a_day_is_not_read(text):
+    assert one(text) is None  # avg in Latin letters may be an average
+
+
 def test_a_slash_date_with_a_two_digit_year_is_not_read():
     assert one("07/15/20") is None  # 15 July 2020 or 20 July 2015: not guessed
 
@@ -198,3 +223,11 @@ def test_quarters_parse_back(day, quarter_first):
     text = f"Q{quarter} {day.year}" if quarter_first else f"{day.year}-Q{quarter}"
     start, _, precision = one(text)
     assert (start, precision) == (dt.date(day.year, 3 * quarter - 2, 1).isoformat(), "quarter")
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=dates)
+def test_croatian_genitive_dates_parse_back(day):
+    genitive = "siječnja veljače ožujka travnja svibnja lipnja srpnja kolovoza rujna listopada studenoga prosinca"  # noqa: E501
+    text = f"{day.day}. {genitive.split()[day.month - 1]} {day.year}."
+    assert one(text) == (day.isoformat(),) * 2 + ("day",)
