@@ -18,6 +18,7 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the 
   abbreviation: ``jul 2020``, ``juli 2020``, ``srpanj 2020``, ``јул 2020``, ``korrik 2020``,
   and the genitive of Croatian, Serbian and Bosnian: ``srpnja 2020``, ``jula 2020``;
 - a day and a month name: ``15. srpnja 2020.``, ``15 July 2020``, ``July 15, 2020``, ``15-Jul-20``;
+- a month in Roman numerals: ``15.VII.2020``, ``15. VII. 2020.``, ``VII.2020``, ``VII/2020``;
 - quarter: ``Q3 2020``, ``2020-Q3``, ``2020 Q3``, ``Q3/2020``, ``3Q2020``;
 - an Excel serial day number (``43831`` = 2020-01-01) from a date cell exported as a number.
 """
@@ -53,6 +54,10 @@ _MONTH_NAMES = {
     " prosinca decembra децембра",
 }
 
+#: Roman numeral -> month (15.VII.2020), and quarter or half (II kvartal 2020).
+_NUMERALS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+ROMAN = {numeral: n for n, numeral in enumerate(_NUMERALS, 1)}
+
 #: Folded month name or abbreviation -> month number.
 MONTHS = {fold(name): month for month, names in _MONTH_NAMES.items() for name in names.split()}
 #: Abbreviations read only in their own script: Cyrillic авг (August) folds to avg, which in
@@ -76,6 +81,9 @@ _FORMS = {
     r"|(?P<y2>\d{4})\s*[-/ ]?\s*q(?P<q2>[1-4])"
     r"|(?P<q3>[1-4])\s*q\s*(?P<y3>\d{4}))$",
     "serial": r"^(?P<n>\d{5})(?:\.0+)?$",
+    # A month in Roman numerals: 15.VII.2020, 15. VII. 2020., 15 VII 2020, VII.2020, VII/2020.
+    "roman": r"^(?:(?P<d>\d{1,2})(?:\.\s?|\s|-|/)(?P<r1>[ivx]+)(?:\.\s?|\s|-|/)"
+    r"|(?P<r2>[ivx]+)(?:\.\s?|/))(?P<y>\d{4})\.?$",
 }
 
 _DOTTED_TIME = r"^(\d{1,2}\.\d{1,2}\.(?:\d{2}){1,2}\.?) \d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$"
@@ -189,6 +197,13 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     year = year.mask(year.str.len() == 2, "20" + year)  # Excel's d-mmm-yy: 15-Jul-20
     first = _ymd(year, month, day)
     put(month.notna(), first, first, "day")
+
+    roman = text.str.extract(_FORMS["roman"])
+    month = roman["r1"].fillna(roman["r2"]).map(ROMAN).astype("Int64").astype("string")
+    first = _ymd(roman["y"], month, roman["d"].fillna("1"))
+    last = first.where(roman["d"].notna(), first + pd.offsets.MonthEnd(0))
+    level = pd.Series("month", index=index, dtype="string").mask(roman["d"].notna(), "day")
+    put(month.notna(), first, last, level)
 
     quarter = text.str.extract(_FORMS["quarter"])
     q = quarter["q1"].fillna(quarter["q2"]).fillna(quarter["q3"])

@@ -111,6 +111,24 @@ def test_not_a_month_or_not_a_day_is_not_read(text):
     assert one(text) is None  # avg in Latin letters may be an average
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15.VII.2020", ("2020-07-15", "2020-07-15", "day")),
+        ("15. VII. 2020.", ("2020-07-15", "2020-07-15", "day")),
+        ("VII.2020", ("2020-07-01", "2020-07-31", "month")),
+        ("XII/2019", ("2019-12-01", "2019-12-31", "month")),
+    ],
+)
+def test_months_in_roman_numerals(text, expected):
+    assert one(text, day_first=False) == expected
+
+
+@pytest.mark.parametrize("text", ["31.II.2020", "15.XIII.2020", "X 2020"])
+def test_no_such_roman_month_or_a_bare_letter_is_not_read(text):
+    assert one(text) is None  # a bare X may be a placeholder, not October
+
+
 def test_a_slash_date_with_a_two_digit_year_is_not_read():
     assert one("07/15/20") is None  # 15 July 2020 or 20 July 2015: not guessed
 
