@@ -19,7 +19,10 @@ Accepted forms (the day-month order of ``dd/mm/yyyy`` and ``dd-mm-yyyy`` is the 
   and the genitive of Croatian, Serbian and Bosnian: ``srpnja 2020``, ``jula 2020``;
 - a day and a month name: ``15. srpnja 2020.``, ``15 July 2020``, ``July 15, 2020``, ``15-Jul-20``;
 - a month in Roman numerals: ``15.VII.2020``, ``15. VII. 2020.``, ``VII.2020``, ``VII/2020``;
-- quarter: ``Q3 2020``, ``2020-Q3``, ``2020 Q3``, ``Q3/2020``, ``3Q2020``;
+- quarter: ``Q3 2020``, ``2020-Q3``, ``2020 Q3``, ``Q3/2020``, ``3Q2020``, in words ``III kvartal
+  2020``, ``3. kvartal 2020.``, ``3rd quarter 2020``, ``3. Quartal 2020``;
+- half year, as its two quarters (precision quarter): ``H1 2020``, ``2020-H2``, ``1H2020``,
+  ``I. polugodište 2020.``, ``2. Halbjahr 2020``;
 - an Excel serial day number (``43831`` = 2020-01-01) from a date cell exported as a number.
 """
 
@@ -80,6 +83,14 @@ _FORMS = {
     "quarter": r"^(?:q(?P<q1>[1-4])\s*[-/ ]?\s*(?P<y1>\d{4})"
     r"|(?P<y2>\d{4})\s*[-/ ]?\s*q(?P<q2>[1-4])"
     r"|(?P<q3>[1-4])\s*q\s*(?P<y3>\d{4}))$",
+    # A quarter or half named in words: II kvartal 2020, 2. kvartal 2020., 3rd quarter 2020.
+    "part_word": r"^(?:(?P<n>[1-4])(?:\.|st|nd|rd|th)?|(?P<r>iv|i{1,3})\.?)\s?(?:"
+    r"(?P<quarter>kvartal|квартал|quartal|quarter|tromjese[čc]je|trome[sš]e[čc]je|тромесечје"
+    r"|[çc]eyrek)|(?P<half>polugodi[šs]te|полугодиште|полугодие|halbjahr|half|half-year))"
+    r"\s?(?P<y>\d{4})\.?$",
+    "half": r"^(?:h(?P<h1>[12])\s*[-/ ]?\s*(?P<y1>\d{4})"
+    r"|(?P<y2>\d{4})\s*[-/ ]?\s*h(?P<h2>[12])"
+    r"|(?P<h3>[12])\s*h\s*(?P<y3>\d{4}))$",
     "serial": r"^(?P<n>\d{5})(?:\.0+)?$",
     # A month in Roman numerals: 15.VII.2020, 15. VII. 2020., 15 VII 2020, VII.2020, VII/2020.
     "roman": r"^(?:(?P<d>\d{1,2})(?:\.\s?|\s|-|/)(?P<r1>[ivx]+)(?:\.\s?|\s|-|/)"
@@ -211,6 +222,22 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     first_month = ((q.astype("Float64") - 1) * 3 + 1).astype("Int64").astype("string")
     first = _ymd(year, first_month, pd.Series("1", index=index))
     put(q.notna(), first, first + pd.offsets.QuarterEnd(0), "quarter")
+
+    # A half year is its two quarters: H1 2020 is 1 January to 30 June, precision quarter.
+    words = text.str.extract(_FORMS["part_word"])
+    part = words["n"].astype("Int64").fillna(words["r"].map(ROMAN).astype("Int64"))
+    half = text.str.extract(_FORMS["half"])
+    is_half = words["half"].notna() & (part <= 2).fillna(False)
+    halves = half["h1"].fillna(half["h2"]).fillna(half["h3"]).astype("Int64")
+    quarters = part.where(words["quarter"].notna())
+    halves = halves.fillna(part.where(is_half))
+    year = half["y1"].fillna(half["y2"]).fillna(half["y3"]).fillna(words["y"])
+    months = (quarters - 1) * 3 + 1
+    months = months.fillna((halves - 1) * 6 + 1).astype("string")
+    first = _ymd(year, months, pd.Series("1", index=index))
+    last = first + pd.offsets.QuarterEnd(0)
+    last = last.mask(halves.notna().astype(bool), first + pd.DateOffset(months=6, days=-1))
+    put(quarters.notna() | halves.notna(), first, last, "quarter")
 
     serial = text.str.extract(_FORMS["serial"])["n"].astype("Float64")
     first = EXCEL_EPOCH + pd.to_timedelta(serial.astype("float64"), unit="D")

@@ -129,6 +129,30 @@ def test_no_such_roman_month_or_a_bare_letter_is_not_read(text):
     assert one(text) is None  # a bare X may be a placeholder, not October
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("II kvartal 2020", ("2020-04-01", "2020-06-30", "quarter")),
+        ("2. kvartal 2020.", ("2020-04-01", "2020-06-30", "quarter")),
+        ("IV. kvartal 2019.", ("2019-10-01", "2019-12-31", "quarter")),
+        ("3rd quarter 2020", ("2020-07-01", "2020-09-30", "quarter")),
+        ("4 квартал 2020", ("2020-10-01", "2020-12-31", "quarter")),
+        # A half year: its two quarters.
+        ("H1 2020", ("2020-01-01", "2020-06-30", "quarter")),
+        ("2020-H2", ("2020-07-01", "2020-12-31", "quarter")),
+        ("I. polugodište 2020.", ("2020-01-01", "2020-06-30", "quarter")),
+        ("2. Halbjahr 2020", ("2020-07-01", "2020-12-31", "quarter")),
+    ],
+)
+def test_quarters_in_words_and_half_years(text, expected):
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize("text", ["5. kvartal 2020", "H3 2020", "III polugodište 2020"])
+def test_no_such_quarter_or_half_is_not_read(text):
+    assert one(text) is None
+
+
 def test_a_slash_date_with_a_two_digit_year_is_not_read():
     assert one("07/15/20") is None  # 15 July 2020 or 20 July 2015: not guessed
 
