@@ -175,7 +175,9 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     last_century = (short["yy"] >= "50").fillna(False).astype(bool)
     century = pd.Series("20", index=index, dtype="string").mask(last_century, "19")
     untimed = untimed.mask(short["yy"].notna(), short["dm"] + century + short["yy"])
-    dmy = untimed.str.extract(DAY_MONTH_PATTERN)
+    # One separator throughout: 07-09/2020 is July to September (not read), not 7 September.
+    one_separator = untimed.str.match(r"\s*\d{1,2}([./-])\d{1,2}\1").fillna(False).astype(bool)
+    dmy = untimed.where(one_separator).str.extract(DAY_MONTH_PATTERN)
     a, b = dmy["a"], dmy["b"]
     # Dotted dates (15.07.2020, the Balkan and German way) are day first whatever the file's
     # order: that order is the slash and dash dates' (07/15/2020 in a file merged from sources).

@@ -153,6 +153,11 @@ def test_no_such_quarter_or_half_is_not_read(text):
     assert one(text) is None
 
 
+@pytest.mark.parametrize("text", ["07-09/2020", "15.07/2020", "03/04-2020"])
+def test_a_date_with_two_kinds_of_separator_is_not_read(text):
+    assert one(text) is None  # 07-09/2020: July to September, not 7 September
+
+
 def test_a_slash_date_with_a_two_digit_year_is_not_read():
     assert one("07/15/20") is None  # 15 July 2020 or 20 July 2015: not guessed
 
