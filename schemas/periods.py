@@ -132,11 +132,22 @@ def parse_period(series: pd.Series, day_first: bool | None = True) -> pd.DataFra
 
 def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     text = blank_to_na(series).str.lower().str.replace(r"\s+", " ", regex=True)
-    text = text.str.replace(_DOT_SPACE, ".", regex=True)
+    spaced = text.str.contains(". ", regex=False).fillna(False).astype(bool)
+    text[spaced] = text[spaced].str.replace(_DOT_SPACE, ".", regex=True)
     index = series.index
     start = pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
     end = start.copy()
     precision = pd.Series(pd.NA, index=index, dtype="string")
+
+    def extract(cells: pd.Series, pattern: str, hint: str | None = None) -> pd.DataFrame:
+        """``pattern``'s groups in the cells no earlier form has read (null elsewhere), among
+        those matching ``hint`` (a pattern Arrow runs in C++) if given: a clean column
+        runs the later forms' regexes, which run in Python, on no cell at all."""
+        rest = cells.notna() & start.isna()
+        if hint is not None:
+            rest &= cells.str.contains(hint).fillna(False).astype(bool)
+        rest = cells[rest]
+        return rest.str.extract(pattern).reindex(index).astype("string")
 
     def put(found: pd.Series, first: pd.Series, last: pd.Series, level) -> None:
         ok = found & first.notna() & start.isna()
@@ -147,7 +158,7 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     # Years in one cell: 2019-2020, 2019/2020, a season or fiscal year 2019/20 (the next
     # year's two digits; 2011/12 is that too, never December 2011). From the first year's
     # 1 January to the last one's 31 December; a later year not after the first is unread.
-    years = text.str.extract(_FORMS["years"])
+    years = extract(text, _FORMS["years"], "^[0-9]{4} ?[-/–—]")
     y1 = years["y1"].astype("Float64")
     y2 = years["y2"].astype("Float64")
     season = years["yy"].astype("Float64") == (y1 + 1) % 100
@@ -170,18 +181,21 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     put(has, first, last, level)
 
     # Excel's dotted day with a time (15.07.2020 10:30, 15.07.2020. 10:30:00) is that day.
-    untimed = text.str.replace(_DOTTED_TIME, r"\1", regex=True)
-    short = untimed.str.extract(_TWO_DIGIT_YEAR)
+    untimed = text.where(start.isna())
+    timed = untimed.str.contains(":", regex=False).fillna(False).astype(bool)
+    untimed[timed] = untimed[timed].str.replace(_DOTTED_TIME, r"\1", regex=True)
+    short = extract(untimed, _TWO_DIGIT_YEAR, r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}\.?$")
     last_century = (short["yy"] >= "50").fillna(False).astype(bool)
     century = pd.Series("20", index=index, dtype="string").mask(last_century, "19")
     untimed = untimed.mask(short["yy"].notna(), short["dm"] + century + short["yy"])
     # One separator throughout: 07-09/2020 is July to September (not read), not 7 September.
-    one_separator = untimed.str.match(r"\s*\d{1,2}([./-])\d{1,2}\1").fillna(False).astype(bool)
-    dmy = untimed.where(one_separator).str.extract(DAY_MONTH_PATTERN)
+    one_separator = untimed.str.match(r" ?[0-9]{1,2}(?:\.[0-9]{1,2}\.|/[0-9]{1,2}/|-[0-9]{1,2}-)")
+    one_separator = one_separator.fillna(False).astype(bool)
+    dmy = extract(untimed.where(one_separator), DAY_MONTH_PATTERN)
     a, b = dmy["a"], dmy["b"]
     # Dotted dates (15.07.2020, the Balkan and German way) are day first whatever the file's
     # order: that order is the slash and dash dates' (07/15/2020 in a file merged from sources).
-    dotted = text.str.match(r"\s*\d{1,2}\.").fillna(False).astype(bool)
+    dotted = untimed.str.match(r" ?[0-9]{1,2}\.").fillna(False).astype(bool)
     if day_first is None:
         clear = (a.astype("Float64") > 12) | (b.astype("Float64") > 12)
         day_first_rows = (a.astype("Float64") > 12).fillna(False) | dotted
@@ -194,16 +208,16 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     first = _ymd(dmy["year"], month, day)
     put(readable & dmy["year"].notna(), first, first, "day")
 
-    month_form = text.str.extract(_FORMS["month"])
+    month_form = extract(text, _FORMS["month"])
     first = _ymd(month_form["y"], month_form["m"], pd.Series("1", index=index))
     put(month_form["y"].notna(), first, first + pd.offsets.MonthEnd(0), "month")
 
-    named = text.str.extract(_FORMS["named"])
+    named = extract(text, _FORMS["named"])
     month = _month_number(named["name"])
     first = _ymd(named["y"], month, pd.Series("1", index=index))
     put(named["y"].notna() & month.notna(), first, first + pd.offsets.MonthEnd(0), "month")
 
-    named = text.str.extract(_FORMS["named_day"])
+    named = extract(text, _FORMS["named_day"])
     day = named["d1"].fillna(named["d2"]).fillna(named["d3"])
     month = _month_number(named["n1"].fillna(named["n2"]).fillna(named["n3"]))
     year = named["y1"].fillna(named["y2"]).fillna(named["y3"])
@@ -211,14 +225,14 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     first = _ymd(year, month, day)
     put(month.notna(), first, first, "day")
 
-    roman = text.str.extract(_FORMS["roman"])
+    roman = extract(text, _FORMS["roman"])
     month = roman["r1"].fillna(roman["r2"]).map(ROMAN).astype("Int64").astype("string")
     first = _ymd(roman["y"], month, roman["d"].fillna("1"))
     last = first.where(roman["d"].notna(), first + pd.offsets.MonthEnd(0))
     level = pd.Series("month", index=index, dtype="string").mask(roman["d"].notna(), "day")
     put(month.notna(), first, last, level)
 
-    quarter = text.str.extract(_FORMS["quarter"])
+    quarter = extract(text, _FORMS["quarter"])
     q = quarter["q1"].fillna(quarter["q2"]).fillna(quarter["q3"])
     year = quarter["y1"].fillna(quarter["y2"]).fillna(quarter["y3"])
     first_month = ((q.astype("Float64") - 1) * 3 + 1).astype("Int64").astype("string")
@@ -226,9 +240,9 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     put(q.notna(), first, first + pd.offsets.QuarterEnd(0), "quarter")
 
     # A half year is its two quarters: H1 2020 is 1 January to 30 June, precision quarter.
-    words = text.str.extract(_FORMS["part_word"])
+    words = extract(text, _FORMS["part_word"])
     part = words["n"].astype("Int64").fillna(words["r"].map(ROMAN).astype("Int64"))
-    half = text.str.extract(_FORMS["half"])
+    half = extract(text, _FORMS["half"])
     is_half = words["half"].notna() & (part <= 2).fillna(False)
     halves = half["h1"].fillna(half["h2"]).fillna(half["h3"]).astype("Int64")
     quarters = part.where(words["quarter"].notna())
@@ -241,7 +255,7 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     last = last.mask(halves.notna().astype(bool), first + pd.DateOffset(months=6, days=-1))
     put(quarters.notna() | halves.notna(), first, last, "quarter")
 
-    serial = text.str.extract(_FORMS["serial"])["n"].astype("Float64")
+    serial = extract(text, _FORMS["serial"])["n"].astype("Float64")
     first = EXCEL_EPOCH + pd.to_timedelta(serial.astype("float64"), unit="D")
     plausible = (serial >= 10000).fillna(False)  # 1927 onwards: not a year or a count
     put(plausible, first, first, "day")
