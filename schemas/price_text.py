@@ -99,6 +99,12 @@ _MULTIPLIERS = {"k": 1e3, "hiljada": 1e3, "hiljade": 1e3, "tisuca": 1e3, "tisuce
                 "m": 1e6, "mil": 1e6, "mln": 1e6}  # fmt: skip
 
 
+def _multiplier(text: str) -> float:
+    """The ``k``/``mil``/``hiljada`` multiplier a number in a price text carries (1 if none)."""
+    suffix = re.search(r"[a-z]*$", text.strip())[0]
+    return _MULTIPLIERS.get(suffix, 1.0)
+
+
 def amount(text: str) -> float | None:
     """One number as written in a price text, with its ``k``/``mil`` multiplier."""
     match = re.fullmatch(r"([\d.,' ]+?)\s?([a-z]*)", text.strip())
@@ -139,6 +145,12 @@ def parse_price_text(text: object) -> PriceText | None:
     currency = currencies.pop() if currencies else None
     if match := _RANGE.fullmatch(rest):
         low, high = amount(match["a"]), amount(match["b"])
+        # ``1-2k`` is 1000 to 2000, as a person reads it: a multiplier written only on the
+        # high side applies to a bare low side when that still makes a range (``500-2k``
+        # stays 500 to 2000).
+        factor = _multiplier(match["b"]) if _multiplier(match["a"]) == 1.0 else 1.0
+        if low is not None and high is not None and low * factor <= high:
+            low *= factor
         return (
             PriceText(low, high, None, currency) if low is not None and high is not None else None
         )

@@ -4,6 +4,7 @@ are recorded as failed, and for every file rows read = rows staged + rows quaran
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -70,15 +71,14 @@ def test_text_prices_local_currencies_and_periods_reach_the_marts(messy_workspac
             " period_end, period_precision FROM stg_price_observations"
         )
     }
-    day = __import__("datetime").date
     # "od 2.000 do 2.500 KM" on 15.07.2020 in a Windows-1250, semicolon, decimal-comma file
     assert staged[("B1", "")] == [
         2000,
         2500,
         None,
         "BAM",
-        day(2020, 7, 15),
-        day(2020, 7, 15),
+        dt.date(2020, 7, 15),
+        dt.date(2020, 7, 15),
         "day",
     ]
     # "do 4000 €" in Q3 2020: a high bound only, the currency from the text
@@ -87,18 +87,18 @@ def test_text_prices_local_currencies_and_periods_reach_the_marts(messy_workspac
         4000,
         None,
         "EUR",
-        day(2020, 7, 1),
-        day(2020, 9, 30),
+        dt.date(2020, 7, 1),
+        dt.date(2020, 9, 30),
         "quarter",
     ]  # noqa: E501
     # "3.000,50" dinars in a Cyrillic month, "новембар 2019"
-    assert staged[("C1", "")][2:6] == [2500, "RSD", day(2019, 11, 1), day(2019, 11, 30)]
+    assert staged[("C1", "")][2:6] == [2500, "RSD", dt.date(2019, 11, 1), dt.date(2019, 11, 30)]
     assert staged[("C2", "")][2] == 3000.5
     # "~700 ден" in a UTF-16 file
     assert staged[("M1", "")][2:4] == [700, "MKD"]
     # Excel: a date cell and a serial number, on the sheet they came from
-    assert staged[("X1", "Bihać 2020")][4] == day(2020, 5, 1)
-    assert staged[("X2", "Bihać 2020")][2:5] == [2500, "BAM", day(2020, 6, 1)]
+    assert staged[("X1", "Bihać 2020")][4] == dt.date(2020, 5, 1)
+    assert staged[("X2", "Bihać 2020")][2:5] == [2500, "BAM", dt.date(2020, 6, 1)]
     assert ("X3", "Subotica") in staged
     # JSON: nested price object, a year given as a number
     assert staged[("J1", "")][:4] == [1800, 2200, None, "EUR"]
@@ -150,13 +150,29 @@ def test_dotted_dates_stay_day_first_in_a_file_decided_month_first(workspace):
     ws.run()
     ((layout,),) = ws.query("SELECT layout FROM ingest_files")
     assert "day-month order month first" in layout
-    day = __import__("datetime").date
     assert dict(ws.query("SELECT obs_id, period_start FROM stg_price_observations")) == {
-        "D1": day(2020, 7, 15),
-        "D2": day(2020, 7, 5),
-        "D3": day(2020, 3, 4),
-        "D4": day(2020, 4, 3),
+        "D1": dt.date(2020, 7, 15),
+        "D2": dt.date(2020, 7, 5),
+        "D3": dt.date(2020, 3, 4),
+        "D4": dt.date(2020, 4, 3),
     }
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_multiplier_on_the_high_end_of_a_price_range_reaches_the_low_end(workspace):
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
+    header += "price,unit,source_title,source_type\n"
+    row = "{obs},people,smuggling_service,service,RS,HU,2020-05,{price},per_person,Synthetic,synthetic\n"  # noqa: E501
+    cells = {"K1": "1-2k €", "K2": "5-6 hiljada eura", "K3": "500-2k €"}
+    (ws.raw / "prices" / "ranges.csv").write_text(
+        header + "".join(row.format(obs=o, price=f'"{p}"') for o, p in cells.items()),
+        encoding="utf-8",
+    )
+    ws.run()
+    assert ws.query(
+        "SELECT obs_id, price_low_eur, price_high_eur FROM stg_price_observations ORDER BY 1"
+    ) == [("K1", 1000, 2000), ("K2", 5000, 6000), ("K3", 500, 2000)]
 
 
 @pytest.mark.usefixtures("prefect_server")

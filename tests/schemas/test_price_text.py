@@ -40,6 +40,26 @@ def test_price_texts_in_every_listed_form(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1-2k €", PriceText(1000, 2000, None, "EUR")),
+        ("5-6 hiljada eura", PriceText(5000, 6000, None, "EUR")),
+        ("od 5 do 6 hiljada evra", PriceText(5000, 6000, None, "EUR")),
+        ("1,5-2 hiljade €", PriceText(1500, 2000, None, "EUR")),
+        ("2-3k KM", PriceText(2000, 3000, None, "BAM")),
+        ("1.5-2m €", PriceText(1_500_000, 2_000_000, None, "EUR")),
+        ("1,5-2 mil. din", PriceText(1_500_000, 2_000_000, None, "RSD")),
+        ("3-5 tisuća kn", PriceText(3000, 5000, None, "HRK")),
+        # the low end taking the multiplier would not make a range: it is read as written
+        ("500-2k €", PriceText(500, 2000, None, "EUR")),
+        ("1k-2k €", PriceText(1000, 2000, None, "EUR")),
+    ],
+)
+def test_a_multiplier_on_the_high_end_of_a_range_applies_to_a_bare_low_end(text, expected):
+    assert parse_price_text(text) == expected
+
+
+@pytest.mark.parametrize(
     "text", ["", "lots", "1500 EUR - 2000 USD", "-500", "price on request", "1500 per person"]
 )
 def test_text_that_is_not_one_price_is_not_guessed(text):
