@@ -55,7 +55,19 @@ MONEY_UNIT_KINDS = ("price", "markup", "estimate")
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}
 
 #: Codes withdrawn from ISO 4217 that still appear in observations from before their euro
-#: changeover; pycountry lists only current codes.
-HISTORIC_CURRENCY_CODES = frozenset({"HRK", "SIT", "DEM", "YUM", "CSD"})
+#: changeover; pycountry lists only current codes (26.2.16 dropped BGN: Bulgaria adopted the
+#: euro on 1 January 2026). Kept: every withdrawn code data/reference/fx_rates.csv or the ECB
+#: history holds rates for (HRK, BGN; CYP, EEK, LTL, LVL, MTL, SKK before their euro changeover;
+#: ROL and TRL before Romania's and Turkey's redenominations), so such a price is converted with
+#: the rate of its date. The lev (BGN) has a reference rate for every date: 1.95583 per euro,
+#: the currency board peg until 2025 and the irrevocable conversion rate from 2026 (an
+#: open-ended reference row), so a lev price dated 2026 or later is converted at that rate, not
+#: quarantined as no_fx_rate; kuna (HRK) after its changeover is quarantined instead by
+#: kuna_only_before_2023. The other codes' ECB rates end at their changeover: a later price in
+#: one of them finds no rate and is quarantined as no_fx_rate.
+HISTORIC_CURRENCY_CODES = frozenset(
+    {"HRK", "BGN", "SIT", "DEM", "YUM", "CSD",
+     "CYP", "EEK", "LTL", "LVL", "MTL", "SKK", "ROL", "TRL"}
+)  # fmt: skip
 
 CURRENCY_CODES = frozenset(c.alpha_3 for c in pycountry.currencies) | HISTORIC_CURRENCY_CODES

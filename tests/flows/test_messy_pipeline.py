@@ -176,6 +176,36 @@ def test_a_multiplier_on_the_high_end_of_a_price_range_reaches_the_low_end(works
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_a_lev_price_from_before_the_euro_changeover_is_staged_in_euros(workspace):
+    # pycountry 26.2.16 no longer lists BGN (Bulgaria adopted the euro on 1 January 2026):
+    # lev prices were all quarantined as currency_iso4217 (currency = BGN).
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
+    header += "price,price_point,currency,unit,source_title,source_type\n"
+    row = "{obs},people,smuggling_service,service,TR,BG,{date},{price},{point},{currency},per_person,Synthetic,synthetic\n"  # noqa: E501
+    rows = [
+        ("L1", "2020-05", "", "3911.66", "лв"),
+        ("L2", "15.07.2020", "1000 лв", "", ""),
+        ("L3", "2026-02", "", "1955.83", "BGN"),
+    ]
+    (ws.raw / "prices" / "leva.csv").write_text(
+        header
+        + "".join(
+            row.format(obs=o, date=d, price=t, point=p, currency=c) for o, d, t, p, c in rows
+        ),
+        encoding="utf-8",
+    )
+    ws.run()
+    staged = ws.query(
+        "SELECT obs_id, currency, round(price_point_eur, 2) FROM stg_price_observations ORDER BY 1"
+    )
+    # 1 EUR = 1.95583 BGN: the peg until 2025, the irrevocable conversion rate from 2026
+    # (data/reference/fx_rates.csv has an open-ended row for it, so a 2026 lev price converts)
+    assert staged == [("L1", "BGN", 2000.0), ("L2", "BGN", 511.29), ("L3", "BGN", 1000.0)]
+    assert ws.query("SELECT count(*) FROM quarantine_rows") == [(0,)]
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_json_line_that_does_not_parse_is_quarantined_with_its_reason_and_text(workspace):
     ws = workspace
     good = (
