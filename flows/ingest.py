@@ -116,8 +116,12 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             for number, chunk in enumerate(chunks):
                 seconds["read"] += time.monotonic() - clock
                 if conventions is None:  # decided once per file, from its first chunk
+                    # A ';'-delimited file is evidence of a decimal comma (file_layout).
                     conventions = decide_conventions(
-                        chunk.frame, contract.number_columns + ("price",), DATE_COLUMNS
+                        chunk.frame,
+                        contract.number_columns + ("price",),
+                        DATE_COLUMNS,
+                        file_layout.delimiter,
                     )
                     layout = f"{layout}; {conventions.describe()}"
                 part = out / f"{number:05d}.parquet"

@@ -65,6 +65,8 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
             "failure_case": cases["failure_case"].astype("string"),
         }
     )
+    # number_unambiguous names the number column (price_point), not its helper column.
+    table["column_name"] = table["column_name"].str.removesuffix("_ambiguous_text")
     # A record not split into columns is listed under that rule alone, not its blanks.
     unread_rule = table["rule"].isin(UNREAD_RECORD_RULES)
     table = table[unread_rule | ~table["row_number"].isin(table.loc[unread_rule, "row_number"])]

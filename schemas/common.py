@@ -114,6 +114,18 @@ def text_printable_rule(*columns: str):
     return pa.check(*columns, ignore_na=False)(text_printable)
 
 
+def number_unambiguous_rule(*columns: str):
+    """The ``number_unambiguous`` check on ``columns``, the ``<number>_ambiguous_text``
+    helpers :func:`schemas.prepare.prepare` fills where a number column's decimal mark is a
+    guess and a cell reads differently with either mark (``1.500``: 1.5 or 1500)."""
+
+    def number_unambiguous(cls, text: Text) -> Series[bool]:
+        """a number like 1.500 could be 1.5 or 1500 (the file shows no decimal mark): write 1500 or 1.5"""  # noqa: E501
+        return text.isna()
+
+    return pa.check(*columns, ignore_na=False)(number_unambiguous)
+
+
 def _may_hold_control_characters(text: pd.Series) -> bool:
     """False when no byte of the column's Arrow text buffers is a control character (in UTF-8
     a byte below 0x80 is always a character of its own). Comparing the bytes costs 5 ms for

@@ -136,6 +136,16 @@ class Conventions:
     decimal: dict[str, str] = field(default_factory=dict)
     day_first: bool | None = True
     day_order_evidence: str = "no ambiguous dates"
+    #: Number columns whose mark nothing in the file decided (read with a point): a cell that
+    #: reads differently both ways (``1.500``) is quarantined there (:func:`ambiguous_numbers`).
+    decimal_guessed: frozenset[str] = frozenset()
+
+    def decimal_mark(self, column: str) -> tuple[str, bool]:
+        """The decimal mark of ``column`` and whether it is a guess (a column the file's
+        conventions do not name is read with a point, a guess)."""
+        if column not in self.decimal:
+            return ".", True
+        return self.decimal[column], column in self.decimal_guessed
 
     def describe(self) -> str:
         marks = sorted(set(self.decimal.values()))
@@ -143,29 +153,58 @@ class Conventions:
             decimal = ", ".join(f"{c} {m!r}" for c, m in sorted(self.decimal.items()))
         else:
             decimal = repr(marks[0]) if marks else "'.'"
+        if self.decimal and set(self.decimal) <= self.decimal_guessed:
+            decimal += " (no evidence: numbers like 1.500 are quarantined)"
         order = {True: "day first", False: "month first", None: "undecided"}[self.day_first]
         return f"decimal mark {decimal}; day-month order {order} ({self.day_order_evidence})"
 
 
+#: A number that reads differently with either mark, by a factor of 1000 or more: ``1.500``,
+#: ``12.345``, ``1.234.567`` (a dot followed by exactly three digits, no comma), in a stripped
+#: cell. ASCII digits so Arrow runs it in C++.
+AMBIGUOUS_NUMBER = r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+"
+
+
+def ambiguous_numbers(text: pd.Series) -> pd.Series:
+    """True where a cell is a number such as ``1.500`` that is 1.5 with a decimal point and
+    1500 with a decimal comma: read in a column whose mark nothing decided, it would be a guess.
+    """
+    return text.str.fullmatch(AMBIGUOUS_NUMBER).fillna(False).astype(bool)
+
+
 def decide_conventions(
-    sample: pd.DataFrame, number_columns: tuple[str, ...], date_columns: tuple[str, ...]
+    sample: pd.DataFrame,
+    number_columns: tuple[str, ...],
+    date_columns: tuple[str, ...],
+    delimiter: str | None = None,
 ) -> Conventions:
     """Decide the decimal mark per column and the day-month order for the whole file.
 
     A column with evidence of its own keeps it; a column with none (all plain integers or
-    ambiguous ``1.500``) follows the file's other number columns; a file with no evidence at
-    all reads a decimal point. Day-month order: day first when some date shows a day above
-    12 and none a month above 12; month first the other way round; with no such date, slash or
-    dash dates stay undecided; with evidence both ways the file is undecided. Dates written
-    with dots (15.07.2020, the Balkan and German way) are always day first and do not vote.
+    ambiguous ``1.500``) follows the file's other number columns; with no evidence in any
+    column, a ``;``-delimited text file (``delimiter``) reads a decimal comma (spreadsheet
+    programs write ``;`` as the list separator exactly in decimal-comma locales), and any other
+    file reads a decimal point as a guess (:attr:`Conventions.decimal_guessed`: ``1.500`` is
+    then quarantined, not read as 1.5). Day-month order: day first when some date shows a day
+    above 12 and none a month above 12; month first the other way round; with no such date,
+    slash or dash dates stay undecided; with evidence both ways the file is undecided. Dates
+    written with dots (15.07.2020, the Balkan and German way) are always day first and do not
+    vote.
     """
     votes = {c: decimal_votes(sample[c]) for c in number_columns if c in sample}
     file_point = sum(p for p, _ in votes.values())
     file_comma = sum(c for _, c in votes.values())
-    file_mark = "," if file_comma > file_point else "."
+    file_decided = file_comma != file_point or delimiter == ";"
+    if file_comma != file_point:
+        file_mark = "," if file_comma > file_point else "."
+    else:
+        file_mark = "," if delimiter == ";" else "."
     decimal = {}
+    guessed = set()
     for column, (point, comma) in votes.items():
         decimal[column] = "," if comma > point else "." if point > comma else file_mark
+        if point == comma and not file_decided:
+            guessed.add(column)
     day, month = 0, 0
     slashed = 0
     for column in date_columns:
@@ -184,4 +223,4 @@ def decide_conventions(
         day_first, evidence = None, f"{slashed} dates like 03/04/2020 and none above 12"
     else:
         day_first, evidence = True, "no ambiguous dates"
-    return Conventions(decimal, day_first, evidence)
+    return Conventions(decimal, day_first, evidence, frozenset(guessed))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.parsing import Conventions, blank_to_na, parse_number
+from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
 from schemas.price_text import normalise_currency, parse_price_text
 
@@ -49,8 +49,13 @@ def prepare(
         typed[column] = cells
     for column in number_columns:
         text = _cells(raw, column)
-        typed[column] = parse_number(text, conventions.decimal.get(column, "."))
+        decimal, guessed = conventions.decimal_mark(column)
+        typed[column] = parse_number(text, decimal)
         typed[f"{column}_text"] = text
+        # Where nothing decided the column's mark, 1.500 read as 1.5 would be a guess: its
+        # text goes here and the row is quarantined (number_unambiguous).
+        ambiguous = ambiguous_numbers(text) if guessed else pd.Series(False, index=raw.index)
+        typed[f"{column}_ambiguous_text"] = text.where(ambiguous)
     # A single date or period column stands for period_start (and its end) when those are blank.
     whole = _cells(raw, "date").fillna(_cells(raw, "period"))
     start_text = _cells(raw, "period_start").fillna(whole)

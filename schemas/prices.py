@@ -8,7 +8,13 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
-from schemas.common import ObservationRules, Text, is_country, text_printable_rule
+from schemas.common import (
+    ObservationRules,
+    Text,
+    is_country,
+    number_unambiguous_rule,
+    text_printable_rule,
+)
 from schemas.distinct import per_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
@@ -84,6 +90,9 @@ class PriceObservations(ObservationRules):
     price_low_text: Text = pa.Field(nullable=True)
     price_high_text: Text = pa.Field(nullable=True)
     price_point_text: Text = pa.Field(nullable=True)
+    price_low_ambiguous_text: Text = pa.Field(nullable=True)
+    price_high_ambiguous_text: Text = pa.Field(nullable=True)
+    price_point_ambiguous_text: Text = pa.Field(nullable=True)
     price_text: Text = pa.Field(nullable=True)
     price_currency_text: Text = pa.Field(nullable=True)
     place_country_text: Text = pa.Field(nullable=True)
@@ -95,6 +104,7 @@ class PriceObservations(ObservationRules):
     information_credibility: Text = pa.Field(nullable=True)
 
     text_printable = text_printable_rule(*PRICE_CELLS)
+    number_unambiguous = number_unambiguous_rule(*(f"{c}_ambiguous_text" for c in PRICE_NUMBERS))
 
     @pa.check("flow", ignore_na=False)
     def flow_known(cls, flow: Text) -> Series[bool]:

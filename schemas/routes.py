@@ -8,7 +8,13 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.columns import INPUT_ONLY_COLUMNS, ROUTE_COLUMNS
-from schemas.common import ObservationRules, Text, is_country, text_printable_rule
+from schemas.common import (
+    ObservationRules,
+    Text,
+    is_country,
+    number_unambiguous_rule,
+    text_printable_rule,
+)
 from schemas.parsing import Conventions
 from schemas.prepare import prepare
 
@@ -39,9 +45,11 @@ class RouteObservations(ObservationRules):
     reporting_country: Text = pa.Field(nullable=True)
     value: Series[float] = pa.Field(nullable=True)
     value_text: Text = pa.Field(nullable=True)
+    value_ambiguous_text: Text = pa.Field(nullable=True)
     source_org: Text = pa.Field(nullable=True)
 
     text_printable = text_printable_rule(*ROUTE_CELLS)
+    number_unambiguous = number_unambiguous_rule("value_ambiguous_text")
 
     @pa.check("metric", ignore_na=False)
     def metric_is_name(cls, metric: Text) -> Series[bool]:

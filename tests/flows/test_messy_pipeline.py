@@ -206,6 +206,36 @@ def test_a_lev_price_from_before_the_euro_changeover_is_staged_in_euros(workspac
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_numbers_like_1_500_are_never_read_as_one_and_a_half_by_default(workspace):
+    ws = workspace
+    # A ministry's export: ';'-delimited, dotted dates, local headers, counts grouped by dots.
+    # Nothing else shows the decimal mark: the ';' says decimal comma, so 1.234 is 1234 people.
+    (ws.raw / "routes" / "mup.csv").write_text(
+        "Metrika;route_or_leg;Država;period;Broj;Izvor\n"
+        "registered_arrivals;RS (country registrations);;01.2020.;1.234;MUP Srbije\n"
+        "registered_arrivals;RS (country registrations);;02.2020.;12.345;MUP Srbije\n"
+        "registered_arrivals;RS (country registrations);;03.2020.;987;MUP Srbije\n",
+        encoding="utf-8",
+    )
+    # A ','-delimited file with nothing showing the mark: 1.500 EUR may be 1.5 or 1500.
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,"
+    header += "period_start,price_point,currency,unit,source_title\n"
+    row = "{obs},people,smuggling_service,service,RS,HU,2020-07-15,{price},EUR,per_person,T\n"
+    (ws.raw / "prices" / "points.csv").write_text(
+        header + row.format(obs="C1", price="1.500") + row.format(obs="C2", price="800"),
+        encoding="utf-8",
+    )
+    ws.run()
+    assert ws.query("SELECT value FROM stg_route_observations ORDER BY period_start") == [
+        (1234,), (12345,), (987,)
+    ]  # fmt: skip
+    assert ws.query("SELECT obs_id, price_point FROM stg_price_observations") == [("C2", 800)]
+    ((obs, rules, reasons),) = ws.query("SELECT obs_id, rules, reasons FROM quarantine_rows")
+    assert (obs, rules) == ("C1", ["number_unambiguous"])
+    assert "1.5 or 1500" in reasons and "write 1500 or 1.5 (price_point = 1.500)" in reasons
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_json_line_that_does_not_parse_is_quarantined_with_its_reason_and_text(workspace):
     ws = workspace
     good = (

@@ -84,6 +84,21 @@ def test_the_decimal_mark_is_decided_per_column_and_file():
     assert point.decimal == {"v": "."}
 
 
+def test_a_semicolon_delimited_file_reads_a_decimal_comma_where_no_column_shows_a_mark():
+    counts = pd.DataFrame({"value": ["1.234", "12.345", "987"]})
+    assert decide_conventions(counts, ("value",), (), ";").decimal == {"value": ","}
+    # a comma-delimited file with no evidence reads a point, but says it is a guess
+    guessed = decide_conventions(counts, ("value",), (), ",")
+    assert guessed.decimal == {"value": "."} and guessed.decimal_guessed == {"value"}
+    assert "no evidence" in guessed.describe()
+    # a column's own evidence beats the delimiter, and is no guess
+    own = decide_conventions(pd.DataFrame({"value": ["12.5", "1.500"]}), ("value",), (), ";")
+    assert own.decimal == {"value": "."} and not own.decimal_guessed
+    # the file's other columns are evidence too
+    other = pd.DataFrame({"price_low": ["12.50"], "price_high": ["1.500"]})
+    assert not decide_conventions(other, ("price_low", "price_high"), ()).decimal_guessed
+
+
 LOCALES = [(",", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("'", "."), ("", "."), ("", ",")]
 
 

@@ -176,6 +176,18 @@ def test_codes_are_matched_case_insensitively():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("column", ["price_low", "price_high", "price_point"])
+def test_a_price_that_reads_both_ways_is_quarantined_naming_its_column(column):
+    # 1.500 with nothing in the file showing the decimal mark: 1.5 or 1500 EUR?
+    changes = {"price_point": "", "price_low": "1", "price_high": "3000"} | {column: "1.500"}
+    _, failures = check(**changes)
+    assert failures[["column_name", "rule", "failure_case"]].values.tolist() == [
+        [column, "number_unambiguous", "1.500"]
+    ]
+    description = rule_descriptions(PRICES)["number_unambiguous"]
+    assert "1.5 or 1500" in description and "write 1500 or 1.5" in description
+
+
 def test_every_rule_has_a_sentence_for_people():
     descriptions = rule_descriptions(PRICES)
     assert descriptions["price_low_not_above_high"] == "price_low must not exceed price_high"

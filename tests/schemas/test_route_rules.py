@@ -8,6 +8,7 @@ import pytest
 from flows.validation import validate_chunk
 from schemas import CONTRACTS
 from schemas.columns import ROUTE_COLUMNS
+from schemas.parsing import Conventions
 
 ROUTES = CONTRACTS["routes"]
 
@@ -53,6 +54,21 @@ def test_a_valid_row_passes():
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
     assert rule in rules_broken(**changes)
+
+
+@pytest.mark.parametrize("text", ["1.500", "12.345", "1.234.567"])
+def test_a_count_that_reads_both_ways_is_not_guessed_where_the_file_shows_no_mark(text):
+    # without the file's conventions nothing decided the mark: 1.500 is 1.5 or 1500
+    assert "number_unambiguous" in rules_broken(value=text)
+
+
+@pytest.mark.parametrize(("decimal", "value"), [(",", 12345.0), (".", 12.345)])
+def test_a_count_that_reads_both_ways_follows_the_mark_the_file_shows(decimal, value):
+    row = {column: "" for column in ROUTE_COLUMNS} | VALID | {"value": "12.345"}
+    raw = pd.DataFrame([row], index=pd.Index([2], name="row_number")).astype("string")
+    conventions = Conventions(decimal={"value": decimal})
+    valid, failures = validate_chunk(ROUTES, ROUTES.prepare(raw, conventions))
+    assert failures.empty and valid["value"].tolist() == [value]
 
 
 def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
