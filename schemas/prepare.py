@@ -12,7 +12,7 @@ import pandas as pd
 
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
-from schemas.price_text import normalise_currency, parse_price_text
+from schemas.price_text import currency_named, normalise_currency, parse_price_text
 
 UPPER_CASE_CODES = (
     "origin_country", "destination_country", "location_country", "reporting_country",
@@ -93,7 +93,8 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         unread = typed[f"{column}_text"].notna() & typed[column].isna()
         parsed = _parse(typed.loc[unread, f"{column}_text"])
         typed.loc[parsed.index, column] = parsed["point"]
-        named[column] = parsed["currency"].where(parsed["point"].notna())
+        named_here = parsed["point"].notna() | (parsed["readable"] == 0)
+        named[column] = parsed["currency"].where(named_here)
     parsed = _parse(_cells(raw, "price").dropna())
     typed["price_text"] = _cells(raw, "price").where(parsed["readable"].reindex(typed.index) != 1)
     named["price"] = parsed["currency"]
@@ -125,9 +126,15 @@ def _parse(cells: pd.Series) -> pd.DataFrame:
     """Parse price texts into low/high/point/currency columns: one Python call per distinct
     text (prices repeat: ``2000 EUR`` is written many times)."""
     distinct = {cell: parse_price_text(cell) for cell in cells.unique()}
+    # Text that does not read as a price still names its currency (1500 €/osobi): the row
+    # is quarantined as unreadable, not also as having no currency.
+    rows = {
+        cell: (None, None, None, currency_named(cell)) if result is None else result
+        for cell, result in distinct.items()
+    }
     results = [distinct[cell] for cell in cells]
     frame = pd.DataFrame(
-        [r if r is not None else (None, None, None, None) for r in results],
+        [rows[cell] for cell in cells],
         index=cells.index,
         columns=["low", "high", "point", "currency"],
     )

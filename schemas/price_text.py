@@ -126,22 +126,38 @@ def amount(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def parse_price_text(text: object) -> PriceText | None:
-    """Read one price text; None when it is not a price this parser understands."""
-    if not isinstance(text, str) or len(text) > 200:
-        return None
+def _folded(text: str) -> tuple[str, set[str]]:
+    """A price text folded for the patterns (symbols as codes, dashes as ``-``), and the
+    currencies it names."""
     marked = text
     for symbol, code in CURRENCY_SYMBOLS.items():
         marked = marked.replace(symbol, f" {code.lower()} ")
     marked = re.sub(r"\bALL\b", " lek ", marked)  # the code, not the English word
     folded = fold(marked.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-"))
     folded = folded.replace("~", " ~ ")
-    currencies = {CURRENCY_LABELS[m] for m in _CURRENCY_RE.findall(folded)}
+    return folded, {CURRENCY_LABELS[m] for m in _CURRENCY_RE.findall(folded)}
+
+
+def currency_named(text: object) -> str | None:
+    """The one currency a price text names, even one the parser cannot read as a price
+    (``1500 €/osobi``); None when it names none or several."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    currencies = _folded(text)[1]
+    return currencies.pop() if len(currencies) == 1 else None
+
+
+def parse_price_text(text: object) -> PriceText | None:
+    """Read one price text; None when it is not a price this parser understands."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    folded, currencies = _folded(text)
     if len(currencies) > 1:
         return None
     rest = _CURRENCY_RE.sub(" ", folded)
     rest = re.sub(r"\s+", " ", rest).strip(" .,:;")
     rest = re.sub(r"\s*-\s*", "-", rest)
+    rest = re.sub(r"(?<=\d)[.,]-+(?!\d)", "", rest)  # 1.500,- KM: ",-" says "no cents"
     currency = currencies.pop() if currencies else None
     if match := _RANGE.fullmatch(rest):
         low, high = amount(match["a"]), amount(match["b"])

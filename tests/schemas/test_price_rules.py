@@ -176,6 +176,20 @@ def test_codes_are_matched_case_insensitively():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("price", "rules"),
+    [
+        # the currency is written in the cell: unreadable, but not also without a currency
+        ("1500 €/osobi", {"price_text_readable"}),
+        ("\u2212500 €", {"price_text_readable"}),
+        ("1500 EUR/osobi", {"price_text_readable"}),
+        ("1500 per person", {"price_text_readable", "currency_given_for_amounts"}),
+    ],
+)
+def test_an_unreadable_price_naming_its_currency_is_quarantined_for_the_text_alone(price, rules):
+    assert rules_broken(price=price, price_point="", currency="") == rules
+
+
 @pytest.mark.parametrize("column", ["price_low", "price_high", "price_point"])
 def test_a_price_that_reads_both_ways_is_quarantined_naming_its_column(column):
     # 1.500 with nothing in the file showing the decimal mark: 1.5 or 1500 EUR?

@@ -33,6 +33,10 @@ from schemas.price_text import PriceText, currency_code, normalise_currency, par
         ("3000 ден", PriceText(None, None, 3000, "MKD")),
         ("1,5 mil. din", PriceText(None, None, 1_500_000, "RSD")),
         ("120 лв", PriceText(None, None, 120, "BGN")),
+        # ",-" (no cents), as prices are written in the region
+        ("1.500,- KM", PriceText(None, None, 1500, "BAM")),
+        ("od 1.000,- do 2.000,- KM", PriceText(1000, 2000, None, "BAM")),
+        ("1500.- EUR", PriceText(None, None, 1500, "EUR")),
     ],
 )
 def test_price_texts_in_every_listed_form(text, expected):
