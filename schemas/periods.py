@@ -179,6 +179,10 @@ def _parse_distinct(series: pd.Series, day_first: bool | None) -> pd.DataFrame:
     last[level == "year"] = first[level == "year"] + pd.offsets.YearEnd(0)
     last[level == "month"] = first[level == "month"] + pd.offsets.MonthEnd(0)
     put(has, first, last, level)
+    if not (text.notna() & start.isna()).any():
+        # Every cell read as ISO (a clean column): the forms below would read no cell. Run
+        # anyway, they took a 100,000-row chunk's two period columns 86-131 ms instead of 25.
+        return pd.DataFrame({"start": start, "end": end, "precision": precision})
 
     # Excel's dotted day with a time (15.07.2020 10:30, 15.07.2020. 10:30:00) is that day.
     untimed = text.where(start.isna())
