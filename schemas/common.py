@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow
 from pandera.typing import Series
 
+from schemas.buffers import text_bytes
 from schemas.vocabulary import CONFIDENCE_LEVELS, COUNTRY_CODES
 
 Text = Series[pd.StringDtype]
@@ -127,17 +126,9 @@ def number_unambiguous_rule(*columns: str):
 
 
 def _may_hold_control_characters(text: pd.Series) -> bool:
-    """False when no byte of the column's Arrow text buffers is a control character (in UTF-8
-    a byte below 0x80 is always a character of its own). Comparing the bytes costs 5 ms for
-    the 27 columns of a 100,000-row chunk, a regular expression per cell 100 ms. True may
-    come from a byte outside the column's slice of a shared buffer: the caller then searches
-    cell by cell."""
-    arrow = pyarrow.array(text)
-    for chunk in arrow.chunks if isinstance(arrow, pyarrow.ChunkedArray) else [arrow]:
-        data = chunk.buffers()[2]
-        if data is None:
-            continue
-        data = np.frombuffer(data, dtype=np.uint8)
+    """False when no byte of the column is a control character (:mod:`schemas.buffers`): 5 ms
+    for the 27 columns of a 100,000-row chunk, a regular expression per cell 100 ms."""
+    for data in text_bytes(text):
         control = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
         if control.any() or (data == 0x7F).any():
             return True
