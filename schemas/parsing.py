@@ -194,11 +194,11 @@ def decide_conventions(
     votes = {c: decimal_votes(sample[c]) for c in number_columns if c in sample}
     file_point = sum(p for p, _ in votes.values())
     file_comma = sum(c for _, c in votes.values())
-    file_decided = file_comma != file_point or delimiter == ";"
     if file_comma != file_point:
-        file_mark = "," if file_comma > file_point else "."
+        file_mark, file_decided = ("," if file_comma > file_point else "."), True
     else:
-        file_mark = "," if delimiter == ";" else "."
+        file_decided = delimiter == ";"
+        file_mark = "," if file_decided else "."
     decimal = {}
     guessed = set()
     for column, (point, comma) in votes.items():
