@@ -4,6 +4,9 @@ in the notes, and one row that fails its contract."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.conftest import FIXTURES, Workspace
@@ -55,3 +58,25 @@ def title_block_workbook(path, note: str) -> None:
     sheet.append(["W1", "people", note, "smuggling_service", "service", "BA", "HR", "07.2020",
                   1500, "EUR", "per_person", "T"])  # fmt: skip
     book.save(path)
+
+
+#: The cells of a people-smuggling price row in the messy-input tests: a test names only the
+#: cells its case is about.
+SMUGGLING_ROW = {
+    "obs_id": "", "flow": "people", "commodity": "smuggling_service", "market_level": "service",
+    "origin_country": "RS", "destination_country": "HU", "date": "2020-05", "price": "1500 EUR",
+    "unit": "per_person", "source_title": "Synthetic", "source_type": "synthetic",
+}  # fmt: skip
+
+
+def smuggling_csv(*rows: dict[str, str]) -> str:
+    """A prices CSV of :data:`SMUGGLING_ROW` rows, each with its own cells over the defaults
+    (new columns after them), quoted as the csv module writes them."""
+    records = [{**SMUGGLING_ROW, **row} for row in rows]
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, list(dict.fromkeys(c for r in records for c in r)), lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()

@@ -16,7 +16,7 @@ from flows.config import settings_from
 from flows.discover import RACY_SECONDS, FileItem, file_hash, hash_with_signature
 from flows.ingest import ingest_file
 from tests.conftest import FIXTURES
-from tests.flows.conftest import PRICE_HEADER, price_row, title_block_workbook
+from tests.flows.conftest import PRICE_HEADER, price_row, smuggling_csv, title_block_workbook
 
 MESSY = FIXTURES / "messy"
 
@@ -119,11 +119,8 @@ def test_currency_in_the_text_disagreeing_with_the_column_is_quarantined(messy_w
 @pytest.mark.usefixtures("prefect_server")
 def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
     ws = workspace
-    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
-    header += "price,unit,source_title,source_type\n"
-    row = "U{n},people,smuggling_service,service,RS,HU,{date},1500 EUR,per_person,Synthetic,synthetic\n"  # noqa: E501
     (ws.raw / "prices" / "slashes.csv").write_text(
-        header + row.format(n=1, date="03/04/2020") + row.format(n=2, date="2020-05"),
+        smuggling_csv({"obs_id": "U1", "date": "03/04/2020"}, {"obs_id": "U2", "date": "2020-05"}),
         encoding="utf-8",
     )
     ws.run()
@@ -139,12 +136,9 @@ def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
 def test_dotted_dates_stay_day_first_in_a_file_decided_month_first(workspace):
     # A file merged from two sources: 07/15/2020 makes it month first, the dots are day first.
     ws = workspace
-    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
-    header += "price,unit,source_title,source_type\n"
-    row = "D{n},people,smuggling_service,service,RS,HU,{date},1500 EUR,per_person,Synthetic,synthetic\n"  # noqa: E501
     dates = ["07/15/2020", "05.07.2020", "03/04/2020", "03.04.2020."]
     (ws.raw / "prices" / "merged.csv").write_text(
-        header + "".join(row.format(n=n, date=d) for n, d in enumerate(dates, 1)),
+        smuggling_csv(*({"obs_id": f"D{n}", "date": d} for n, d in enumerate(dates, 1))),
         encoding="utf-8",
     )
     ws.run()
@@ -161,13 +155,9 @@ def test_dotted_dates_stay_day_first_in_a_file_decided_month_first(workspace):
 @pytest.mark.usefixtures("prefect_server")
 def test_a_multiplier_on_the_high_end_of_a_price_range_reaches_the_low_end(workspace):
     ws = workspace
-    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
-    header += "price,unit,source_title,source_type\n"
-    row = "{obs},people,smuggling_service,service,RS,HU,2020-05,{price},per_person,Synthetic,synthetic\n"  # noqa: E501
     cells = {"K1": "1-2k €", "K2": "5-6 hiljada eura", "K3": "500-2k €"}
     (ws.raw / "prices" / "ranges.csv").write_text(
-        header + "".join(row.format(obs=o, price=f'"{p}"') for o, p in cells.items()),
-        encoding="utf-8",
+        smuggling_csv(*({"obs_id": o, "price": p} for o, p in cells.items())), encoding="utf-8"
     )
     ws.run()
     assert ws.query(
@@ -180,19 +170,15 @@ def test_a_lev_price_from_before_the_euro_changeover_is_staged_in_euros(workspac
     # pycountry 26.2.16 no longer lists BGN (Bulgaria adopted the euro on 1 January 2026):
     # lev prices were all quarantined as currency_iso4217 (currency = BGN).
     ws = workspace
-    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,"
-    header += "price,price_point,currency,unit,source_title,source_type\n"
-    row = "{obs},people,smuggling_service,service,TR,BG,{date},{price},{point},{currency},per_person,Synthetic,synthetic\n"  # noqa: E501
     rows = [
         ("L1", "2020-05", "", "3911.66", "лв"),
         ("L2", "15.07.2020", "1000 лв", "", ""),
         ("L3", "2026-02", "", "1955.83", "BGN"),
     ]
+    columns = ("obs_id", "date", "price", "price_point", "currency")
+    leg = {"origin_country": "TR", "destination_country": "BG"}
     (ws.raw / "prices" / "leva.csv").write_text(
-        header
-        + "".join(
-            row.format(obs=o, date=d, price=t, point=p, currency=c) for o, d, t, p, c in rows
-        ),
+        smuggling_csv(*({**leg, **dict(zip(columns, row, strict=True))} for row in rows)),
         encoding="utf-8",
     )
     ws.run()
