@@ -19,14 +19,14 @@ import json
 import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.buffers import text_bytes
-from schemas.columns import JSON_VERDICT_COLUMNS, WIDE_ROW_COLUMNS, match_headers
+from schemas.columns import JSON_VERDICT_COLUMNS, RAGGED_ROW_COLUMNS, match_headers
 
 DELIMITERS = ",;\t|"
 
@@ -202,9 +202,10 @@ def _chunks(
     header: list[str],
     chunk_rows: int,
     sheet: str = "",
+    lacking: str | None = "",
 ) -> Iterator[RawChunk]:
     """Build frames of ``chunk_rows`` rows; blank rows are skipped, cells beyond the header
-    kept as ``unnamed_<n>`` columns."""
+    kept as ``unnamed_<n>`` columns, cells a row lacks filled with ``lacking``."""
     numbers: list[int] = []
     rows: list[list[str]] = []
     width = len(header)
@@ -215,13 +216,13 @@ def _chunks(
         rows.append(cells)
         width = max(width, len(cells))
         if len(rows) == chunk_rows:
-            yield _frame(numbers, rows, header, width, sheet)
+            yield _frame(numbers, rows, header, width, sheet, lacking)
             numbers, rows, width = [], [], len(header)
     if rows:
-        yield _frame(numbers, rows, header, width, sheet)
+        yield _frame(numbers, rows, header, width, sheet, lacking)
 
 
-def _frame(numbers, rows, header, width, sheet) -> RawChunk:
+def _frame(numbers, rows, header, width, sheet, lacking) -> RawChunk:
     """A chunk of rows as text cells; cells beyond the header are named ``unnamed_<n>``, or
     ``unnamed_<n>_dup`` where the header already has that name (one name, one column)."""
     names = list(header)
@@ -230,7 +231,7 @@ def _frame(numbers, rows, header, width, sheet) -> RawChunk:
         while name in names:
             name = f"{name}_dup"
         names.append(name)
-    padded = [r + [""] * (width - len(r)) for r in rows]
+    padded = [r + [lacking] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(padded, columns=names, dtype="string")
     frame.index = pd.Index(numbers, name="row_number")
     return RawChunk(_unify_line_breaks(frame), sheet)
@@ -271,17 +272,25 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     so ragged rows keep their cells and every record keeps its number either way.
 
     Each chunk is checked for a quote left open over whole records (the file is refused, see
-    :func:`_refuse_runaway_quotes`), then rows wider than the header are set aside whole
-    (:func:`_set_aside_wide_rows`)."""
-    header: list[str] = []
+    :func:`_refuse_runaway_quotes`), then rows with more or fewer cells than the header are set
+    aside whole (:func:`_set_aside_ragged_rows`)."""
+    header = CsvHeader()
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
-        _refuse_runaway_quotes(chunk.frame, path, layout, len(header))
-        yield _set_aside_wide_rows(chunk, len(header))
+        _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
+        yield _set_aside_ragged_rows(chunk, header)
 
 
-def _csv_chunks(path, canonical, chunk_rows, layout, header: list[str]) -> Iterator[RawChunk]:
-    """The chunks of :func:`_read_csv` as parsed; ``header`` is filled with the file's header
-    (canonical names) before the first chunk.
+@dataclass
+class CsvHeader:
+    """A CSV file's header, as found before its first chunk."""
+
+    names: list[str] = field(default_factory=list)  # canonical, one per header cell
+    cells: int = 0  # header cells up to the last one holding a name: what every row must fill
+
+
+def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Iterator[RawChunk]:
+    """The chunks of :func:`_read_csv` as parsed; ``header`` is filled before the first chunk.
+    Cells a row lacks (fewer than the header's) are NA, a blank cell written is ``""``.
 
     The header is found as in a workbook (:func:`_best_header`): the row among the first
     :data:`HEADER_SCAN_ROWS` non-blank ones naming the most contract columns, at least two,
@@ -304,15 +313,18 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: list[str]) -> Itera
             return
         found = _best_header([cells for _, cells, _ in candidates], canonical)
         header_row, cells, lines = candidates[found or 0]
-        header[:] = _canonical_header(cells, canonical)
+        header.names[:] = _canonical_header(cells, canonical)
+        header.cells = len(_cells_as_read(cells))
         numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
         # Arrow skips whole lines above the header: only where each record up to it is one.
         if layout.encoding in ARROW_ENCODINGS and lines == header_row:
-            last = yield from _arrow_chunks(path, layout.delimiter, header, chunk_rows, header_row)
+            last = yield from _arrow_chunks(
+                path, layout.delimiter, header.names, chunk_rows, header_row
+            )
             if last is None:
                 return
             numbered = itertools.dropwhile(lambda row: row[0] <= last, numbered)
-        yield from _chunks(numbered, header, chunk_rows)
+        yield from _chunks(numbered, header.names, chunk_rows, lacking=None)
 
 
 #: Fewest delimiters on a line inside a quoted cell for that line to look like a record of its
@@ -388,41 +400,47 @@ def _first_line_of_row(path: Path, layout: FileLayout, row_number: int) -> int:
         return reader.line_num + 1
 
 
-def _set_aside_wide_rows(chunk: RawChunk, header_width: int) -> RawChunk:
-    """Rows with a value beyond the header's last column, kept whole but in no column.
+def _set_aside_ragged_rows(chunk: RawChunk, header: CsvHeader) -> RawChunk:
+    """Rows with more or fewer cells than the header, kept whole but in no column.
 
     A delimiter inside an unquoted cell (``12,5``, a note with a comma) splits it in two and
-    moves every later cell one column to the left: its values cannot be trusted to be in
-    their columns, and a note may land in a published one. Such a row keeps its cells as read,
-    as a JSON list in ``row_cells`` (private: the raw layer's ``extra``), every column blank,
-    and the reason in ``row_width_error`` (rule ``row_width``). Blank cells beyond the header
-    (a trailing delimiter) are not a value. Only the csv module reads such rows (Arrow refuses
-    ragged records), so a clean file read by Arrow has no column beyond the header."""
+    moves every later cell one column to the left; a cell left out moves every later cell one
+    column to the right of where it is read. Either way the row's values cannot be trusted to be
+    in their columns, and a note may land in a published one (``source_title``). A row lacking
+    cells cannot be told from one whose trailing blank cells were trimmed, so both are set
+    aside: the row keeps its cells as read, as a JSON list in ``row_cells`` (private: the raw
+    layer's ``extra``), every column blank, and the reason in ``row_width_error`` (rule
+    ``row_width``). Blank cells beyond the header (a trailing delimiter) are not a value, nor
+    is a header's own trailing delimiter a cell a row must fill. Only the csv module reads such
+    rows (Arrow refuses ragged records), so a clean file read by Arrow has none."""
     frame = chunk.frame
-    beyond = list(frame.columns[header_width:])
-    if not beyond:
-        return chunk
+    width = len(header.names)
+    beyond = list(frame.columns[width:])
+    if not beyond and not frame.iloc[:, width - 1].isna().any():
+        return chunk  # no row is wider, none lacks the header's last cell
     wide = pd.Series(False, index=frame.index)
     for column in beyond:
         wide |= frame[column].str.strip().ne("").fillna(False)
-    rows = frame.loc[wide]
-    frame = frame.drop(columns=beyond)
-    if len(rows):
+    ragged = wide | frame.iloc[:, header.cells - 1].isna()
+    frame = frame.drop(columns=beyond).fillna("")
+    if ragged.any():
+        rows = chunk.frame.loc[ragged]
         cells = [_cells_as_read(list(row)) for row in rows.itertuples(index=False)]
-        frame.loc[rows.index, :] = pd.NA
-        cells_column, reason_column = WIDE_ROW_COLUMNS
+        counts = rows.notna().sum(axis=1)
+        frame.loc[ragged, :] = pd.NA
+        cells_column, reason_column = RAGGED_ROW_COLUMNS
         frame[cells_column] = pd.Series(
             [json.dumps(c, ensure_ascii=False) for c in cells], index=rows.index, dtype="string"
         )
-        frame[reason_column] = pd.Series(
-            [
-                f"row has {len(c)} cells where the header has {header_width}:"
-                " a delimiter inside an unquoted cell?"
-                for c in cells
-            ],
-            index=rows.index,
-            dtype="string",
-        )
+        reasons = [
+            f"row has {len(c)} cells where the header has {width}:"
+            " a delimiter inside an unquoted cell?"
+            if is_wide
+            else f"row has {count} cells where the header has {header.cells}:"
+            " a cell left out? (write every cell, blank ones too)"
+            for c, count, is_wide in zip(cells, counts, wide.loc[ragged], strict=True)
+        ]
+        frame[reason_column] = pd.Series(reasons, index=rows.index, dtype="string")
     return RawChunk(frame, chunk.sheet)
 
 

@@ -45,12 +45,12 @@ def header_key(name: object) -> str:
 
 #: The text of a JSON record the reader could not read, and why (rule ``record_readable``).
 JSON_VERDICT_COLUMNS = ("unreadable_json", "json_error")
-#: The cells of a CSV row wider than its header, as read, and why (rule ``row_width``).
-WIDE_ROW_COLUMNS = ("row_cells", "row_width_error")
+#: The cells of a CSV row wider or narrower than its header, as read, and why (rule ``row_width``).
+RAGGED_ROW_COLUMNS = ("row_cells", "row_width_error")
 #: Columns only the file reader sets, never a file. A header that normalises to one of them is
 #: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
 #: reader's verdict (and have its text published as a reason).
-READER_COLUMNS = JSON_VERDICT_COLUMNS + WIDE_ROW_COLUMNS
+READER_COLUMNS = JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS
 
 
 def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:

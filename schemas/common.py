@@ -24,8 +24,8 @@ from schemas.vocabulary import CONFIDENCE_LEVELS, COUNTRY_CODES
 Text = Series[pd.StringDtype]
 
 #: Rules for a record the reader could not split into the file's columns (a JSON line that
-#: does not parse, a CSV row wider than its header): its columns are blank, so the other rules
-#: would only report blanks; such a row is quarantined with this rule alone.
+#: does not parse, a CSV row with more or fewer cells than its header): its columns are blank,
+#: so the other rules would only report blanks; such a row is quarantined with this rule alone.
 UNREAD_RECORD_RULES = ("record_readable", "row_width")
 
 #: C0 control characters other than tab, line feed and carriage return, and DEL: no source
@@ -65,7 +65,7 @@ class ObservationRules(pa.DataFrameModel):
 
     @pa.check("row_width_text", ignore_na=False)
     def row_width(cls, error: Text) -> Series[bool]:
-        """a row must have no more cells than the header (a delimiter in an unquoted cell?)"""
+        """a row must have as many cells as the header (an unquoted delimiter? a cell left out?)"""
         # Its later cells moved one column along, so the reader kept them in no column: none is
         # published, the row is kept whole in the private raw layer (extra->>'row_cells').
         return error.isna()

@@ -523,6 +523,29 @@ def test_a_row_wider_than_its_header_is_quarantined_with_none_of_its_cells_publi
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_a_row_lacking_a_cell_is_quarantined_with_none_of_its_cells_published(workspace):
+    # N1 lacks its source_title cell: read in place, its note would be the published title.
+    ws = workspace
+    header = "obs_id,flow,commodity,market_level,origin_country,destination_country,"
+    header += "period_start,price_point,currency,unit,source_title,notes\n"
+    prices = (
+        header + "N1,people,smuggling_service,service,RS,HU,2020,2500,EUR,per_person,"
+        "met informant Marko Petrovic phone 0641234567\n"
+        "N2,people,smuggling_service,service,RS,HU,2020,2500,EUR,per_person,src,\n"
+    )
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "prices" / "short.csv").write_text(prices, encoding="utf-8")
+    summary = ws.run()
+    assert summary.rows_read == summary.rows_staged + summary.rows_quarantined == 2
+    assert ws.query("SELECT obs_id FROM stg_price_observations") == [("N2",)]
+    ((rules, reasons),) = ws.query("SELECT rules, reasons FROM quarantine_rows")
+    assert rules == ["row_width"]
+    assert "row has 11 cells where the header has 12: a cell left out?" in reasons
+    for text in ("Petrovic", "0641234567"):
+        assert published_hits(ws, text) == [], text
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_title_block_above_a_workbooks_header_publishes_no_note(workspace):
     # Row 2's "Izvor:" and "Datum:" name two contract columns; taken as the header, the
     # note in column C would sit under "Datum:" and be published as the quarantined date.

@@ -100,6 +100,24 @@ def test_a_row_wider_than_the_header_is_kept_whole_in_no_column(tmp_path):
     assert frame.loc[3, "source_org"] == "Org" and pd.isna(frame.loc[3, "row_width_error"])
 
 
+def test_a_row_with_fewer_cells_than_the_header_is_kept_whole_in_no_column(tmp_path):
+    # B lacks its value: read in place, its source_org would be the value, its note the org.
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "obs_id,value,source_org,notes,\nA,7,Org,,\nB,Org,informant Ana\nC,7,Org,\n",
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path, ROUTE_COLUMNS)
+    frame = chunk.frame
+    assert frame.loc[3, ["obs_id", "value", "source_org", "notes"]].isna().all()
+    assert json.loads(frame.loc[3, "row_cells"]) == ["B", "Org", "informant Ana"]
+    assert frame.loc[3, "row_width_error"].startswith("row has 3 cells where the header has 4")
+    # Every cell written, blank or not (the header's own trailing delimiter is no cell to fill).
+    assert frame.loc[2, "value"] == "7" and pd.isna(frame.loc[2, "row_width_error"])
+    assert frame.loc[4, ["value", "notes"]].tolist() == ["7", ""]
+    assert pd.isna(frame.loc[4, "row_width_error"])
+
+
 def test_a_row_wider_than_a_header_naming_its_own_unnamed_column_is_set_aside(tmp_path):
     # The header's third cell is called unnamed_4, the name of the fourth cell beyond it.
     path = tmp_path / "r.csv"
