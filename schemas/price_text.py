@@ -27,26 +27,31 @@ from schemas.text import fold
 from schemas.vocabulary import CURRENCY_CODES
 
 #: Currency labels (folded: lower case, accents dropped, Cyrillic transliterated) -> ISO 4217.
-#: Croatian kuna (HRK) is valid for periods before 2023, when Croatia adopted the euro.
+#: Croatian kuna (HRK) is valid for periods before 2023, when Croatia adopted the euro. The
+#: same words name a price column's currency in its header (``Cijena u eurima``, ``Cena (din.)``:
+#: :func:`schemas.columns.read_headers`).
 CURRENCY_LABELS: dict[str, str] = {
     "eur": "EUR", "euro": "EUR", "euros": "EUR", "eura": "EUR", "evra": "EUR", "evro": "EUR",
-    "eure": "EUR", "eurosu": "EUR", "avro": "EUR",
+    "eure": "EUR", "eurosu": "EUR", "avro": "EUR", "eurima": "EUR", "evrima": "EUR",
     "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "dolar": "USD",
-    "dolara": "USD", "dolari": "USD", "dollare": "USD", "dolla": "USD",
+    "dolara": "USD", "dolari": "USD", "dollare": "USD", "dolla": "USD", "dolarima": "USD",
     "km": "BAM", "bam": "BAM", "km.": "BAM", "konvertibilnih maraka": "BAM", "maraka": "BAM",
+    "markama": "BAM", "konvertibilnim markama": "BAM",
     "din": "RSD", "din.": "RSD", "dinar": "RSD", "dinara": "RSD", "dinari": "RSD", "rsd": "RSD",
+    "dinarima": "RSD",
     "den": "MKD", "den.": "MKD", "denar": "MKD", "denari": "MKD", "denara": "MKD", "mkd": "MKD",
+    "denarima": "MKD",
     "lek": "ALL", "leke": "ALL", "leku": "ALL", "leka": "ALL",
     "tl": "TRY", "try": "TRY", "lira": "TRY", "turska lira": "TRY",
     "ft": "HUF", "huf": "HUF", "forint": "HUF", "forinti": "HUF", "forinta": "HUF",
-    "kn": "HRK", "hrk": "HRK", "kuna": "HRK", "kune": "HRK",
+    "kn": "HRK", "hrk": "HRK", "kuna": "HRK", "kune": "HRK", "kunama": "HRK",
     "lv": "BGN", "lv.": "BGN", "leva": "BGN", "lev": "BGN", "bgn": "BGN",
     "lei": "RON", "leu": "RON", "ron": "RON",
     "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "funti": "GBP", "chf": "CHF",
 }  # fmt: skip
 
 #: Symbols, matched before folding (folding drops them).
-CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "₺": "TRY", "£": "GBP", "лв": "BGN"}
+CURRENCY_SYMBOLS = {"€": "EUR", "US$": "USD", "$": "USD", "₺": "TRY", "£": "GBP", "лв": "BGN"}
 
 
 def currency_code(label: object) -> str | None:
@@ -126,13 +131,18 @@ def amount(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def spell_currency_symbols(text: str) -> str:
+    """``text`` with each currency symbol written as its code (``€`` as `` eur ``), and the
+    code ``ALL`` (in capitals: not the English word) as `` lek ``: folding would drop them."""
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        text = text.replace(symbol, f" {code.lower()} ")
+    return re.sub(r"\bALL\b", " lek ", text)
+
+
 def _folded(text: str) -> tuple[str, set[str]]:
     """A price text folded for the patterns (symbols as codes, dashes as ``-``), and the
     currencies it names."""
-    marked = text
-    for symbol, code in CURRENCY_SYMBOLS.items():
-        marked = marked.replace(symbol, f" {code.lower()} ")
-    marked = re.sub(r"\bALL\b", " lek ", marked)  # the code, not the English word
+    marked = spell_currency_symbols(text)
     folded = fold(marked.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-"))
     folded = folded.replace("~", " ~ ")
     return folded, {CURRENCY_LABELS[m] for m in _CURRENCY_RE.findall(folded)}

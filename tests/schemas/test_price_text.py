@@ -90,6 +90,21 @@ def test_currency_labels_map_to_iso_4217(labels, code):
     assert {currency_code(label) for label in labels} == {code}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "u eurima", "u markama": the words a price header names its currency with
+        ("1500 eurima", PriceText(None, None, 1500, "EUR")),
+        ("od 1000 do 2000 evrima", PriceText(1000, 2000, None, "EUR")),
+        ("1.500 konvertibilnim markama", PriceText(None, None, 1500, "BAM")),
+        ("150.000 dinarima", PriceText(None, None, 150_000, "RSD")),
+        ("US$ 3,000", PriceText(None, None, 3000, "USD")),
+    ],
+)
+def test_the_currency_words_of_price_headers_read_in_price_texts_too(text, expected):
+    assert parse_price_text(text) == expected
+
+
 def test_unknown_currency_labels_stay_as_written_for_the_rule_to_name():
     assert normalise_currency(pd.Series(["ducats", "eura", None])).tolist() == [
         "DUCATS", "EUR", pd.NA,
