@@ -93,6 +93,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     path = settings.raw_dir / item.file_path
     encoding = layout = None
     conventions: Conventions | None = None
+    headed: set[tuple[str, str]] = set()  # (column, currency) its header named, for the layout
     seconds = dict.fromkeys(("read", "validate", "spool"), 0.0)
 
     def collect(done: Future[ChunkResult]) -> None:
@@ -124,6 +125,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
                         file_layout.delimiter,
                     )
                     layout = f"{layout}; {conventions.describe()}"
+                headed.update(chunk.currencies.items())
                 part = out / f"{number:05d}.parquet"
                 pending.append(
                     pool.submit(_spool_chunk, contract, conventions, chunk, item.file_path, part)
@@ -138,6 +140,9 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
         return FileResult(item, rows_read, error=str(err), encoding=encoding, layout=layout)
     if conventions is not None and conventions.day_first is None:
         layout += " - dates like 03/04/2020 in this file are quarantined"
+    if headed:
+        named = ", ".join(f"{column} in {code}" for column, code in sorted(headed))
+        layout += f"; currency named by the header: {named}"
     if _changed_since_discovery(path, item):
         shutil.rmtree(out, ignore_errors=True)
         return FileResult(
@@ -169,7 +174,7 @@ def _spool_chunk(
     valid rows carry their ``file_path``: they stay in these files (the row store,
     :mod:`flows.state`), read through views."""
     started = time.monotonic()
-    typed = contract.prepare(chunk.frame, conventions)
+    typed = contract.prepare(chunk.frame, conventions, chunk.currencies)
     valid, failures = validate_chunk(contract, typed)
     validated = time.monotonic()
     valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])

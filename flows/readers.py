@@ -26,7 +26,7 @@ import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.buffers import text_bytes
-from schemas.columns import JSON_VERDICT_COLUMNS, RAGGED_ROW_COLUMNS, match_headers
+from schemas.columns import JSON_VERDICT_COLUMNS, RAGGED_ROW_COLUMNS, match_headers, read_headers
 
 DELIMITERS = ",;\t|"
 
@@ -51,6 +51,9 @@ class RawChunk:
 
     frame: pd.DataFrame  # index: row_number; columns: canonical or normalised header keys
     sheet: str  # "" for files without sheets
+    #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``),
+    #: which its cells are read in (:func:`schemas.columns.read_headers`).
+    currencies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -277,7 +280,9 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     header = CsvHeader()
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
-        yield _set_aside_ragged_rows(chunk, header)
+        chunk = _set_aside_ragged_rows(chunk, header)
+        chunk.currencies = header.currencies
+        yield chunk
 
 
 @dataclass
@@ -286,6 +291,8 @@ class CsvHeader:
 
     names: list[str] = field(default_factory=list)  # canonical, one per header cell
     cells: int = 0  # header cells up to the last one holding a name: what every row must fill
+    #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``).
+    currencies: dict[str, str] = field(default_factory=dict)
 
 
 def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Iterator[RawChunk]:
@@ -315,6 +322,7 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
         header_row, cells, lines = candidates[found or 0]
         header.names[:] = _canonical_header(cells, canonical)
         header.cells = len(_cells_as_read(cells))
+        header.currencies.update(read_headers(cells, canonical).currencies)
         numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
         # Arrow skips whole lines above the header: only where each record up to it is one.
         if layout.encoding in ARROW_ENCODINGS and lines == header_row:
@@ -577,9 +585,12 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 if found is None:
                     continue  # an empty sheet, or one without a table
                 header = _canonical_header(head[found], canonical)
+                currencies = read_headers(head[found], canonical).currencies
                 first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
-                yield from _chunks(_concat(first, later), header, chunk_rows, sheet.title)
+                for chunk in _chunks(_concat(first, later), header, chunk_rows, sheet.title):
+                    chunk.currencies = currencies
+                    yield chunk
         finally:
             book.close()
 
@@ -636,10 +647,11 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         unreadable = {number: record for number, record in batch if not isinstance(record, dict)}
         flat = pd.json_normalize([r if isinstance(r, dict) else {} for _, r in batch], sep="_")
         flat = flat.map(_cell_text) if len(flat.columns) else flat
-        frame = flat.set_axis(match_headers(list(flat.columns), canonical), axis=1)
-        frame = frame.astype("string")
+        headers = read_headers(list(flat.columns), canonical)
+        frame = flat.set_axis(headers.names, axis=1).astype("string")
         frame.index = pd.Index(numbers, name="row_number")
-        yield RawChunk(_with_verdicts(frame, unreadable) if unreadable else frame, "")
+        frame = _with_verdicts(frame, unreadable) if unreadable else frame
+        yield RawChunk(frame, "", headers.currencies)
 
 
 def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:

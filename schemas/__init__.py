@@ -21,7 +21,8 @@ class Contract:
     columns: tuple[str, ...]
     text_columns: tuple[str, ...]
     number_columns: tuple[str, ...]
-    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+    #: ``prepare(raw, conventions, currencies)``: the typed frame of a chunk of raw rows.
+    prepare: Callable[..., pd.DataFrame]
     model: type[pa.DataFrameModel]
 
     @property

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from schemas.header_aliases import HEADER_ALIASES
+from schemas.price_text import CURRENCY_LABELS, spell_currency_symbols
 from schemas.text import fold
 
 PRICE_COLUMNS = (
@@ -53,27 +55,103 @@ RAGGED_ROW_COLUMNS = ("row_cells", "row_width_error")
 READER_COLUMNS = JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS
 
 
-def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:
-    """The name of each incoming header, in order: its canonical name, or its normalised key if
-    unknown. Names are distinct, so a frame can take them as its columns.
+#: The price columns whose header may name the currency of its cells: ``Cijena (KM)``,
+#: ``Price low (€)``, ``Iznos KM``.
+CURRENCY_HEADER_COLUMNS = ("price", "price_low", "price_high", "price_point")
+#: Words that join a column's name to its currency: ``Cijena u KM`` (Bosnian, Croatian,
+#: Serbian), ``Çmimi në lekë`` (Albanian), ``Цена во денари`` (Macedonian), ``Price in EUR``.
+CURRENCY_HEADER_JOINERS = frozenset({"u", "ne", "vo", "in"})
+#: The currency labels as header keys spell them, as runs of key words: ``("km",)``,
+#: ``("konvertibilnih", "maraka")``. A label holding a symbol (``us$``) is not one here.
+_HEADER_CURRENCIES = {
+    tuple(header_key(label).split("_")): code
+    for label, code in CURRENCY_LABELS.items()
+    if re.fullmatch(r"[a-z][a-z. ]*", label)
+}
+_LONGEST_LABEL = max(map(len, _HEADER_CURRENCIES))
+
+
+class Headers(NamedTuple):
+    """What a header row says: the name of each column (see :func:`match_headers`), and the
+    currency the header of a price column names, by column name (``{"price": "BAM"}`` for
+    ``Cijena (KM)``)."""
+
+    names: list[str]
+    currencies: dict[str, str]
+
+
+def _canonical(key: str, canonical: tuple[str, ...]) -> str | None:
+    """The contract column a header key names, itself or through an alias, or None."""
+    if key in canonical:
+        return key
+    alias = HEADER_ALIASES.get(key)
+    return alias if alias in canonical else None
+
+
+def header_currency(header: object, canonical: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(column, currency)`` when ``header`` names a price column and its currency:
+    ``Cijena (KM)`` -> ``("price", "BAM")``, ``Price low (€)`` -> ``("price_low", "EUR")``,
+    ``Cijena u eurima`` -> ``("price", "EUR")``; None for any other header.
+
+    The currency is one label of :data:`schemas.price_text.CURRENCY_LABELS` (or a symbol),
+    written as whole words of the header (``kmh``, ``denarius`` name none), after a joining
+    word or not (``u``, ``in``: :data:`CURRENCY_HEADER_JOINERS`); the words left must name one
+    of :data:`CURRENCY_HEADER_COLUMNS`, as a contract column or an alias (``Iznos KM`` is a
+    price; ``Notes EUR`` stays an unknown column, and routes have no such column). A header
+    naming two currencies names none. Once per header, never per cell.
+    """
+    words = header_key(spell_currency_symbols(str(header))).split("_")
+    if _canonical("_".join(words), canonical):
+        return None  # a column's own name or alias (``Price Low``), whatever its words
+    found = set()
+    for size in range(min(_LONGEST_LABEL, len(words) - 1), 0, -1):
+        for start in range(len(words) - size + 1):
+            code = _HEADER_CURRENCIES.get(tuple(words[start : start + size]))
+            if code is None:
+                continue
+            before = words[:start]
+            if before and before[-1] in CURRENCY_HEADER_JOINERS:
+                before = before[:-1]
+            column = _canonical("_".join(before + words[start + size :]), canonical)
+            if column in CURRENCY_HEADER_COLUMNS:
+                found.add((column, code))
+    return found.pop() if len(found) == 1 else None
+
+
+def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
+    """The name of each incoming header, in order, and the currencies price headers name.
 
     A header is canonical when its key is a contract column or an alias of one in
     :data:`schemas.header_aliases.HEADER_ALIASES` (an alias of a column this contract lacks,
-    such as ``cijena`` for routes, is kept under its own key).
+    such as ``cijena`` for routes, is kept under its own key), or when it names a price column
+    and its currency (:func:`header_currency`): that column's cells are read in that currency.
 
     Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
     a researcher sent is lost. The first of two headers that normalise alike wins, even when
     both are written the same; the second is kept as an extra column under a suffixed key
     (``notes_dup``), and so is a header that normalises to one of :data:`READER_COLUMNS`.
+    Names are distinct, so a frame can take them as its columns.
     """
     names: list[str] = []
+    currencies: dict[str, str] = {}
     taken = set(READER_COLUMNS)
     for header in headers:
         key = header_key(header) or "unnamed"
-        if key not in canonical and HEADER_ALIASES.get(key) in canonical:
+        headed = header_currency(header, canonical)
+        if headed is not None:
+            key = headed[0]
+        elif key not in canonical and HEADER_ALIASES.get(key) in canonical:
             key = HEADER_ALIASES[key]
+        if headed is not None and key not in taken:
+            currencies[key] = headed[1]
         while key in taken:
             key = f"{key}_dup"
         taken.add(key)
         names.append(key)
-    return names
+    return Headers(names, currencies)
+
+
+def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:
+    """The name of each incoming header, in order: its canonical name, or its normalised key if
+    unknown (see :func:`read_headers`, which also gives the currencies price headers name)."""
+    return read_headers(headers, canonical).names

@@ -8,8 +8,11 @@ valid rows are stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
+from schemas.distinct import per_distinct
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
 from schemas.price_text import currency_named, normalise_currency, parse_price_text
@@ -78,7 +81,9 @@ def prepare(
     return typed
 
 
-def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+def add_price_texts(
+    typed: pd.DataFrame, raw: pd.DataFrame, currencies: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read prices written as text, in a ``price`` column or in the price columns.
 
     A price column cell the number parser could not read is tried as one amount with its
@@ -87,6 +92,12 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     fills a blank currency; when it differs from the currency column, or two cells name
     different currencies, ``price_currency_text`` says so and the row is quarantined. Text
     that cannot be read as a price is kept in ``price_text`` and quarantined.
+
+    ``currencies`` are the currencies the file's price headers name (``{"price": "BAM"}`` for
+    ``Cijena (KM)``): each is read as if written in every filled cell of its column, so it
+    fills a blank currency and meets the same rule; a cell naming another one (``1500 EUR``
+    under ``Cijena (KM)``) names two, and its row is quarantined. Two headers naming different
+    currencies (``Price low (EUR)``, ``Price high (KM)``) quarantine the rows that fill both.
     """
     named = pd.DataFrame(index=typed.index)  # the currency each price cell names
     for column in PRICE_NUMBERS:
@@ -95,15 +106,19 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         typed.loc[parsed.index, column] = parsed["point"]
         named_here = parsed["point"].notna() | (parsed["readable"] == 0)
         named[column] = parsed["currency"].where(named_here)
-    parsed = _parse(_cells(raw, "price").dropna())
-    typed["price_text"] = _cells(raw, "price").where(parsed["readable"].reindex(typed.index) != 1)
+    price = _cells(raw, "price")
+    parsed = _parse(price.dropna())
+    typed["price_text"] = price.where(parsed["readable"].reindex(typed.index) != 1)
     named["price"] = parsed["currency"]
+    # Before the price text fills the price columns: their text is still each cell's own.
+    written = {column: typed[f"{column}_text"] for column in PRICE_NUMBERS} | {"price": price}
+    headed, against_header = _header_currencies(named, written, currencies or {})
     columns_blank = typed[[f"{c}_text" for c in PRICE_NUMBERS]].isna().all(axis=1)
     fill = parsed.index[(parsed["readable"] == 1) & columns_blank.reindex(parsed.index)]
     for column in PRICE_NUMBERS:
         typed.loc[fill, column] = parsed.loc[fill, column.removeprefix("price_")]
         has_value = parsed.loc[fill, column.removeprefix("price_")].notna()
-        typed.loc[has_value.index[has_value], f"{column}_text"] = _cells(raw, "price")
+        typed.loc[has_value.index[has_value], f"{column}_text"] = price
     stated = typed["currency"]
     in_text = pd.Series(pd.NA, index=typed.index, dtype="string")
     for column in named:  # the first currency any price cell names (column by column: fast)
@@ -113,13 +128,68 @@ def add_price_texts(typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         several |= (named[column].notna() & (named[column] != in_text)).fillna(False)
     disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False) & ~several
     conflict = pd.Series(pd.NA, index=typed.index, dtype="string")
-    listed = named[several].apply(lambda r: " and ".join(sorted(set(r.dropna()))), axis=1)
-    conflict[several] = listed.astype("string") + " in the price texts"
-    conflict[disagree] = in_text[disagree] + " in the price text, " + stated[disagree]
-    conflict[disagree] = conflict[disagree] + " in currency"
-    typed["price_currency_text"] = conflict
+    if several.any():
+        parts = _where_said(named[several], headed).fillna("")
+        joined = parts.iloc[:, 0].str.cat([parts[c] for c in parts.columns[1:]], sep="|")
+        conflict[several] = per_distinct(joined, _several)
+    if disagree.any():
+        said = _where_said(named[disagree], headed)
+        first = said.iloc[:, 0]
+        for column in said.columns[1:]:
+            first = first.fillna(said[column])
+        conflict[disagree] = first + ", " + stated[disagree] + " in currency"
+    typed["price_currency_text"] = against_header.fillna(conflict)
     typed["currency"] = stated.fillna(in_text)
     return typed
+
+
+def _header_currencies(
+    named: pd.DataFrame, written: Mapping[str, pd.Series], currencies: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Apply the currencies price headers name to ``named`` (in place) as if written in each
+    filled cell of their column (``written``: each price column's cells as read, null where
+    blank): where the cell names none, the header's fills it. Returns
+    where each header's currency was taken (True) and, per row, the first cell naming a
+    currency other than its header's (``EUR in the price text, BAM in the header of price``).
+    Once per column, on whole columns."""
+    headed = pd.DataFrame(False, index=named.index, columns=list(currencies))
+    against = pd.Series(pd.NA, index=named.index, dtype="string")
+    for column, code in currencies.items():
+        own = named[column]
+        filled = written[column].notna()
+        clash = (own.notna() & (own != code)).fillna(False)
+        said = own[clash] + f" in the price text, {code} in the header of {column}"
+        against[clash] = against[clash].fillna(said)
+        headed[column] = filled & own.isna()
+        named[column] = own.mask(headed[column], code)
+    return headed, against
+
+
+def _where_said(named: pd.DataFrame, headed: pd.DataFrame) -> pd.DataFrame:
+    """Each currency a price cell names, and where: ``EUR in the price text``, or ``BAM in the
+    header of price`` where it came from the column's header. Only for rows in conflict."""
+    said = pd.DataFrame(index=named.index)
+    for column in named:
+        where = pd.Series(" in the price text", index=named.index, dtype="string")
+        if column in headed:
+            where = where.mask(headed.loc[named.index, column], f" in the header of {column}")
+        said[column] = named[column] + where
+    return said
+
+
+def _several(joined: pd.Series) -> pd.Series:
+    """The conflict of price cells naming different currencies, once per distinct set: ``BAM
+    and EUR in the price texts``, or each currency with where it was said when a header said
+    one (``EUR in the header of price_low, BAM in the header of price_high``)."""
+
+    def describe(text: str) -> str:
+        said = list(dict.fromkeys(part for part in text.split("|") if part))
+        if all(part.endswith(" in the price text") for part in said):
+            codes = sorted({part.split(" ")[0] for part in said})
+            return " and ".join(codes) + " in the price texts"
+        return ", ".join(said)
+
+    return joined.map(describe).astype("string")
 
 
 def _parse(cells: pd.Series) -> pd.DataFrame:

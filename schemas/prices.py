@@ -3,6 +3,8 @@ costs to move and launder money."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -51,9 +53,16 @@ MONEY_UNITS = tuple(name for name, unit in UNITS.items() if unit.kind in MONEY_U
 PRICE_UNITS = tuple(name for name, unit in UNITS.items() if unit.kind == "price")
 
 
-def prepare_prices(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
-    """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`."""
-    return add_places(add_price_texts(prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions), raw))
+def prepare_prices(
+    raw: pd.DataFrame,
+    conventions: Conventions | None = None,
+    currencies: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`;
+    ``currencies`` are those the file's price headers name (``{"price": "BAM"}`` for
+    ``Cijena (KM)``: :func:`schemas.columns.read_headers`)."""
+    typed = prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions)
+    return add_places(add_price_texts(typed, raw, currencies))
 
 
 def _same_place(

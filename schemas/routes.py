@@ -3,6 +3,8 @@ back along the route, per leg, country or route and period."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -30,8 +32,14 @@ ROUTE_TEXT = tuple(
 ROUTE_CELLS = ROUTE_TEXT + ("value_text", "period_start_text", "period_end_text")
 
 
-def prepare_routes(raw: pd.DataFrame, conventions: Conventions | None = None) -> pd.DataFrame:
-    """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`."""
+def prepare_routes(
+    raw: pd.DataFrame,
+    conventions: Conventions | None = None,
+    currencies: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`.
+    Counts have no currency: a header naming one (``Vrijednost (EUR)``) is an unknown column
+    for routes, so ``currencies`` is always empty here."""
     return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions)
 
 

@@ -69,14 +69,15 @@ SMUGGLING_ROW = {
 }  # fmt: skip
 
 
-def smuggling_csv(*rows: dict[str, str]) -> str:
+def smuggling_csv(*rows: dict[str, str], headers: dict[str, str] | None = None) -> str:
     """A prices CSV of :data:`SMUGGLING_ROW` rows, each with its own cells over the defaults
-    (new columns after them), quoted as the csv module writes them."""
+    (new columns after them), quoted as the csv module writes them. ``headers`` writes some
+    columns' headers as a file would (``{"price": "Cijena (KM)"}``)."""
     records = [{**SMUGGLING_ROW, **row} for row in rows]
     out = io.StringIO()
     writer = csv.DictWriter(
         out, list(dict.fromkeys(c for r in records for c in r)), lineterminator="\n"
     )
-    writer.writeheader()
+    writer.writerow({name: (headers or {}).get(name, name) for name in writer.fieldnames})
     writer.writerows(records)
     return out.getvalue()

@@ -117,6 +117,40 @@ def test_currency_in_the_text_disagreeing_with_the_column_is_quarantined(messy_w
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_a_price_header_naming_its_currency_stages_its_prices_in_it_and_in_euros(workspace):
+    # Cijena (KM) was an unknown column: every row was quarantined as price_given.
+    ws = workspace
+    rows = [
+        {"obs_id": "K1", "price": "1500", "notes": "informant SECRET-K1"},
+        {"obs_id": "K2", "price": "od 1.000 do 2.000"},
+        {"obs_id": "K3", "price": "1500 EUR"},  # a second currency in the cell
+        {"obs_id": "K4", "price": "1500", "currency": "EUR"},  # another in the currency column
+    ]
+    headers = {"price": "Cijena (KM)", "notes": "Napomena EUR"}
+    (ws.raw / "prices" / "km.csv").write_text(
+        smuggling_csv(*rows, headers=headers), encoding="utf-8"
+    )
+    summary = ws.run()
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (4, 2, 2)
+    # 1 EUR = 1.95583 BAM (the currency board's peg, data/reference/fx_rates.csv)
+    assert ws.query(
+        "SELECT obs_id, currency, price_point, round(price_point_eur, 2),"
+        " round(price_low_eur, 2), round(price_high_eur, 2)"
+        " FROM stg_price_observations ORDER BY obs_id"
+    ) == [("K1", "BAM", 1500, 766.94, None, None), ("K2", "BAM", None, None, 511.29, 1022.58)]
+    quarantined = ws.query("SELECT obs_id, rules, reasons FROM quarantine_rows ORDER BY obs_id")
+    assert [(obs, rules) for obs, rules, _ in quarantined] == [
+        ("K3", ["currency_matches_price_text"]), ("K4", ["currency_matches_price_text"]),
+    ]  # fmt: skip
+    assert "EUR in the price text, BAM in the header of price" in quarantined[0][2]
+    assert "BAM in the header of price, EUR in currency" in quarantined[1][2]
+    ((layout,),) = ws.query("SELECT layout FROM ingest_files")
+    assert layout.endswith("; currency named by the header: price in BAM")
+    # Napomena EUR is no price column: an unknown column, private like notes.
+    assert published_places(ws, "SECRET-K1") == []
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
     ws = workspace
     (ws.raw / "prices" / "slashes.csv").write_text(

@@ -541,3 +541,132 @@ def test_a_quotation_over_lines_with_a_few_commas_is_read_as_one_cell(tmp_path):
     (chunk,) = read_all(path)
     assert chunk.frame.index.tolist() == [2, 3]  # a quoted cell over lines is one row
     assert chunk.frame.loc[2, "quote"] == quotation.strip('"')
+
+
+def judged(path, dataset="prices"):
+    """A file read, typed and validated chunk by chunk as ingest does: (valid, failures) of
+    its first chunk, and the currencies its headers name."""
+    from flows.ingest import DATE_COLUMNS
+    from flows.validation import validate_chunk
+    from schemas import CONTRACTS
+    from schemas.parsing import decide_conventions
+
+    contract = CONTRACTS[dataset]
+    layout = describe_file(path)
+    chunk = next(read_chunks(path, contract.columns, 1000, layout))
+    numbers = contract.number_columns + ("price",)
+    conventions = decide_conventions(chunk.frame, numbers, DATE_COLUMNS, layout.delimiter)
+    typed = contract.prepare(chunk.frame, conventions, chunk.currencies)
+    return (*validate_chunk(contract, typed), chunk.currencies)
+
+
+#: A people-smuggling price row's cells before its price cells (the header below).
+LEG = "people,smuggling_service,service,BA,HR,2020-05,per_person,Synthetic"
+LEG_HEADER = "obs_id,flow,commodity,market_level,origin_country,destination_country,date,unit,"
+LEG_HEADER += "source_title"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_price_header_naming_its_currency_reads_every_cell_in_it(tmp_path, encoding):
+    path = tmp_path / "km.csv"
+    path.write_text(
+        f"{LEG_HEADER},Cijena (KM),valuta,Napomena EUR\n"
+        f"K1,{LEG},1500,,bilješka\n"  # 1500 under Cijena (KM): 1500 BAM
+        f"K2,{LEG},1.500 KM,,\n"  # the currency written in the cell too
+        f'K3,{LEG},"1000-2000",BAM,\n'  # a range; the currency column agreeing
+        f"K4,{LEG},1500 EUR,,\n"  # another currency in the cell: two named
+        f"K5,{LEG},1500,EUR,\n"  # another currency in the currency column
+        f"K6,{LEG},jeftino,,\n",  # text that is no price: not also without a currency
+        encoding=encoding,
+    )
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price": "BAM"}
+    assert valid[["obs_id", "price_low", "price_high", "price_point", "currency"]].fillna(
+        0
+    ).values.tolist() == [
+        ["K1", 0, 0, 1500, "BAM"], ["K2", 0, 0, 1500, "BAM"], ["K3", 1000, 2000, 0, "BAM"],
+    ]  # fmt: skip
+    by_row = {row: (rule, case) for row, _, rule, case in failures.itertuples(index=False)}
+    assert by_row == {
+        5: ("currency_matches_price_text", "EUR in the price text, BAM in the header of price"),
+        6: ("currency_matches_price_text", "BAM in the header of price, EUR in currency"),
+        7: ("price_text_readable", "jeftino"),
+    }
+    # Napomena EUR is no price column: an unknown column, kept private, its cells untouched.
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[2, "napomena_eur"] == "bilješka" and "notes" not in chunk.frame
+
+
+def test_price_bounds_whose_headers_name_two_currencies_quarantine_rows_giving_both(tmp_path):
+    path = tmp_path / "bounds.csv"
+    path.write_text(
+        f"{LEG_HEADER},Price low (EUR),Price high (KM)\n"
+        f"B1,{LEG},500,900\n"  # 500 EUR to 900 BAM: one row has one currency
+        f"B2,{LEG},500,\n"  # only the euro bound
+        f"B3,{LEG},,900\n",  # only the mark bound
+        encoding="utf-8",
+    )
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price_low": "EUR", "price_high": "BAM"}
+    assert valid[["obs_id", "currency"]].values.tolist() == [["B2", "EUR"], ["B3", "BAM"]]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [2, "currency_matches_price_text",
+         "EUR in the header of price_low, BAM in the header of price_high"],
+    ]  # fmt: skip
+
+
+def test_a_euro_sign_in_a_price_header_is_the_currency_of_its_cells(tmp_path):
+    # The header key drops the sign (Price (€) is price): the rows were quarantined as having
+    # no currency, and a workbook's sheets each have their own header.
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    euros = book.active
+    euros.title = "eur"
+    header = LEG_HEADER.split(",")
+    euros.append([*header, "Price low (€)", "Price high (€)"])
+    euros.append(["E1", *LEG.split(","), 1500, 2000])
+    marks = book.create_sheet("km")
+    marks.append([*header, "Cijena u KM"])
+    marks.append(["M1", *LEG.split(","), 2500])
+    book.save(path)
+    chunks = read_all(path)
+    assert [(c.sheet, c.currencies) for c in chunks] == [
+        ("eur", {"price_low": "EUR", "price_high": "EUR"}), ("km", {"price": "BAM"}),
+    ]  # fmt: skip
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    assert valid[["obs_id", "price_low", "price_high", "currency"]].values.tolist() == [
+        ["E1", 1500, 2000, "EUR"]
+    ]
+
+
+def test_a_json_key_naming_a_currency_is_read_as_a_price_in_it(tmp_path):
+    path = tmp_path / "ads.jsonl"
+    record = dict(zip(LEG_HEADER.split(","), ["J1", *LEG.split(",")], strict=True))
+    path.write_text(
+        json.dumps({**record, "price_eur": 1800})
+        + "\n"
+        + json.dumps({**record, "obs_id": "J2", "price": {"eur": "2.000"}})
+        + "\n",
+        encoding="utf-8",
+    )
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price": "EUR"}
+    assert failures.empty
+    assert valid[["obs_id", "price_point", "currency"]].values.tolist() == [
+        ["J1", 1800, "EUR"], ["J2", 2000, "EUR"],
+    ]  # fmt: skip
+
+
+def test_route_counts_take_no_currency_from_a_header(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "metric,route_or_leg,period,Vrijednost (EUR),value,source_org\n"
+        "registered_arrivals,BA (country registrations),2020,5,120,Synthetic\n",
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path, ROUTE_COLUMNS)
+    assert chunk.currencies == {}
+    assert chunk.frame.loc[2, ["vrijednost_eur", "value"]].tolist() == ["5", "120"]
