@@ -15,6 +15,10 @@ Input-only columns (not stored as typed values):
 
 Nested JSON objects are flattened with ``_`` before matching (``{"price": {"min": 1}}``
 becomes ``price_min``), so the scraper spellings below cover them too.
+
+A price header naming a currency (``Cijena (KM)``, ``Iznos KM``, ``Price low (€)``) needs no line
+here: the currency is taken out and the rest matched against this table
+(:func:`schemas.columns.header_currency`), so ``iznos`` covers ``Iznos KM`` and ``Iznos u eurima``.
 """
 
 from __future__ import annotations
