@@ -181,7 +181,7 @@ class PriceObservations(ObservationRules):
 
     @pa.check("price_currency_text", ignore_na=False)
     def currency_matches_price_text(cls, conflict: Text) -> Series[bool]:
-        """the currency written with the price must match the currency column"""
+        """the currency written with a price or in its header must match the currency column"""
         return conflict.isna()
 
     @pa.check("place_country_text", ignore_na=False)
