@@ -10,7 +10,8 @@ row; areas and rivers have none). A place string resolves, in this order, by
    text is Cyrillic (``Суботица`` = ``Subotica``);
 3. ``border``: a border description naming two countries (``Serbia-Hungary border``,
    ``granica Srbija - Mađarska``) resolves to the border between them (``border:HU-RS``);
-4. ``fuzzy``: the closest name by rapidfuzz's ratio at or above :data:`FUZZY_THRESHOLD`.
+4. ``fuzzy``: the closest name by rapidfuzz's ratio at or above :data:`FUZZY_THRESHOLD`, at
+   most :data:`FUZZY_MOST_EDITS` edits away.
 
 A place that resolves to nothing is kept as written, flagged ``unresolved`` with its closest
 candidates, and listed in the ``unresolved_places`` mart so a curator can add an alias. Each
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from schemas.distinct import per_distinct
 from schemas.text import fold
@@ -35,6 +37,9 @@ GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "reference" / "pla
 
 #: Minimum rapidfuzz ratio (0-100) for a fuzzy match: one or two typos in a town's name.
 FUZZY_THRESHOLD = 85
+#: Most edits between a fuzzy match and the name: a typo or two. The ratio alone takes a long
+#: text holding a name (``EU (via Bosnia and Herzegovina)`` scores 86 against the country).
+FUZZY_MOST_EDITS = 2
 
 _BORDER_WORDS = re.compile(r"\b(border|borders|granica|granici|granicu|kufi|kufiri|sinir|grenze)\b")
 
@@ -124,9 +129,10 @@ def resolve(text: str) -> Resolution:
         if first.place_id and country and country.countries[0] in first.countries:
             return first
     best = process.extract(key, list(folded), scorer=fuzz.ratio, limit=3)
-    if best and best[0][1] >= FUZZY_THRESHOLD:
-        place = folded[best[0][0]]
-        return Resolution(place.place_id, place.countries, "fuzzy")
+    for name, score, _ in best:
+        if score >= FUZZY_THRESHOLD and Levenshtein.distance(key, name) <= FUZZY_MOST_EDITS:
+            place = folded[name]
+            return Resolution(place.place_id, place.countries, "fuzzy")
     names = "; ".join(f"{name} -> {folded[name].place_id} ({score:.0f})" for name, score, _ in best)
     return Resolution(None, (), "unresolved", names or None)
 

@@ -35,6 +35,7 @@ from tests.schemas.test_price_rules import check
         ("Gevgelia", "gevgelija", "fuzzy"),
         ("Prizren, Kosovo", "prizren", "exact"),
         ("Zagreb", None, "unresolved"),
+        ("EU (via Bosnia and Herzegovina)", None, "unresolved"),  # names a country, is none
     ],
 )
 def test_place_strings_resolve_or_stay_unresolved(text, place_id, match):
