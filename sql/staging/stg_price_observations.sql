@@ -2,13 +2,36 @@
 -- Valid price observations, one row per input row, with amounts in EUR at the observation
 -- period and drug quantities comparable per gram and per kilogram. A money amount in a
 -- currency with no rate for its period is not here: it is in quarantine_rows (no_fx_rate).
--- Free-text notes are never carried past the private raw layer.
+-- Places are named as the gazetteer names them, so that Subotica, Суботица and a typo of it
+-- are one place in every mart; the text as written is kept beside. Free-text notes are never
+-- carried past the private raw layer.
 with valid_prices as (
     select * from ingest.valid_prices_rows
 ),
 
 units as (
     select * from ref_units
+),
+
+places as (
+    select * from ref_places
+),
+
+place_names as (
+    -- Every gazetteer place by its English name, and every border between two of its
+    -- countries (border:HU-RS, the codes sorted) as "Hungary-Serbia border".
+    select
+        place_id,
+        name_en
+    from places
+    union all
+    select
+        'border:' || first_country.place_id || '-' || second_country.place_id as place_id,
+        first_country.name_en || '-' || second_country.name_en || ' border' as name_en
+    from places as first_country
+    inner join places as second_country
+        on first_country.place_id < second_country.place_id
+    where first_country.kind = 'country' and second_country.kind = 'country'
 ),
 
 period_rates as (
@@ -43,8 +66,19 @@ converted as (
 ),
 
 staged as (
-    select * from converted
-    where not is_money or fx_rate_per_eur is not null
+    select
+        converted.*,
+        origin_names.name_en as origin_place_name,
+        destination_names.name_en as destination_place_name,
+        location_names.name_en as location_place_name
+    from converted
+    left join place_names as origin_names
+        on converted.origin_place_id = origin_names.place_id
+    left join place_names as destination_names
+        on converted.destination_place_id = destination_names.place_id
+    left join place_names as location_names
+        on converted.location_place_id = location_names.place_id
+    where not converted.is_money or converted.fx_rate_per_eur is not null
 ),
 
 final as (
@@ -57,11 +91,14 @@ final as (
         commodity,
         market_level,
         origin_country,
-        origin_place,
+        coalesce(origin_place_name, origin_place) as origin_place,
         destination_country,
-        destination_place,
+        coalesce(destination_place_name, destination_place) as destination_place,
         location_country,
-        location_place,
+        coalesce(location_place_name, location_place) as location_place,
+        origin_place as origin_place_as_written,
+        destination_place as destination_place_as_written,
+        location_place as location_place_as_written,
         origin_place_id,
         origin_place_match,
         destination_place_id,

@@ -464,6 +464,37 @@ def test_places_resolve_and_unknown_ones_are_listed_for_a_curator(messy_workspac
     ) == [("Zagreb", "unresolved")]
 
 
+@pytest.mark.usefixtures("prefect_server")
+def test_one_place_written_four_ways_is_one_row_of_the_smuggling_mart(workspace):
+    # Latin, Cyrillic, a typo and lower case: one town, so one leg and one median.
+    ws = workspace
+    written = {"P1": "Subotica", "P2": "Суботица", "P3": "Subotca", "P4": "subotica"}
+    rows = [
+        {"obs_id": obs_id, "origin_place": place, "price": f"{1000 + 100 * n} EUR"}
+        for n, (obs_id, place) in enumerate(written.items())
+    ]
+    rows.append({"obs_id": "P5", "origin_place": "granica Srbija - Mađarska"})
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "prices" / "places.csv").write_text(smuggling_csv(*rows), encoding="utf-8")
+    ws.run()
+    marts = ws.query(
+        "SELECT origin_place, n_obs, median_eur FROM mart_smuggling_prices ORDER BY origin_place"
+    )
+    assert marts == [("Hungary-Serbia border", 1, 1500.0), ("Subotica", 4, 1150.0)]
+    # Staging keeps each as written beside the name, for the researcher checking a match.
+    staged = ws.query(
+        "SELECT obs_id, origin_place_as_written, origin_place_match FROM stg_price_observations"
+        " ORDER BY obs_id"
+    )
+    assert staged == [
+        ("P1", "Subotica", "exact"),
+        ("P2", "Суботица", "exact"),  # the gazetteer holds the Cyrillic name
+        ("P3", "Subotca", "fuzzy"),
+        ("P4", "subotica", "exact"),
+        ("P5", "granica Srbija - Mađarska", "border"),
+    ]
+
+
 def published_hits(ws, text: str) -> list[str]:
     """Every published table, CSV extract and Parquet file whose text holds ``text``."""
     hits = [
