@@ -29,6 +29,7 @@ from flows.excel_safe import (
     quote_literal,
     safe_expression,
 )
+from flows.synthetic import synthetic_rows
 
 FORMATS = ("csv", "xlsx", "parquet")
 COUNTRY_COLUMNS = (
@@ -257,6 +258,16 @@ def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
         sources = con.execute(query.count_sql("max(n_sources)"), query.params).fetchone()[0]
         sources_note = "at least (largest n_sources of one row; sources are not named per row)"
     run_id, built_at = build_stamp(con)
+    synthetic = None  # counted where rows say it: per row (source_type) or per mart row
+    if "n_synthetic" in names:
+        synthetic = con.execute(
+            query.count_sql("coalesce(sum(n_synthetic), 0)"), query.params
+        ).fetchone()[0]
+    elif "source_type" in names:
+        synthetic = con.execute(
+            query.count_sql("count(*) FILTER (WHERE lower(source_type) = 'synthetic')"),
+            query.params,
+        ).fetchone()[0]
     table_comment = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE table_name = $1 UNION ALL"
         " SELECT comment FROM duckdb_views() WHERE view_name = $1",
@@ -271,6 +282,8 @@ def _provenance(con, query: Query, filters: Filters, rows: int) -> dict:
         "observations": observations,
         "sources": sources,
         "sources_counted_as": sources_note,
+        "synthetic_observations": None if synthetic is None else int(synthetic),
+        "build_synthetic_rows": synthetic_rows(con),
         "filters": filters.used(),
         "columns": names,
     }

@@ -21,6 +21,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display on the server
 import matplotlib.pyplot as plt  # noqa: E402
 
+from flows.synthetic import synthetic_note, synthetic_rows  # noqa: E402
+
 log = logging.getLogger(__name__)
 
 GREYS = ("black", "0.45", "0.65", "0.25", "0.55", "0.35")
@@ -61,17 +63,17 @@ def _skip(figure: Figure, reason: str) -> Figure:
     return figure
 
 
-def _source_line(n: int, m: int, built_at: str) -> str:
-    return f"Source: spotprices, {n} observations from {m} sources, built {built_at}"
+def _source_line(n: int, m: int, footer: str) -> str:
+    return f"Source: spotprices, {n} observations from {m} sources, {footer}"
 
 
-def _save(fig, ax, figure: Figure, out: Path, units: str, built_at: str) -> Figure:
+def _save(fig, ax, figure: Figure, out: Path, units: str, footer: str) -> Figure:
     ax.set_title(figure.title, loc="left", fontsize=11, fontweight="bold")
     ax.set_ylabel(units) if not ax.get_ylabel() else None
     fig.text(
         0.01,
         0.01,
-        _source_line(figure.observations, figure.sources, built_at),
+        _source_line(figure.observations, figure.sources, footer),
         fontsize=7,
         color="0.3",
     )
@@ -86,7 +88,7 @@ def _save(fig, ax, figure: Figure, out: Path, units: str, built_at: str) -> Figu
     return figure
 
 
-def price_per_leg(con, out: Path, built_at: str) -> Figure:
+def price_per_leg(con, out: Path, footer: str) -> Figure:
     """Smuggling price per person on the legs with most observations, by year: median,
     interquartile range as bars, n beside each point."""
     figure = Figure("price_per_leg", "Smuggling price per person, major legs")
@@ -140,10 +142,10 @@ def price_per_leg(con, out: Path, built_at: str) -> Figure:
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel("year")
     ax.legend(title="leg (median, bars = interquartile range)", fontsize=7, title_fontsize=7)
-    return _save(fig, ax, figure, out, "EUR per person", built_at)
+    return _save(fig, ax, figure, out, "EUR per person", footer)
 
 
-def drug_prices_by_country(con, out: Path, built_at: str) -> Figure:
+def drug_prices_by_country(con, out: Path, footer: str) -> Figure:
     """Median drug price per country, retail (per gram) and wholesale (per kg) side by side."""
     figure = Figure("drug_prices_by_country", "Drug prices by country")
     if not _exists(con, "mart_drug_prices"):
@@ -184,10 +186,10 @@ def drug_prices_by_country(con, out: Path, built_at: str) -> Figure:
         ax.set_ylabel(f"EUR {unit.replace('_', ' ')}")
         ax.set_xlabel(f"{level} (country)")
         ax.legend(fontsize=7)
-    return _save(fig, axes[0][0], figure, out, "EUR", built_at)
+    return _save(fig, axes[0][0], figure, out, "EUR", footer)
 
 
-def route_volumes_with_price(con, out: Path, built_at: str) -> Figure:
+def route_volumes_with_price(con, out: Path, footer: str) -> Figure:
     """Yearly detections on the most reported route, with the median crossing price overlaid."""
     figure = Figure("route_volumes_with_price", "Route volumes and the price of crossing")
     if not _exists(con, "mart_route_volumes"):
@@ -243,10 +245,10 @@ def route_volumes_with_price(con, out: Path, built_at: str) -> Figure:
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     ax.legend(handles, labels, fontsize=7, loc="upper left")
-    return _save(fig, ax, figure, out, "count per year", built_at)
+    return _save(fig, ax, figure, out, "count per year", footer)
 
 
-def market_size(con, out: Path, built_at: str) -> Figure:
+def market_size(con, out: Path, footer: str) -> Figure:
     """Every stated market-size estimate in EUR per year, its low-high range as a bar."""
     figure = Figure("market_size", "Market-size estimates, low to high")
     if not _exists(con, "mart_estimates"):
@@ -283,10 +285,10 @@ def market_size(con, out: Path, built_at: str) -> Figure:
         "million EUR per year, log scale (bar: low to high; diamond: stated point or midpoint)"
     )
     ax.set_ylabel("")
-    return _save(fig, ax, figure, out, "", built_at)
+    return _save(fig, ax, figure, out, "", footer)
 
 
-def journey_cost_ladder(con, out: Path, built_at: str) -> Figure:
+def journey_cost_ladder(con, out: Path, footer: str) -> Figure:
     """What a whole journey costs along each corridor, leg by leg, in the latest year with
     prices: one stacked bar per corridor, a hatch per leg, legs without a price left out and
     the coverage (legs with a price out of legs) beside the bar."""
@@ -337,7 +339,7 @@ def journey_cost_ladder(con, out: Path, built_at: str) -> Figure:
     ax.set_xlabel("EUR per person: sum of leg medians, one segment per leg")
     ax.set_ylabel("")
     ax.set_xlim(0, max(sum(r[4] for r in rows if r[0] == c) for c in corridors) * 1.6)
-    return _save(fig, ax, figure, out, "", built_at)
+    return _save(fig, ax, figure, out, "", footer)
 
 
 FIGURES = (
@@ -355,9 +357,12 @@ def draw_figures(db: Path, out: Path, duckdb_config: dict | None = None) -> list
     view that joins every observation."""
     with duckdb.connect(str(db), read_only=True, config=duckdb_config or {}) as con:
         built = con.execute("SELECT built_at FROM build_info").fetchone()[0]
-        built_at = f"{built:%Y-%m-%d %H:%M} UTC"
+        footer = f"built {built:%Y-%m-%d %H:%M} UTC"
+        synthetic = synthetic_note(synthetic_rows(con))
+        if synthetic:  # on every figure of the build: a reader may see a figure alone
+            footer += f"; the build holds {synthetic}"
         with plt.rc_context(STYLE):
-            figures = [draw(con, out, built_at) for draw in FIGURES]
+            figures = [draw(con, out, footer) for draw in FIGURES]
     keep = {p for f in figures for p in f.files}
     for old in [*out.glob("*.png"), *out.glob("*.svg")]:
         if old not in keep:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from flows.figures import Figure
+from flows.synthetic import synthetic_note, synthetic_rows
 
 SNAPSHOT_NAME = ".report_snapshot.json"  # headline numbers of the last report, to diff against
 DATA_DOCS_CANDIDATES = ("data_docs/index.html", "data_docs/local_site/index.html")
@@ -28,6 +29,7 @@ padding:0 1rem;color:#111}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #999;padding:.2rem .5rem;
 text-align:left}td.n{text-align:right}img{max-width:100%;border:1px solid #ddd}
 .muted{color:#555}
+.synthetic{border:2px solid #111;padding:.5rem}
 """
 
 
@@ -91,6 +93,17 @@ def _figure_html(figure: Figure, marts_dir: Path) -> str:
     )
 
 
+def _synthetic_html(note: str) -> str:
+    """A build holding generated rows says so first: its figures are not observations."""
+    if not note:
+        return ""
+    return (
+        f"<p class='synthetic'><strong>This build holds {escape(note)}.</strong> Figures and"
+        " marts built from them are not evidence; the price marts count them per row"
+        " (<code>n_synthetic</code>).</p>"
+    )
+
+
 def write_report(
     marts_dir: Path,
     db: Path,
@@ -104,6 +117,7 @@ def write_report(
             "SELECT run_id, built_at, summary FROM build_info"
         ).fetchone()
         current = _snapshot(con)
+        synthetic = synthetic_note(synthetic_rows(con))
         by_rule = con.execute(
             "SELECT rule, count(*) FROM (SELECT unnest(rules) AS rule FROM quarantine_rows)"
             " GROUP BY rule ORDER BY 2 DESC, 1"
@@ -153,7 +167,7 @@ def write_report(
 in {summary.get("seconds", 0):.1f} s.
 {summary.get("rows_read", 0)} rows read = {summary.get("rows_staged", 0)} staged +
 {summary.get("rows_quarantined", 0)} quarantined.</p>
-<h2>Changes since the previous build</h2>
+{_synthetic_html(synthetic)}<h2>Changes since the previous build</h2>
 <ul>{"".join(f"<li>{escape(line)}</li>" for line in changes)}</ul>
 <h2>Figures</h2>
 {"".join(_figure_html(f, marts_dir) for f in figures)}

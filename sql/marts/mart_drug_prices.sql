@@ -21,6 +21,7 @@ grouped as (
         price_unit,
         count(*) as n_obs,
         count(distinct source_key) as n_sources,
+        count(*) filter (where lower(source_type) = 'synthetic') as n_synthetic,
         median(price_mid_eur_per_gram * grams_per_price_unit) as median_eur,
         min(price_low_eur_per_gram * grams_per_price_unit) as min_eur,
         max(price_high_eur_per_gram * grams_per_price_unit) as max_eur
@@ -39,6 +40,7 @@ final as (
         price_unit,
         n_obs,
         n_sources,
+        n_synthetic,
         median_eur,
         min_eur,
         max_eur,

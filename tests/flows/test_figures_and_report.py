@@ -3,14 +3,17 @@ from a workspace with no drug prices at all."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PROJECT
 from tests.flows.conftest import PLANTED_NAME
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
+
+BUNDLED_PRICES = PROJECT / "data" / "raw" / "prices" / "spot_prices_press_2021_2025.csv"
 
 DRAWN = (
     "price_per_leg",
@@ -87,6 +90,44 @@ def test_the_planted_name_is_in_no_figure_and_not_in_the_report(hostile):
     for path in (hostile.marts / "figures").glob("*.svg"):
         assert PLANTED_NAME not in path.read_text("utf-8"), path.name
     assert PLANTED_NAME not in (hostile.marts / "report.html").read_text("utf-8")
+
+
+def test_synthetic_rows_are_labelled_on_the_figures_report_price_marts_and_extracts(workspace):
+    # The bundled press figures are real; the test fixture's field notes are synthetic.
+    workspace.add(BUNDLED_PRICES, "prices")
+    workspace.add(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", "prices")
+    workspace.run()
+    ((synthetic, people_synthetic),) = workspace.query(
+        "SELECT count(*) FILTER (WHERE source_type = 'synthetic'), count(*) FILTER (WHERE"
+        " source_type = 'synthetic' AND flow = 'people' AND unit_kind = 'price')"
+        " FROM stg_price_observations"
+    )
+    assert people_synthetic > 0
+    label = f"{synthetic} synthetic price rows (generated test data, not observations)"
+    assert f"the build holds {label}" in svg_text(workspace, "price_per_leg")
+    html = (workspace.marts / "report.html").read_text("utf-8")
+    assert f"This build holds {label}." in html
+    # Per mart row: how many of its observations are synthetic, 0 for real ones alone.
+    by_row = dict(
+        workspace.query("SELECT n_synthetic > 0, count(*) FROM mart_smuggling_prices GROUP BY 1")
+    )
+    assert by_row[False] > 0 and by_row[True] > 0
+    ((in_mart,),) = workspace.query("SELECT sum(n_synthetic) FROM mart_smuggling_prices")
+    assert in_mart == people_synthetic
+    extracts = workspace.marts / "extracts"
+    provenance = json.loads((extracts / "mart_smuggling_prices.provenance.json").read_text())
+    assert provenance["synthetic_observations"] == people_synthetic
+    assert provenance["build_synthetic_rows"] == synthetic
+    with (extracts / "mart_smuggling_prices.csv").open(encoding="utf-8-sig") as handle:
+        assert "n_synthetic" in handle.readline()
+
+
+def test_a_build_of_real_observations_alone_carries_no_synthetic_label(workspace):
+    workspace.add(BUNDLED_PRICES, "prices")
+    workspace.run()
+    assert "synthetic" not in svg_text(workspace, "price_per_leg")
+    assert "This build holds" not in (workspace.marts / "report.html").read_text("utf-8")
+    assert workspace.query("SELECT DISTINCT n_synthetic FROM mart_smuggling_prices") == [(0,)]
 
 
 def test_a_figure_with_no_data_is_skipped_and_the_report_says_why(workspace):
