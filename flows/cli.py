@@ -1,7 +1,8 @@
 """The ``spotprices`` command: run the nightly flow once, or show the last run.
 
 Exit codes: 0 success; 1 the run failed (if it failed before the publish step, nothing was
-published and the previous marts stay live); 2 bad arguments; 3 the run published, but some
+published and the previous marts stay live); 2 bad arguments (an empty path, a raw folder that
+is not there, the raw and marts folders one inside the other); 3 the run published, but some
 files could not be read (listed in the summary); 4 another run is in progress on the same
 marts folder (this one changed nothing).
 """
@@ -12,7 +13,7 @@ import argparse
 import os
 import sys
 
-from flows.config import TASK_RUNNERS
+from flows.config import TASK_RUNNERS, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
@@ -35,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--marts-dir", help="where marts and extracts go (default: data/marts)")
     run.add_argument(
         "--full-refresh", action="store_true", help="forget the manifest and re-read every file"
+    )
+    run.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let a raw folder with no files retire every file the published build holds"
+        " (refused without it: an unmounted share looks the same)",
     )
     run.add_argument(
         "--task-runner",
@@ -135,6 +142,8 @@ def _print_summary(summary) -> None:
     )
     for path, reason in summary.failed_files.items():
         print(f"  FAILED  {path}: {reason}")
+    for path, reason in summary.kept_files.items():
+        print(f"  KEPT    {path}: {reason}")
     for copy, original in summary.copies.items():
         print(f"  COPY    {copy} holds the same bytes as {original}: its rows count twice")
     marts = [t for t in summary.tables if not t.startswith("int_")]
@@ -155,12 +164,18 @@ def _print_summary(summary) -> None:
 def _run(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    from flows.config import settings_from
+    from flows.config import check_folders_apart, check_raw_folder, settings_from
+    from flows.discover import EmptyRawFolder
     from flows.lock import RunInProgress
     from flows.runners import NoPrefectServer, SchedulerUnreachable, run_nightly
 
     try:
-        settings = settings_from(task_runner=args.task_runner, dask_address=args.dask_address)
+        settings = settings_from(
+            args.raw_dir, args.marts_dir, task_runner=args.task_runner,
+            dask_address=args.dask_address,
+        )  # fmt: skip
+        check_folders_apart(settings)
+        check_raw_folder(settings)
     except ValueError as err:
         print(f"spotprices run: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -169,8 +184,12 @@ def _run(args) -> int:
         return EXIT_USAGE
     try:
         summary = run_nightly(
-            settings, raw_dir=args.raw_dir, marts_dir=args.marts_dir, full_refresh=args.full_refresh
-        )
+            settings, raw_dir=args.raw_dir, marts_dir=args.marts_dir,
+            full_refresh=args.full_refresh, allow_empty=args.allow_empty,
+        )  # fmt: skip
+    except EmptyRawFolder as err:
+        print(f"spotprices run: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except NoPrefectServer as err:
         print(f"spotprices run: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,8 +220,11 @@ def _quarantine(args) -> int:
 def _serve(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    from flows.config import check_folders_apart, settings_from
     from flows.serve import serve
 
+    # Not whether the raw folder is there: a share may be mounted by the first run's time.
+    check_folders_apart(settings_from(args.raw_dir, args.marts_dir))
     try:
         serve(args.cron, args.timezone, args.interval, args.raw_dir, args.marts_dir, args.port)
     except KeyboardInterrupt:
@@ -231,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except UsageError as err:  # an empty --marts-dir, folders one inside the other, ...
+        print(f"spotprices {args.command}: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:  # one line for the operator; the Prefect log has the traceback
         print(f"spotprices {args.command} failed: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILED

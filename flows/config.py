@@ -8,6 +8,10 @@ environment variables ``SPOTPRICES_RAW_DIR``, ``SPOTPRICES_MARTS_DIR`` and
 ``SPOTPRICES_DASK_CONNECT_TIMEOUT``). The limits fitted to this two-core, 1.5 GiB budget are
 raised with the machine: ``SPOTPRICES_DUCKDB_MEMORY_LIMIT``, ``SPOTPRICES_DUCKDB_THREADS`` and
 ``SPOTPRICES_CHUNK_THREADS``.
+
+A path given empty (``--raw-dir ""``, ``SPOTPRICES_RAW_DIR=``) is refused rather than read as
+"not given": a script's unset variable must not send a run to the project's own folders. The
+raw folder and the marts folder must lie apart (:func:`check_folders_apart`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ PARQUET_DIR_NAME = "parquet"
 #: Where the per-file ingest tasks run: Prefect's thread pool in the flow process (default),
 #: or a Dask cluster through prefect-dask. Every other step stays in the flow process.
 TASK_RUNNERS = ("threads", "dask")
+
+
+class UsageError(ValueError):
+    """A setting given that cannot work (an empty path, folders one inside the other, a raw
+    folder that is not there): the command prints it on one line and exits 2."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,16 @@ def settings_from(
 ) -> Settings:
     """Resolve settings: explicit argument, then environment variable, then project default."""
 
-    def pick(value: str | Path | None, env: str, default: Path) -> Path:
+    def pick(value: str | Path | None, env: str, default: Path, option: str) -> Path:
+        if value is not None and not str(value).strip():
+            raise UsageError(
+                f"{option} is empty: name a folder, or leave the option out"
+                f" for {env} or the default ({default})"
+            )
+        if value is None and env in os.environ and not os.environ[env].strip():
+            raise UsageError(
+                f"{env} is set but empty: name a folder, or unset it for the default ({default})"
+            )
         chosen = value or os.environ.get(env) or default
         return Path(chosen).expanduser().resolve()
 
@@ -142,10 +160,15 @@ def settings_from(
         raise ValueError(f"task runner must be one of {', '.join(TASK_RUNNERS)}, not {runner!r}")
     timeout = os.environ.get("SPOTPRICES_DASK_CONNECT_TIMEOUT")
     return Settings(
-        raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
-        marts_dir=pick(marts_dir, "SPOTPRICES_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
+        raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw", "--raw-dir"),
+        marts_dir=pick(
+            marts_dir, "SPOTPRICES_MARTS_DIR", PROJECT_ROOT / "data" / "marts", "--marts-dir"
+        ),
         reference_dir=pick(
-            reference_dir, "SPOTPRICES_REFERENCE_DIR", PROJECT_ROOT / "data" / "reference"
+            reference_dir,
+            "SPOTPRICES_REFERENCE_DIR",
+            PROJECT_ROOT / "data" / "reference",
+            "reference_dir",
         ),
         **({"ingest_retry_delays": tuple(int(d) for d in delays.split(","))} if delays else {}),
         **{name: value for name, value in limits.items() if value is not None},
@@ -153,6 +176,45 @@ def settings_from(
         dask_address=dask_address or os.environ.get("SPOTPRICES_DASK_ADDRESS") or None,
         **({"dask_connect_timeout": float(timeout)} if timeout else {}),
     )
+
+
+def check_folders_apart(settings: Settings) -> None:
+    """Refuse a raw folder and a marts folder that are one, or one inside the other.
+
+    A marts folder inside the raw folder has its extracts read back as observations on the
+    next run (every row counted twice, the rest quarantined); a raw folder inside the marts
+    folder is handed, private notes and all, to whoever is given the marts, and lies where
+    the run replaces folders whole (``parquet/``, ``_state/``)."""
+    raw, marts = settings.raw_dir, settings.marts_dir
+    if raw == marts:
+        raise UsageError(
+            f"the raw folder and the marts folder are the same folder, {raw}: give the marts"
+            " a folder of their own, beside the raw folder (e.g. data/raw and data/marts)"
+        )
+    if marts.is_relative_to(raw):
+        raise UsageError(
+            f"the marts folder {marts} lies inside the raw folder {raw}: the next run would"
+            " read the published extracts back as observations. Put it beside the raw folder"
+            " (e.g. data/raw and data/marts)"
+        )
+    if raw.is_relative_to(marts):
+        raise UsageError(
+            f"the raw folder {raw} lies inside the marts folder {marts}: whoever is given the"
+            " marts would get the raw files and their private notes. Put it beside the marts"
+            " folder (e.g. data/raw and data/marts)"
+        )
+
+
+def check_raw_folder(settings: Settings) -> None:
+    """Refuse a raw folder that is not there or is not a folder (a typo, a share not
+    mounted): read as empty, it would retire every row published."""
+    raw = settings.raw_dir
+    if not raw.exists():
+        raise UsageError(f"the raw folder {raw} does not exist (a typo? a share not mounted?)")
+    if not raw.is_dir():
+        raise UsageError(
+            f"the raw folder {raw} is not a folder: name the folder holding prices/ and routes/"
+        )
 
 
 def _count(variable: str) -> int | None:

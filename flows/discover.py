@@ -9,6 +9,10 @@ way has a new signature. A signature is stored only when the file was last chang
 it was hashed (:data:`RACY_SECONDS`), so a file still being written, or written in the same
 clock tick as it was hashed, is hashed again next time. On Windows ctime is the creation
 time; there ``--full-refresh`` hashes every file again.
+
+A link whose target does not exist is listed, as a file that fails (:func:`dangling_link`),
+not skipped. A raw folder with no file at all where the published build has some is refused
+before discover (:func:`refuse_empty_raw_folder`): an unmounted share looks the same.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -37,8 +42,13 @@ class FileItem:
     signature: str | None = None
     #: True when discover read the file to hash it; False when the signature vouched for it.
     hashed: bool = False
-    #: Why the file cannot be ingested whatever its content (its name), or None.
+    #: Why the file cannot be ingested whatever its content (its name; a link to nothing),
+    #: or None.
     error: str | None = None
+    #: The hash and rows read of the file's last good version (its last ingest that did not
+    #: fail), whose rows are published; None for a new file or one whose last ingest failed.
+    previous_hash: str | None = None
+    previous_rows: int | None = None
 
     @property
     def needs_ingest(self) -> bool:
@@ -75,10 +85,20 @@ def hash_with_signature(path: Path, before: os.stat_result) -> tuple[str, str | 
     return digest, signature(after) if settled and signature(before) == signature(after) else None
 
 
-def _is_observation_file(path: Path) -> bool:
+def _has_observation_name(path: Path) -> bool:
     # Editors leave lock files (~$book.xlsx, .~lock.x.csv#) and dot files beside the real ones.
     hidden = path.name.startswith((".", "~$"))
-    return path.is_file() and not hidden and path.suffix.lower() in READABLE_SUFFIXES
+    return not hidden and path.suffix.lower() in READABLE_SUFFIXES
+
+
+def dangling_link(path: Path) -> str | None:
+    """Why ``path`` cannot be read if it is a link to nothing (its target gone, a share of
+    targets not mounted, a loop), else None. Such a file is failed, not skipped: a synced
+    file whose target is missing must be seen."""
+    if not path.is_symlink() or path.exists():
+        return None
+    target = os.fsencode(os.readlink(path)).decode("utf-8", "backslashreplace")
+    return f"a link to a file that does not exist: {target}"
 
 
 #: Why a file whose name is not valid UTF-8 is failed without being read.
@@ -111,10 +131,34 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if _is_observation_file(path):
+            if not _has_observation_name(path):
+                continue
+            broken = dangling_link(path)
+            if path.is_file() or broken:
                 key, error = manifest_key(path.relative_to(raw_dir).as_posix())
-                found.append((key, dataset, path, error))
+                found.append((key, dataset, path, error or broken))
     return found
+
+
+class EmptyRawFolder(Exception):
+    """The raw folder holds no observation file while the published build holds some: most
+    likely a share not mounted or a wrong path, not the end of every source. The run stops
+    before discover and the published marts stay as they are."""
+
+
+def refuse_empty_raw_folder(raw_dir: Path, published_files: Callable[[], int]) -> None:
+    """Raise :class:`EmptyRawFolder` if ``raw_dir`` holds no observation file (not even a
+    link to nothing) while the published build has rows of some (``published_files()``
+    counts them, asked only when the folder is empty)."""
+    if list_files(raw_dir):
+        return
+    published = published_files()
+    if published:
+        raise EmptyRawFolder(
+            f"the raw folder {raw_dir} holds no observation files (under prices/ or routes/)"
+            f" where the published build has {published}: is the share mounted, is the path"
+            " right? Nothing was changed. To retire them all, run once with --allow-empty"
+        )
 
 
 def copies(items: list[FileItem]) -> dict[str, str]:
@@ -143,17 +187,26 @@ def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
     nothing to do (which stops after discover) does not hash it again next time.
     """
     known = {
-        file_path: (content_hash, stored_signature)
-        for file_path, content_hash, stored_signature in con.execute(
-            "SELECT file_path, content_hash, file_signature FROM ingest_files"
+        file_path: (content_hash, stored_signature, rows_read)
+        for file_path, content_hash, stored_signature, rows_read in con.execute(
+            "SELECT file_path, content_hash, file_signature, rows_read FROM ingest_files"
             " WHERE status <> 'deleted'"
         ).fetchall()
     }
     items = []
     for file_path, dataset, path, error in list_files(raw_dir):
         listed = file_path in known
-        stored_hash, stored_signature = known.pop(file_path, (None, None))
-        stat = path.stat()
+        stored_hash, stored_signature, stored_rows = known.pop(file_path, (None, None, None))
+        last_good = {"previous_hash": stored_hash, "previous_rows": stored_rows}
+        if stored_hash is None:  # new, or its last ingest failed: no rows published
+            last_good = {}
+        try:
+            stat = path.stat()
+        except OSError:  # a link to nothing (listed with its error), or gone since listed
+            error = error or "the file disappeared while the run listed the folder"
+            status = "changed" if listed else "new"
+            items.append(FileItem(file_path, dataset, status, error=error, **last_good))
+            continue
         if stored_hash is not None and stored_signature == signature(stat):
             items.append(FileItem(file_path, dataset, "unchanged", stored_hash, stat.st_size))
             continue
@@ -164,9 +217,8 @@ def discover(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[FileItem]:
             status = "unchanged"
         else:
             status = "changed"
-        items.append(
-            FileItem(file_path, dataset, status, digest, stat.st_size, new_signature, True, error)
-        )
+        found = FileItem(file_path, dataset, status, digest, stat.st_size, new_signature, True)
+        items.append(replace(found, error=error, **last_good))
         if status == "unchanged":
             con.execute(
                 "UPDATE ingest_files SET file_signature = ? WHERE file_path = ?",

@@ -44,6 +44,9 @@ class FileResult:
     #: breakdown splits ingest with them. Chunks are typed and spooled on several threads
     #: while the file is read, so their sum may exceed the wall time.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The file changed while it was read (still being written): nothing of this read is
+    #: kept, and its last good version, if any, stays published for this run (flows.nightly).
+    changed_while_read: bool = False
 
     @property
     def failed(self) -> bool:
@@ -147,7 +150,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
         shutil.rmtree(out, ignore_errors=True)
         return FileResult(
             item, error="the file changed while it was being read (still being written?);"
-            " left for the next run", encoding=encoding, layout=layout,
+            " left for the next run", encoding=encoding, layout=layout, changed_while_read=True,
         )  # fmt: skip
     return FileResult(
         item, rows_read, rows_valid, rows_failed, spool=out, encoding=encoding, layout=layout,

@@ -17,6 +17,12 @@ the standby (the build the published one replaced) or a copy of the published on
 incremental models replace only the rows of the files changed since (:mod:`flows.build`).
 ``full_refresh`` always rebuilds from nothing. The steps after discover import pandas, Pandera
 and Great Expectations only when they run.
+
+A run that cannot see its raw files publishes nothing: a raw folder missing, or empty while the
+published build has files, is refused before discover (``refused`` in the run log; the
+parameter ``allow_empty`` lets an empty folder retire every file), and raw and marts folders
+one inside the other before the lock. A file that changed while it was read keeps its last good
+version for the run (:func:`_keep_last_good_versions`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import json
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -38,8 +44,14 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import runs, state
-from flows.config import Settings, settings_from
-from flows.discover import FileItem, copies, discover
+from flows.config import (
+    Settings,
+    UsageError,
+    check_folders_apart,
+    check_raw_folder,
+    settings_from,
+)
+from flows.discover import EmptyRawFolder, FileItem, copies, discover, refuse_empty_raw_folder
 from flows.fingerprint import inputs_fingerprint, rules_fingerprint
 from flows.lock import run_lock
 
@@ -88,6 +100,9 @@ class RunSummary:
     kept_build: str = ""  # no change: the run id of the published build that was kept
     #: Files with the same bytes as another, whose rows count twice: copy -> original.
     copies: dict[str, str] = field(default_factory=dict)
+    #: Files that changed while they were read, whose last good version stays published for
+    #: this run: file -> what happened, in words (:func:`_keep_last_good_versions`).
+    kept_files: dict[str, str] = field(default_factory=dict)
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -159,6 +174,53 @@ def _ingest_all(settings: Settings, todo: list[FileItem], run_id: str) -> list[F
             reason = f"gave up after {len(delays) + 1} tries: {type(error).__name__}: {error}"
             results.append(FileResult(item, error=reason))
     return results
+
+
+def _keep_last_good_versions(
+    summary: RunSummary, items: list[FileItem], results: list[FileResult]
+) -> tuple[list[FileItem], list[FileResult]]:
+    """Treat a file that changed while it was read (still being written) and has a last good
+    version as unchanged for this run: its manifest row, rows and failures stay as the last
+    run that read it left them, so its published rows stay too, and discover, finding its
+    stat signature changed, has the next run read it again. Such a file with no good version
+    (new, or failed last time) stays failed. Returns the items and the results to stage."""
+    kept = {
+        result.item.file_path: result
+        for result in results
+        if result.changed_while_read and result.item.previous_hash is not None
+    }
+    if not kept:
+        return items, results
+    logger = get_run_logger()
+    for file_path, result in kept.items():
+        rows = result.item.previous_rows or 0
+        summary.kept_files[file_path] = (
+            f"{result.error.removesuffix('; left for the next run')}; kept its last good"
+            f" version's {rows} rows, read again next run"
+        )
+        logger.warning("%s: %s", file_path, summary.kept_files[file_path])
+    as_before = {"status": "unchanged", "signature": None, "hashed": False}
+    items = [
+        replace(item, content_hash=item.previous_hash, **as_before)
+        if item.file_path in kept
+        else item
+        for item in items
+    ]
+    return items, [result for result in results if result.item.file_path not in kept]
+
+
+def _published_files(settings: Settings) -> int:
+    """How many files have rows in the published build (none published: 0); from the
+    manifest of the ingest database when the build cannot be opened."""
+    query = "SELECT count(*) FROM ingest_files WHERE status NOT IN ('deleted', 'failed')"
+    if settings.published_db.exists():
+        try:
+            with duckdb.connect(str(settings.published_db), read_only=True) as con:
+                return con.execute(query).fetchone()[0]
+        except duckdb.Error:  # held read-write by someone, or from an older build
+            pass
+    with state.connect(settings, row_views=False) as con:
+        return con.execute(query).fetchone()[0]
 
 
 @task(name="stage", cache_policy=NO_CACHE)
@@ -316,12 +378,18 @@ def _run_id() -> str:
 def _summarise(summary: RunSummary, items, results, target: Path) -> None:
     summary.files = {}
     for item in items:
-        summary.files[item.status] = summary.files.get(item.status, 0) + 1
+        status = "kept" if item.file_path in summary.kept_files else item.status
+        summary.files[status] = summary.files.get(status, 0) + 1
     for result in results:
         for stage, seconds in result.seconds.items():
             summary.ingest_seconds[stage] = round(summary.ingest_seconds.get(stage, 0) + seconds, 3)
         if result.failed:
-            summary.failed_files[result.item.file_path] = result.error
+            withdrawn = result.item.previous_rows
+            summary.failed_files[result.item.file_path] = result.error + (
+                f"; its {withdrawn} rows published before are withdrawn until it reads"
+                if withdrawn
+                else ""
+            )
             summary.files[result.item.status] -= 1
             summary.files["failed"] = summary.files.get("failed", 0) + 1
     summary.files = {status: n for status, n in summary.files.items() if n}
@@ -358,8 +426,8 @@ def _published_build(settings: Settings, run_id: str) -> PublishedBuild | None:
         return None
     with state.connect(settings, row_views=False) as con:
         last = con.execute(
-            "SELECT run_id, status FROM pipeline_runs WHERE run_id <> ? AND status <> 'no_change'"
-            " ORDER BY started_at DESC LIMIT 1",
+            "SELECT run_id, status FROM pipeline_runs WHERE run_id <> ?"
+            " AND status NOT IN ('no_change', 'refused') ORDER BY started_at DESC LIMIT 1",
             [run_id],
         ).fetchone()
     if last not in ((built, "published"), (built, "published_with_failed_files")):
@@ -420,9 +488,16 @@ def _publish_artifacts(summary: RunSummary, quality: QualityReport | None) -> No
     create_table_artifact(rows, key="nightly-run")
 
 
-def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> QualityReport | None:
+def _pipeline(
+    settings: Settings, summary: RunSummary, full_refresh: bool, allow_empty: bool = False
+) -> QualityReport | None:
     """Run every step; return the quality report, or None when the published build was kept."""
     started = time.monotonic()
+    # A raw folder gone, or empty where the published build has files (a share not mounted),
+    # would retire every row: refused before discover (or --full-refresh) changes anything.
+    check_raw_folder(settings)
+    if not allow_empty:
+        refuse_empty_raw_folder(settings.raw_dir, lambda: _published_files(settings))
     shutil.rmtree(settings.spool_dir, ignore_errors=True)  # left by a run that was killed
     items = discover_files(settings, full_refresh)
     summary.copies = copies(items)
@@ -455,6 +530,7 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
             "rules": summary.rules_fingerprint, "incremental": changed_files is not None,
         })  # fmt: skip
         results = _ingest_all(settings, todo, summary.run_id)
+        items, results = _keep_last_good_versions(summary, items, results)
         stage(settings, items, results, summary.run_id)
         from flows.quality import preload
 
@@ -465,6 +541,12 @@ def _pipeline(settings: Settings, summary: RunSummary, full_refresh: bool) -> Qu
         # Python too, it doubled a 100,000-row file's ingest (3.7-4.7 s against 1.5-2.3 s).
         preload()
         target, summary.build_start = opening.result()
+    if summary.kept_files:  # those files count with the version the build holds
+        summary.inputs_fingerprint = inputs_fingerprint(
+            summary.rules_fingerprint,
+            [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash],
+        )
+        changed_files = _changed_files(items, summary, published)
     stale = None if changed_files is None else compare_build(settings, target)
     normalised = normalise(settings, target, stale)
     marts = build_marts(settings, target, stale)
@@ -503,14 +585,23 @@ def nightly(
     raw_dir: str | None = None,
     marts_dir: str | None = None,
     full_refresh: bool = False,
+    allow_empty: bool = False,
 ) -> RunSummary:
-    """Ingest new and changed observation files, rebuild the marts, publish them."""
+    """Ingest new and changed observation files, rebuild the marts, publish them.
+
+    ``allow_empty`` lets a raw folder with no files retire every file the published build
+    holds; without it such a run is refused (``refused`` in the run log) and changes nothing.
+    """
     settings = settings_from(raw_dir, marts_dir)
+    check_folders_apart(settings)  # before the lock writes _state/ into a folder of the other
     summary = RunSummary(run_id=_run_id())
     with run_lock(settings.state_dir):
         runs.record_start(settings, summary.run_id, datetime.now())
         try:
-            quality = _pipeline(settings, summary, full_refresh)
+            quality = _pipeline(settings, summary, full_refresh, allow_empty)
+        except (UsageError, EmptyRawFolder) as err:  # stopped before discover: nothing changed
+            runs.record_end(settings, summary, "refused", str(err))
+            raise
         except Exception as err:
             runs.record_end(settings, summary, "failed", f"{type(err).__name__}: {err}")
             try:

@@ -20,8 +20,11 @@ def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
 
 def record_end(settings: Settings, summary, status: str, error: str | None = None) -> None:
     """Close the run's row: ``published``, ``published_with_failed_files``, ``no_change``
-    (nothing to rebuild: the published build was kept) or ``failed``."""
-    files = summary.files
+    (nothing to rebuild: the published build was kept), ``refused`` (stopped before discover,
+    nothing changed: a raw folder missing, or empty where the published build has files) or
+    ``failed``. A file kept at its last good version counts as unchanged."""
+    files = dict(summary.files)
+    files["unchanged"] = files.get("unchanged", 0) + files.get("kept", 0)
     with state.connect(settings, row_views=False) as con:
         con.execute(
             """UPDATE pipeline_runs SET finished_at = ?, status = ?,
@@ -71,6 +74,7 @@ def summary_markdown(summary) -> str:
     elif summary.build:
         lines.append(f"- build: {describe_build(summary)}")
     lines += [f"- **failed** `{path}`: {reason}" for path, reason in summary.failed_files.items()]
+    lines += [f"- **kept** `{path}`: {reason}" for path, reason in summary.kept_files.items()]
     lines += [
         f"- **copy** `{copy}` holds the same bytes as `{original}`: its rows count twice"
         for copy, original in summary.copies.items()
