@@ -210,7 +210,7 @@ def stale_files(settings: Settings, target: Path) -> list[str]:
     files; the standby also lacks the last run's.
     """
     with duckdb.connect(str(target), read_only=True) as con:
-        con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(str(settings.state_db))} AS ingest (READ_ONLY)")
         rows = con.execute(
             "SELECT coalesce(built.file_path, now.file_path) AS file_path"
             " FROM main.ingest_files AS built"
@@ -269,7 +269,7 @@ def run_models(
     column_docs = _column_docs(settings.sql_dir)
     built = BuiltModels()
     with duckdb.connect(str(target), config=settings.duckdb_config) as con:
-        con.execute(f"ATTACH '{settings.state_db}' AS ingest (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(str(settings.state_db))} AS ingest (READ_ONLY)")
         for model in load_models(settings.sql_dir):
             if model.layer not in layers:
                 continue

@@ -40,7 +40,10 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(text: str) -> str:
     """``text`` as a DuckDB string literal, for the places a value cannot be a parameter
-    (COMMENT ON, COPY options, a list of files written out so the filter is pushed down)."""
+    (COMMENT ON, COPY options, a list of files written out so the filter is pushed down) and
+    for every path in SQL (``COPY ... TO``, ``ATTACH``): a folder may be named "O'Brien".
+    DuckDB takes a parameter as a COPY target only from 1.4, and 1.5 mishandles it when the
+    file does not exist yet, so paths are quoted, not bound."""
     return "'" + text.replace("'", "''") + "'"
 
 

@@ -317,7 +317,7 @@ def _write_csv(con, query: Query, path: Path, bom: bool, rows: int) -> None:
     else:
         # With a prefix, DuckDB ends the last row without a newline: the suffix is that newline.
         con.execute(
-            f"COPY ({query.sql()}) TO '{partial}'"
+            f"COPY ({query.sql()}) TO {quote_literal(str(partial))}"
             f" (HEADER false, DELIMITER ',', PREFIX {quote_literal(prefix)}, SUFFIX '\n')",
             query.params,
         )
@@ -349,7 +349,8 @@ def _write_xlsx(con, query: Query, path: Path) -> None:
 def _write_parquet(con, query: Query, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     con.execute(
-        f"COPY ({query.sql(raw=True)}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd)",
+        f"COPY ({query.sql(raw=True)}) TO {quote_literal(str(partial))}"
+        " (FORMAT parquet, COMPRESSION zstd)",
         query.params,
     )
     os.replace(partial, path)
@@ -473,7 +474,10 @@ def append_files(con: duckdb.DuckDBPyConnection, table: str, out: Path, files: l
     ):
         return False
     tail = out.with_name(f".{out.name}.tail")
-    con.execute(f"COPY ({added.sql()}) TO '{tail}' (HEADER false, DELIMITER ',')", added.params)
+    con.execute(
+        f"COPY ({added.sql()}) TO {quote_literal(str(tail))} (HEADER false, DELIMITER ',')",
+        added.params,
+    )
     try:
         with tail.open("rb") as src, out.open("ab") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from flows.discover import file_hash
+from flows.excel_safe import quote_literal
 from flows.fingerprint import ecb_history
 from flows.validation import rule_descriptions
 from schemas import CONTRACTS
@@ -62,7 +63,7 @@ def ecb_rates_parquet(cache_dir: Path) -> Path:
     partial = cached.with_name(f".{cached.name}.{os.getpid()}")
     with duckdb.connect() as con:
         con.register("frame", ecb_daily_rates())
-        con.execute(f"COPY (SELECT * FROM frame) TO '{partial}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM frame) TO {quote_literal(str(partial))} (FORMAT parquet)")
     os.replace(partial, cached)  # whole or absent, even if this process is killed
     for old in cache_dir.glob("ecb_rates-*.parquet"):
         if old != cached:

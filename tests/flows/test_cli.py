@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from flows.cli import EXIT_FAILED, EXIT_OK, main
-from tests.conftest import PROJECT, Workspace
+from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -169,3 +169,23 @@ def test_a_run_that_fails_before_its_build_is_opened_prints_the_real_cause(tmp_p
     assert code == EXIT_FAILED
     last = err.strip().splitlines()[-1]
     assert last.startswith("spotprices run failed: FileExistsError: ") and str(rows) in last
+
+
+def test_a_marts_folder_named_with_an_apostrophe_runs(tmp_path):
+    """Every path reaches SQL quoted: the ECB cache, the ingest database attached to the
+    build, the extracts and the Parquet set; on the second run (a file added, updated by file)
+    the standby's stale files and the extract appended in place."""
+    ws = Workspace(raw=tmp_path / "raw it's", marts=tmp_path / "O'Brien marts")
+    for path in sorted((FIXTURES / "raw").rglob("*.csv")):
+        ws.add(path, path.parent.name)
+    options = ("--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
+    code, out, err = spotprices("run", *options)
+    assert code == EXIT_OK, err
+    extract = ws.marts / "extracts" / "stg_price_observations.csv"
+    inode, rows = extract.stat().st_ino, ws.query("SELECT count(*) FROM stg_price_observations")
+    ws.add(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", "prices", "Ana's notes.csv")
+    code, out, err = spotprices("run", *options)
+    assert code == EXIT_OK, err
+    assert "build:  incremental, from the standby" in out
+    assert extract.stat().st_ino == inode  # appended in place, not written again
+    assert ws.query("SELECT count(*) FROM stg_price_observations") == [(2 * rows[0][0],)]

@@ -290,3 +290,23 @@ def test_quarantined_raw_values_leave_without_the_source_locator(hostile, tmp_pa
                 text = out.read_text("utf-8-sig")
         assert "Ana Anić" not in text and "source_locator" not in text, fmt
         assert "Durrës" in text and "price_point_is_number" in text, fmt
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_file_name_with_an_apostrophe_is_written(hostile, tmp_path, fmt):
+    out = tmp_path / "O'Brien exports" / f"Ana's RS-HU.{fmt}"
+    code, _, err = export(
+        hostile, tmp_path, "mart_smuggling_prices", "--format", fmt, "--out", str(out)
+    )
+    assert code == EXIT_OK, err
+    rows = hostile.query("SELECT count(*) FROM mart_smuggling_prices")[0][0]
+    provenance = json.loads((out.parent / "Ana's RS-HU.provenance.json").read_text("utf-8"))
+    assert provenance["row_count"] == rows > 0 and provenance["bytes"] == out.stat().st_size
+    if fmt == "parquet":
+        with duckdb.connect() as con:
+            assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(out)]).fetchone() == (
+                rows,
+            )
+    assert {p.name for p in out.parent.iterdir()} == {
+        f"Ana's RS-HU.{fmt}", "Ana's RS-HU.dictionary.csv", "Ana's RS-HU.provenance.json"
+    }  # fmt: skip
