@@ -19,8 +19,11 @@ class RunInProgress(Exception):
 
 @contextmanager
 def run_lock(state_dir: Path):
-    """Hold the run lock for the block, or raise :class:`RunInProgress` at once."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    """Hold the run lock for the block, or raise :class:`RunInProgress` at once. The first
+    thing a run does: the state folder is created (or closed) private here."""
+    from flows.state import private_dir
+
+    private_dir(state_dir)
     path = state_dir / "run.lock"
     with path.open("a+") as handle:
         try:

@@ -10,11 +10,19 @@ much as writing them (about 20 s at 10M rows), to be read once per build.
 Every load is idempotent by construction: a file's failures are deleted and inserted again,
 and its manifest row pointed to its new folder, in one transaction keyed by its path; the
 folders no manifest row points to are deleted after.
+
+The state folder holds every raw row with its notes and source_locator, so it is readable by
+its owner alone (mode 0700, :func:`private_dir`), and one left open by an earlier version is
+closed on the next run. What DuckDB, Arrow and pandas write into it then needs no mode of
+its own: nobody else can reach it. (No umask: a build is written in ``_state/`` and published
+by a rename, and must stay readable by the analysts who open it.)
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +36,8 @@ if TYPE_CHECKING:
     from schemas import Contract
 
 ROW_KINDS = ("raw", "valid")
+#: The mode of the state folder: its owner alone may list, read or enter it.
+PRIVATE_MODE = 0o700
 ROW_KEY = "file_path VARCHAR NOT NULL, sheet VARCHAR NOT NULL, row_number BIGINT NOT NULL"
 
 
@@ -135,6 +145,17 @@ def refresh_row_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
             con.execute(_rows_view(contract, kind, parts))
 
 
+def private_dir(path: Path) -> Path:
+    """Create the folder ``path`` readable by its owner alone, or make it so if it exists.
+
+    The state folder lies inside the marts folder, which is shared with analysts; the mode of
+    the folder is what keeps its files (raw rows with notes and source_locator) from them."""
+    path.mkdir(mode=PRIVATE_MODE, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != PRIVATE_MODE:
+        os.chmod(path, PRIVATE_MODE)
+    return path
+
+
 @contextmanager
 def connect(settings: Settings, read_only: bool = False, row_views: bool = True):
     """A connection to the ingest database, created with its tables on first use.
@@ -143,7 +164,7 @@ def connect(settings: Settings, read_only: bool = False, row_views: bool = True)
     discover and the run log, and it spares importing the data contract (pandas, Pandera).
     Otherwise the views of the rows (:func:`refresh_row_views`) are defined too.
     """
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.state_dir)
     con = duckdb.connect(str(settings.state_db), read_only, settings.duckdb_config)
     try:
         if not read_only:

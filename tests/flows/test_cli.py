@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -171,16 +173,44 @@ def test_a_run_that_fails_before_its_build_is_opened_prints_the_real_cause(tmp_p
     assert last.startswith("spotprices run failed: FileExistsError: ") and str(rows) in last
 
 
-def test_a_marts_folder_named_with_an_apostrophe_runs(tmp_path):
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def readable_by_others(path) -> bool:
+    """Whether ``path`` is as readable by others as this process's umask lets a new file be."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode(path) & 0o044 == 0o044 & ~umask
+
+
+def test_the_private_state_folder_is_closed_to_others_and_the_marts_are_not(bundled):
+    ws, code, _ = bundled
+    assert code == EXIT_OK
+    # Raw rows with notes and source_locator, and the ingest database, lie under _state/.
+    assert mode(ws.marts / "_state") == 0o700
+    assert list((ws.marts / "_state" / "rows").glob("*/raw-*.parquet"))
+    # What analysts are given stays readable: the build was written in _state/ and moved out.
+    assert readable_by_others(ws.db)
+    assert readable_by_others(ws.marts / "extracts" / "mart_smuggling_prices.csv")
+    assert readable_by_others(next((ws.marts / "parquet").glob("*/*.parquet")))
+
+
+def test_a_marts_folder_named_with_an_apostrophe_runs_and_an_old_open_state_is_closed(tmp_path):
     """Every path reaches SQL quoted: the ECB cache, the ingest database attached to the
     build, the extracts and the Parquet set; on the second run (a file added, updated by file)
-    the standby's stale files and the extract appended in place."""
+    the standby's stale files and the extract appended in place. The state folder an earlier
+    version left open to everyone is closed by the next run."""
     ws = Workspace(raw=tmp_path / "raw it's", marts=tmp_path / "O'Brien marts")
     for path in sorted((FIXTURES / "raw").rglob("*.csv")):
         ws.add(path, path.parent.name)
+    state = ws.marts / "_state"
+    state.mkdir(parents=True)
+    os.chmod(state, 0o755)
     options = ("--raw-dir", str(ws.raw), "--marts-dir", str(ws.marts))
     code, out, err = spotprices("run", *options)
     assert code == EXIT_OK, err
+    assert mode(state) == 0o700
     extract = ws.marts / "extracts" / "stg_price_observations.csv"
     inode, rows = extract.stat().st_ino, ws.query("SELECT count(*) FROM stg_price_observations")
     ws.add(FIXTURES / "raw" / "prices" / "field_notes_2020.csv", "prices", "Ana's notes.csv")
@@ -189,3 +219,4 @@ def test_a_marts_folder_named_with_an_apostrophe_runs(tmp_path):
     assert "build:  incremental, from the standby" in out
     assert extract.stat().st_ino == inode  # appended in place, not written again
     assert ws.query("SELECT count(*) FROM stg_price_observations") == [(2 * rows[0][0],)]
+    assert mode(state) == 0o700
