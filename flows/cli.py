@@ -96,7 +96,11 @@ def _add_export(commands) -> None:
     export.add_argument("--until", help="last month, YYYY-MM (by period_start)")
     export.add_argument("--columns", help="comma-separated subset of the allowed columns")
     export.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
-    export.add_argument("--out", help="output file (default: MART.FORMAT in the current folder)")
+    export.add_argument(
+        "--out",
+        help="output file, or a folder to write MART.FORMAT into (default: MART.FORMAT in the"
+        " current folder)",
+    )
     export.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM")
     export.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
 
@@ -114,7 +118,10 @@ def _export(args) -> int:
         print(f"no marts published yet in {settings.marts_dir} (run: spotprices run)")
         return EXIT_FAILED
     filters = Filters(args.flow, args.country, args.leg, args.since, args.until)
-    out = Path(args.out or f"{args.mart}.{args.format}")
+    name = f"{args.mart}.{args.format}"
+    out = Path(args.out or name)
+    if out.is_dir() or (args.out or "").endswith(("/", os.sep)):
+        out = out / name  # a folder, as cp takes one
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         try:

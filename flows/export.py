@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -201,11 +203,18 @@ def build_query(
         query.params += [origin, destination]
     if filters.since is not None or filters.until is not None:
         _need(table, names, "--since/--until", ("period_start",))
+    since = None
     if filters.since is not None:
+        since = _month_start(filters.since, "--since")
         query.where.append("period_start >= ?")
-        query.params.append(_month_start(filters.since, "--since"))
+        query.params.append(since)
     if filters.until is not None:
         start = _month_start(filters.until, "--until")
+        if since is not None and start < since:
+            raise ExportError(
+                f"--since {filters.since} is after --until {filters.until}: no month is in"
+                " that period"
+            )
         query.where.append("period_start < ?")
         next_month = date(start.year + start.month // 12, start.month % 12 + 1, 1)
         query.params.append(next_month)
@@ -305,23 +314,36 @@ def write_dictionary(con, query: Query, path: Path) -> None:
             writer.writerow([name, kind, comments.get(name) or "", _unit(name, comments.get(name))])
 
 
+@contextmanager
+def _written_aside(path: Path) -> Iterator[Path]:
+    """A hidden file beside ``path`` to write, swapped in for ``path`` when the block ends;
+    removed if the block or the swap fails (a full disk, ``path`` a folder), so that a failed
+    write leaves no partial file and the previous ``path`` as it was."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def _write_csv(con, query: Query, path: Path, bom: bool, rows: int) -> None:
     """DuckDB writes the BOM and the header line as the file's prefix: putting the BOM in
     front afterwards copied the whole file (at 10M rows 3 GB, 7 of the extract's 21 s)."""
-    partial = path.with_name(f".{path.name}.partial")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([name for name, _ in query.columns])
     prefix = (BOM if bom else "") + header.getvalue()
-    if rows == 0:  # DuckDB would still write its suffix, a blank line
-        partial.write_text(prefix, encoding="utf-8")
-    else:
-        # With a prefix, DuckDB ends the last row without a newline: the suffix is that newline.
-        con.execute(
-            f"COPY ({query.sql()}) TO {quote_literal(str(partial))}"
-            f" (HEADER false, DELIMITER ',', PREFIX {quote_literal(prefix)}, SUFFIX '\n')",
-            query.params,
-        )
-    os.replace(partial, path)
+    with _written_aside(path) as partial:
+        if rows == 0:  # DuckDB would still write its suffix, a blank line
+            partial.write_text(prefix, encoding="utf-8")
+        else:
+            # With a prefix, DuckDB ends the last row without a newline: the suffix is it.
+            con.execute(
+                f"COPY ({query.sql()}) TO {quote_literal(str(partial))}"
+                f" (HEADER false, DELIMITER ',', PREFIX {quote_literal(prefix)}, SUFFIX '\n')",
+                query.params,
+            )
 
 
 def _write_xlsx(con, query: Query, path: Path) -> None:
@@ -341,19 +363,17 @@ def _write_xlsx(con, query: Query, path: Path) -> None:
     while batch := cursor.fetchmany(5000):
         for row in batch:
             sheet.append([cell(value) for value in row])
-    partial = path.with_name(f".{path.name}.partial")
-    book.save(partial)
-    os.replace(partial, path)
+    with _written_aside(path) as partial:
+        book.save(partial)
 
 
 def _write_parquet(con, query: Query, path: Path) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    con.execute(
-        f"COPY ({query.sql(raw=True)}) TO {quote_literal(str(partial))}"
-        " (FORMAT parquet, COMPRESSION zstd)",
-        query.params,
-    )
-    os.replace(partial, path)
+    with _written_aside(path) as partial:
+        con.execute(
+            f"COPY ({query.sql(raw=True)}) TO {quote_literal(str(partial))}"
+            " (FORMAT parquet, COMPRESSION zstd)",
+            query.params,
+        )
 
 
 def write_parts(
@@ -417,6 +437,8 @@ def export(
     query = build_query(con, table, filters, columns)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = con.execute(query.count_sql("count(*)"), query.params).fetchone()[0]
+    if rows == 0 and filters.used():
+        raise ExportError(_matches_nothing(con, query, filters))
     if fmt == "csv":
         _write_csv(con, query, out, bom, rows)
     elif fmt == "xlsx":
@@ -428,6 +450,19 @@ def export(
     if sidecars:
         _write_sidecars(con, query, out, provenance)
     return provenance
+
+
+def _matches_nothing(con, query: Query, filters: Filters) -> str:
+    """Why a filtered export has no row: the filters, and the months the table covers."""
+    used = " ".join(f"--{name} {value}" for name, value in filters.used().items())
+    message = f"no row of {query.table} matches {used}"
+    if "period_start" in (c for c, _ in query.columns):
+        first, last = con.execute(
+            f"SELECT min(period_start), max(period_start) FROM {quote_ident(query.table)}"
+        ).fetchone()
+        if first is not None:
+            message += f"; its period_start runs from {first:%Y-%m} to {last:%Y-%m}"
+    return message + "; nothing written"
 
 
 def _write_sidecars(con, query: Query, out: Path, provenance: dict) -> None:

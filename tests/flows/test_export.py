@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from flows.allowlists import exportable, scrubbed_json
 from flows.cli import EXIT_OK, EXIT_USAGE, main
+from flows.export import export as export_api
 from tests.conftest import Workspace
 from tests.flows.conftest import PLANTED_NAME
 
@@ -214,19 +215,26 @@ def test_no_bom_option(hostile, tmp_path):
     assert out.read_bytes().startswith(b"obs_id,")
 
 
+def header_of(ws: Workspace, table: str) -> str:
+    columns = ws.query(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [table],
+    )
+    return ",".join(exportable(table, [c for (c,) in columns]))
+
+
 @pytest.mark.parametrize("bom", [[], ["--no-bom"]])
 def test_every_line_ends_once_and_an_empty_extract_is_its_header_alone(hostile, tmp_path, bom):
     full, empty = tmp_path / "all.csv", tmp_path / "none.csv"
-    for out, since in ((full, "2000-01"), (empty, "2999-01")):
-        args = ["mart_smuggling_prices", "--since", since, "--out", str(out), *bom]
-        assert export(hostile, tmp_path, *args)[0] == EXIT_OK
-    columns = hostile.query(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'mart_smuggling_prices'"
-        " ORDER BY column_index"
-    )
-    expected_header = ",".join(exportable("mart_smuggling_prices", [c for (c,) in columns]))
+    assert hostile.query("SELECT count(*) FROM mart_drug_price_gradients") == [(0,)]
+    for out, table in ((full, "mart_smuggling_prices"), (empty, "mart_drug_price_gradients")):
+        assert export(hostile, tmp_path, table, "--out", str(out), *bom)[0] == EXIT_OK
     start = b"" if bom else b"\xef\xbb\xbf"
-    assert empty.read_bytes() == start + expected_header.encode() + b"\n"
+    assert (
+        empty.read_bytes()
+        == start + header_of(hostile, "mart_drug_price_gradients").encode() + b"\n"
+    )
+    expected_header = header_of(hostile, "mart_smuggling_prices")
     lines = full.read_bytes().removeprefix(start).split(b"\n")
     assert lines[0] == expected_header.encode() and lines[-1] == b""  # ends with one newline
     rows = hostile.query("SELECT count(*) FROM mart_smuggling_prices")[0][0]
@@ -310,3 +318,62 @@ def test_a_file_name_with_an_apostrophe_is_written(hostile, tmp_path, fmt):
     assert {p.name for p in out.parent.iterdir()} == {
         f"Ana's RS-HU.{fmt}", "Ana's RS-HU.dictionary.csv", "Ana's RS-HU.provenance.json"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--since", "2030-01"],
+            "no row of mart_smuggling_prices matches --since 2030-01; its period_start runs"
+            " from 2020-01 to 2021-04; nothing written",
+        ),
+        (
+            ["--leg", "RS-HU", "--until", "2019-12"],
+            "no row of mart_smuggling_prices matches --leg RS-HU --until 2019-12; its"
+            " period_start runs from 2020-01 to 2021-04; nothing written",
+        ),
+        (
+            ["--since", "2021-01", "--until", "2020-01"],
+            "--since 2021-01 is after --until 2020-01: no month is in that period",
+        ),
+    ],
+)
+def test_a_period_that_matches_nothing_is_refused_and_keeps_the_previous_file(
+    hostile, tmp_path, args, message
+):
+    out = tmp_path / "rs_hu.csv"
+    code, _, err = export(hostile, tmp_path, "mart_smuggling_prices", "--out", str(out))
+    assert code == EXIT_OK, err
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    code, stdout, err = export(hostile, tmp_path, "mart_smuggling_prices", *args, "--out", str(out))
+    assert (code, stdout) == (EXIT_USAGE, "")
+    assert err == f"spotprices export: {message}\n"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_out_naming_a_folder_writes_the_mart_into_it(hostile, tmp_path, fmt):
+    folder = tmp_path / "for Ana"
+    folder.mkdir()
+    code, stdout, err = export(
+        hostile, tmp_path, "mart_estimates", "--format", fmt, "--out", str(folder)
+    )
+    assert code == EXIT_OK, err
+    assert stdout.endswith(f" -> {folder / f'mart_estimates.{fmt}'}\n")
+    assert {p.name for p in folder.iterdir()} == {
+        f"mart_estimates.{fmt}", "mart_estimates.dictionary.csv", "mart_estimates.provenance.json"
+    }  # fmt: skip
+    assert {p.name for p in tmp_path.iterdir()} == {"for Ana"}  # no hidden partial beside it
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_write_that_fails_leaves_no_partial_file(hostile, tmp_path, fmt):
+    """Through the API, where a folder is not taken for a file name: the swap fails, and the
+    file written aside is removed."""
+    target = tmp_path / f"taken.{fmt}"
+    (target / "inside").mkdir(parents=True)
+    with duckdb.connect(str(hostile.db), read_only=True) as con, pytest.raises(OSError):
+        export_api(con, "mart_estimates", target, fmt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"taken.{fmt}"]
+    assert [p.name for p in target.iterdir()] == ["inside"]
