@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from flows.config import TASK_RUNNERS, UsageError
@@ -23,6 +24,42 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
+
+
+def _days(text: str) -> int:
+    """A number of days for ``--warn-days``: a whole number, 0 or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days, 0 or more, not {text!r}"
+        )
+    return int(text)
+
+
+def _missing_marts(command: str, marts_dir: str | None) -> bool:
+    """Say on standard error that no marts are published in the folder, if so (exit 1)."""
+    from flows.config import settings_from
+    from flows.status import no_marts
+
+    settings = settings_from(marts_dir=marts_dir)
+    if settings.published_db.exists():
+        return False
+    print(f"spotprices {command}: {no_marts(settings)}", file=sys.stderr)
+    return True
+
+
+def _lock_hint(err: Exception) -> str | None:
+    """For DuckDB's lock error (someone holds the file open read-write), what to do."""
+    held = re.search(
+        r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in'
+        r" (?P<program>.*?) \(PID (?P<pid>\d+)\)",
+        str(err),
+    )
+    if held is None:
+        return None
+    return (
+        f"another program holds {held['file']} open for writing ({held['program']}, PID"
+        f" {held['pid']}): open it read-only, e.g. duckdb -readonly {held['file']}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
     status.add_argument(
-        "--warn-days", type=int, help="warn when the newest observation is older (default 365)"
+        "--warn-days", type=_days, help="warn when the newest observation is older (default 365)"
     )
     serve = commands.add_parser(
         "serve", help="serve the nightly flow on a schedule (a Prefect deployment) until stopped"
@@ -76,7 +113,11 @@ def _parser() -> argparse.ArgumentParser:
         "docs", help="write the data dictionary (docs/marts.md) from the published comments"
     )
     docs.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
-    docs.add_argument("--out", help="where to write it (default: docs/marts.md)")
+    docs.add_argument(
+        "--out",
+        help="where to write it (default: docs/marts.md for the project's data/marts, else"
+        " marts.md in the marts folder)",
+    )
     quarantine = commands.add_parser("quarantine", help="list rejected rows with their reasons")
     quarantine.add_argument("--file", help="only files whose path contains this text")
     quarantine.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
@@ -113,10 +154,9 @@ def _export(args) -> int:
     from flows.config import settings_from
     from flows.export import ExportError, Filters, export
 
-    settings = settings_from(marts_dir=args.marts_dir)
-    if not settings.published_db.exists():
-        print(f"no marts published yet in {settings.marts_dir} (run: spotprices run)")
+    if _missing_marts("export", args.marts_dir):
         return EXIT_FAILED
+    settings = settings_from(marts_dir=args.marts_dir)
     filters = Filters(args.flow, args.country, args.leg, args.since, args.until)
     name = f"{args.mart}.{args.format}"
     out = Path(args.out or name)
@@ -211,8 +251,12 @@ def _run(args) -> int:
 
 
 def _status(args) -> int:
-    from flows.status import describe
+    from flows.config import settings_from
+    from flows.status import describe, recent_runs
 
+    if _missing_marts("status", args.marts_dir):
+        print(recent_runs(settings_from(marts_dir=args.marts_dir)))
+        return EXIT_FAILED
     print(describe(args.marts_dir, args.warn_days))
     return EXIT_OK
 
@@ -220,6 +264,8 @@ def _status(args) -> int:
 def _quarantine(args) -> int:
     from flows.status import quarantine_listing
 
+    if _missing_marts("quarantine", args.marts_dir):
+        return EXIT_FAILED
     print(quarantine_listing(args.marts_dir, args.file))
     return EXIT_OK
 
@@ -240,9 +286,11 @@ def _serve(args) -> int:
 
 
 def _docs(args) -> int:
-    from flows.dictionary import DEFAULT_OUT, write_dictionary
+    from flows.dictionary import write_dictionary
 
-    print(f"wrote {write_dictionary(args.marts_dir, args.out or DEFAULT_OUT)}")
+    if _missing_marts("docs", args.marts_dir):
+        return EXIT_FAILED
+    print(f"wrote {write_dictionary(args.marts_dir, args.out)}")
     return EXIT_OK
 
 
@@ -264,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spotprices {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as err:  # one line for the operator; the Prefect log has the traceback
+        hint = _lock_hint(err)
+        if hint:
+            print(f"spotprices {args.command}: {hint}", file=sys.stderr)
+            return EXIT_FAILED
         print(f"spotprices {args.command} failed: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -20,7 +20,9 @@ import duckdb
 from flows.build import load_models
 from flows.config import PROJECT_ROOT, Settings, settings_from
 
+#: Where the dictionary of the project's own marts (``data/marts``) goes, in the repository.
 DEFAULT_OUT = PROJECT_ROOT / "docs" / "marts.md"
+PROJECT_MARTS = PROJECT_ROOT / "data" / "marts"
 
 #: Sections of the dictionary, in reading order: (heading, introduction).
 SECTIONS = {
@@ -127,8 +129,18 @@ def render_dictionary(con: duckdb.DuckDBPyConnection, settings: Settings) -> str
     return "\n".join(lines)
 
 
-def write_dictionary(marts_dir: str | Path | None = None, out: str | Path = DEFAULT_OUT) -> Path:
-    """Render the dictionary of the published database under ``marts_dir`` into ``out``."""
+def default_out(settings: Settings) -> Path:
+    """``docs/marts.md`` for the project's own marts; for any other marts folder, ``marts.md``
+    in it, beside the database it describes: the project's documentation describes the
+    project's build, not a test folder's or a colleague's."""
+    if settings.marts_dir == PROJECT_MARTS.resolve():
+        return DEFAULT_OUT
+    return settings.marts_dir / "marts.md"
+
+
+def write_dictionary(marts_dir: str | Path | None = None, out: str | Path | None = None) -> Path:
+    """Render the dictionary of the published database under ``marts_dir`` into ``out``
+    (by default :func:`default_out`)."""
     settings = settings_from(marts_dir=marts_dir)
     if not settings.published_db.exists():
         raise FileNotFoundError(
@@ -136,7 +148,7 @@ def write_dictionary(marts_dir: str | Path | None = None, out: str | Path = DEFA
         )
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         text = render_dictionary(con, settings)
-    target = Path(out)
+    target = Path(out) if out else default_out(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
@@ -148,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the data dictionary from the comments of the published marts.",
     )
     parser.add_argument("--marts-dir", help="where the marts are (default: data/marts)")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="default: docs/marts.md")
+    parser.add_argument(
+        "--out",
+        help="default: docs/marts.md for the project's data/marts, else marts.md in the"
+        " marts folder",
+    )
     args = parser.parse_args(argv)
     print(f"wrote {write_dictionary(args.marts_dir, args.out)}")
     return 0

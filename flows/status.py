@@ -45,15 +45,25 @@ def _recent_runs(settings, limit: int = 5) -> list[str]:
     return lines
 
 
+def no_marts(settings) -> str:
+    """What ``status``, ``quarantine``, ``export`` and ``docs`` say when nothing is published."""
+    return f"no marts published yet in {settings.marts_dir} (run: spotprices run)"
+
+
+def recent_runs(settings) -> str:
+    """The run log's last runs, also when nothing was published (a first run that failed)."""
+    return "\n".join(["recent runs:", *(_recent_runs(settings) or ["  none"])])
+
+
 def describe(marts_dir: str | None = None, warn_days: int | None = None) -> str:
     settings = settings_from(marts_dir=marts_dir)
     if warn_days is None:
         warn_days = int(
             os.environ.get("SPOTPRICES_FRESHNESS_WARN_DAYS", DEFAULT_FRESHNESS_WARN_DAYS)
         )
-    lines = ["recent runs:", *(_recent_runs(settings) or ["  none"])]
+    lines = [recent_runs(settings)]
     if not settings.published_db.exists():
-        lines.append(f"no marts published yet in {settings.marts_dir} (run: spotprices run)")
+        lines.append(no_marts(settings))
         return "\n".join(lines)
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         run_id, built_at, summary = con.execute(
@@ -101,7 +111,7 @@ def quarantine_listing(marts_dir: str | None = None, file: str | None = None) ->
     """Rejected rows with their reasons, optionally for files whose path contains ``file``."""
     settings = settings_from(marts_dir=marts_dir)
     if not settings.published_db.exists():
-        return f"no marts published yet in {settings.marts_dir} (run: spotprices run)"
+        return no_marts(settings)
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         rows = con.execute(
             "SELECT file_path, sheet, row_number, obs_id, reasons FROM quarantine_rows"

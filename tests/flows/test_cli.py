@@ -14,7 +14,9 @@ from contextlib import redirect_stderr, redirect_stdout
 import duckdb
 import pytest
 
-from flows.cli import EXIT_FAILED, EXIT_OK, main
+from flows.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from flows.config import settings_from
+from flows.dictionary import DEFAULT_OUT, default_out
 from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -122,9 +124,30 @@ def test_status_and_help_do_not_import_the_heavy_libraries():
     assert done.stdout.strip() == "[]"
 
 
-def test_status_before_any_run_says_what_to_do(tmp_path):
-    code, out, _ = spotprices("status", "--marts-dir", str(tmp_path))
-    assert code == EXIT_OK and "no marts published yet" in out
+@pytest.mark.parametrize(
+    "command", [["status"], ["quarantine"], ["export", "mart_estimates"], ["docs"]]
+)
+def test_a_command_before_any_run_says_what_to_do_on_stderr_and_exits_1(tmp_path, command):
+    code, out, err = spotprices(*command, "--marts-dir", str(tmp_path))
+    assert code == EXIT_FAILED
+    assert err == (
+        f"spotprices {command[0]}: no marts published yet in {tmp_path} (run: spotprices run)\n"
+    )
+    # status still lists the run log (a first run that failed shows there); the others nothing
+    assert out == ("recent runs:\n  none\n" if command == ["status"] else "")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("days", ["-5", "abc", "1.5"])
+def test_status_refuses_a_negative_or_broken_warn_days(tmp_path, days):
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit) as stopped:
+        main(["status", "--warn-days", days, "--marts-dir", str(tmp_path)])
+    assert stopped.value.code == EXIT_USAGE
+    assert err.getvalue().strip().splitlines()[-1] == (
+        "spotprices status: error: argument --warn-days: expected a whole number of days,"
+        f" 0 or more, not {days!r}"
+    )
 
 
 def test_a_run_that_adds_a_file_says_it_updated_the_build_from_the_standby(tmp_path):
@@ -220,3 +243,41 @@ def test_a_marts_folder_named_with_an_apostrophe_runs_and_an_old_open_state_is_c
     assert extract.stat().st_ino == inode  # appended in place, not written again
     assert ws.query("SELECT count(*) FROM stg_price_observations") == [(2 * rows[0][0],)]
     assert mode(state) == 0o700
+
+
+def test_a_read_write_connection_on_the_marts_gets_a_one_line_hint(bundled, tmp_path):
+    """An analyst's read-write connection (another process) locks the file: status and export
+    say who holds it and how to open it instead, in one line."""
+    ws, _, _ = bundled
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    db = marts / "spotprices.duckdb"
+    shutil.copyfile(ws.db, db)  # the shared build stays untouched
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r});"
+         " print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "open\n"
+        for command in (["status"], ["export", "mart_estimates", "--out", str(tmp_path / "e")]):
+            code, out, err = spotprices(*command, "--marts-dir", str(marts))
+            assert code == EXIT_FAILED and out == ""
+            assert err.startswith(f"spotprices {command[0]}: another program holds {db} open")
+            assert f", PID {holder.pid}): " in err and "\n" not in err.rstrip("\n")
+            assert err.endswith(f": open it read-only, e.g. duckdb -readonly {db}\n")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert spotprices("status", "--marts-dir", str(marts))[0] == EXIT_OK  # released
+
+
+def test_docs_writes_beside_other_marts_and_into_docs_only_for_the_projects_own(bundled):
+    ws, _, _ = bundled
+    project_docs = DEFAULT_OUT.read_bytes()
+    code, out, err = spotprices("docs", "--marts-dir", str(ws.marts))
+    assert code == EXIT_OK, err
+    assert out == f"wrote {ws.marts / 'marts.md'}\n"
+    assert (ws.marts / "marts.md").read_text("utf-8").startswith("# Data dictionary")
+    assert DEFAULT_OUT.read_bytes() == project_docs
+    assert default_out(settings_from(marts_dir=PROJECT / "data" / "marts")) == DEFAULT_OUT
