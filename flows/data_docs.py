@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -73,7 +74,10 @@ def new_site_dir(data_docs_dir: Path) -> Path:
 
 
 def publish_site(site_dir: Path, data_docs_dir: Path) -> Path:
-    """Replace ``data_docs_dir`` with ``site_dir``; return the path of its index page."""
+    """Replace ``data_docs_dir`` with ``site_dir``; return the path of its index page. The
+    folder is as open as the marts folder it lies in (mkdtemp made it 0700): the report links
+    to it, and it holds the checks of published marts only."""
+    site_dir.chmod(stat.S_IMODE(data_docs_dir.parent.stat().st_mode))
     old = None
     if data_docs_dir.exists():
         old = data_docs_dir.with_name(f"{site_dir.name}.old")

@@ -217,6 +217,7 @@ def test_the_private_state_folder_is_closed_to_others_and_the_marts_are_not(bund
     assert readable_by_others(ws.db)
     assert readable_by_others(ws.marts / "extracts" / "mart_smuggling_prices.csv")
     assert readable_by_others(next((ws.marts / "parquet").glob("*/*.parquet")))
+    assert readable_by_others(ws.marts / "data_docs")  # the report links to it
 
 
 def test_a_marts_folder_named_with_an_apostrophe_runs_and_an_old_open_state_is_closed(tmp_path):
