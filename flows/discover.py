@@ -141,23 +141,33 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
 
 
 class EmptyRawFolder(Exception):
-    """The raw folder holds no observation file while the published build holds some: most
-    likely a share not mounted or a wrong path, not the end of every source. The run stops
-    before discover and the published marts stay as they are."""
+    """The raw folder, or one dataset's folder in it, holds no observation file while the
+    published build holds some: most likely a share not mounted, a wrong path or a folder
+    moved, not the end of every source. The run stops before discover and the published marts
+    stay as they are."""
 
 
-def refuse_empty_raw_folder(raw_dir: Path, published_files: Callable[[], int]) -> None:
+def refuse_empty_raw_folder(raw_dir: Path, published_files: Callable[[], dict[str, int]]) -> None:
     """Raise :class:`EmptyRawFolder` if ``raw_dir`` holds no observation file (not even a
-    link to nothing) while the published build has rows of some (``published_files()``
-    counts them, asked only when the folder is empty)."""
-    if list_files(raw_dir):
+    link to nothing), or none of one dataset, while the published build has rows of some
+    (``published_files()`` counts them per dataset, asked only when a dataset has none)."""
+    present = {dataset for _, dataset, _, _ in list_files(raw_dir)}
+    if present == set(DATASETS):
         return
     published = published_files()
-    if published:
+    if not any(published.get(d) for d in present):
+        where, gone = "(under prices/ or routes/)", sum(published.values())
+    else:
+        missing = [d for d in DATASETS if d not in present and published.get(d)]
+        if not missing:
+            return
+        where = "under " + " or ".join(f"{d}/" for d in missing)
+        gone = sum(published[d] for d in missing)
+    if gone:
         raise EmptyRawFolder(
-            f"the raw folder {raw_dir} holds no observation files (under prices/ or routes/)"
-            f" where the published build has {published}: is the share mounted, is the path"
-            " right? Nothing was changed. To retire them all, run once with --allow-empty"
+            f"the raw folder {raw_dir} holds no observation files {where} where the published"
+            f" build has {gone}: is the share mounted, is the path right? Nothing was changed."
+            " To retire them all, run once with --allow-empty"
         )
 
 

@@ -209,18 +209,21 @@ def _keep_last_good_versions(
     return items, [result for result in results if result.item.file_path not in kept]
 
 
-def _published_files(settings: Settings) -> int:
-    """How many files have rows in the published build (none published: 0); from the
-    manifest of the ingest database when the build cannot be opened."""
-    query = "SELECT count(*) FROM ingest_files WHERE status NOT IN ('deleted', 'failed')"
+def _published_files(settings: Settings) -> dict[str, int]:
+    """How many files of each dataset have rows in the published build (none published: {});
+    from the manifest of the ingest database when the build cannot be opened."""
+    query = (
+        "SELECT dataset, count(*) FROM ingest_files WHERE status NOT IN ('deleted', 'failed')"
+        " GROUP BY dataset"
+    )
     if settings.published_db.exists():
         try:
             with duckdb.connect(str(settings.published_db), read_only=True) as con:
-                return con.execute(query).fetchone()[0]
+                return dict(con.execute(query).fetchall())
         except duckdb.Error:  # held read-write by someone, or from an older build
             pass
     with state.connect(settings, row_views=False) as con:
-        return con.execute(query).fetchone()[0]
+        return dict(con.execute(query).fetchall())
 
 
 @task(name="stage", cache_policy=NO_CACHE)

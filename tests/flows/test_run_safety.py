@@ -115,6 +115,28 @@ def test_an_empty_raw_folder_is_refused_where_the_build_has_files_unless_allowed
     assert ws.query("SELECT count(*) FROM stg_route_observations") == [(0,)]
 
 
+def test_one_datasets_folder_gone_is_refused_where_the_build_has_its_files(
+    fixture_workspace, tmp_path
+):
+    # routes/ moved away while prices/ stays: every route file would be retired silently.
+    ws = fixture_workspace
+    assert run(ws)[0] == EXIT_OK
+    before = published_run(ws)
+    shutil.move(ws.raw / "routes", tmp_path / "routes")
+    code, _, err = run(ws)
+    assert code == EXIT_FAILED
+    assert last_line(err) == (
+        f"spotprices run: the raw folder {ws.raw} holds no observation files under routes/"
+        " where the published build has 1: is the share mounted, is the path right? Nothing"
+        " was changed. To retire them all, run once with --allow-empty"
+    )
+    assert published_run(ws) == before
+    assert ws.query("SELECT count(*) FROM stg_route_observations") == [(3,)]
+    code, out, _ = run(ws, "--allow-empty")
+    assert code == EXIT_OK and "1 deleted" in out
+    assert ws.query("SELECT count(*) FROM stg_route_observations") == [(0,)]
+
+
 def test_a_marts_folder_inside_the_raw_folder_or_the_reverse_is_refused(
     fixture_workspace, tmp_path
 ):
