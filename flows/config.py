@@ -7,8 +7,11 @@ environment variables ``SPOTPRICES_RAW_DIR``, ``SPOTPRICES_MARTS_DIR`` and
 (``--task-runner``, ``--dask-address``; ``SPOTPRICES_TASK_RUNNER``, ``SPOTPRICES_DASK_ADDRESS``,
 ``SPOTPRICES_DASK_CONNECT_TIMEOUT``). The limits fitted to this two-core, 1.5 GiB budget are
 raised with the machine: ``SPOTPRICES_DUCKDB_MEMORY_LIMIT``, ``SPOTPRICES_DUCKDB_THREADS`` and
-``SPOTPRICES_CHUNK_THREADS``.
+``SPOTPRICES_CHUNK_THREADS``; ``SPOTPRICES_INGEST_RETRY_DELAYS`` and
+``SPOTPRICES_FRESHNESS_WARN_DAYS`` set the ingest retries and when ``status`` warns.
 
+Every variable is read here, and a value that does not read raises :class:`UsageError` naming
+the variable, its value and what is expected, before anything runs (the command line exits 2).
 A path given empty (``--raw-dir ""``, ``SPOTPRICES_RAW_DIR=``) is refused rather than read as
 "not given": a script's unset variable must not send a run to the project's own folders. The
 raw folder and the marts folder must lie apart (:func:`check_folders_apart`).
@@ -32,6 +35,7 @@ PUBLISHED_DB_NAME = "spotprices.duckdb"
 STATE_DIR_NAME = "_state"
 EXTRACTS_DIR_NAME = "extracts"
 PARQUET_DIR_NAME = "parquet"
+
 
 #: Where the per-file ingest tasks run: Prefect's thread pool in the flow process (default),
 #: or a Dask cluster through prefect-dask. Every other step stays in the flow process.
@@ -68,8 +72,12 @@ class Settings:
     task_runner: str = "threads"
     #: A running Dask scheduler (``tcp://host:8786``); none starts a LocalCluster for the run.
     dask_address: str | None = None
+    #: Where ``dask_address`` came from, for messages: ``--dask-address`` or the variable.
+    dask_address_source: str = "--dask-address"
     #: Seconds to wait for that scheduler to answer before the run fails.
     dask_connect_timeout: float = 10.0
+    #: ``spotprices status`` warns when the newest observation is older than this many days.
+    freshness_warn_days: int = 365
 
     @property
     def published_db(self) -> Path:
@@ -153,12 +161,14 @@ def settings_from(
         "duckdb_memory_limit": _memory_limit("SPOTPRICES_DUCKDB_MEMORY_LIMIT"),
         "duckdb_threads": _count("SPOTPRICES_DUCKDB_THREADS"),
         "chunk_threads": _count("SPOTPRICES_CHUNK_THREADS"),
+        "ingest_retry_delays": _delays("SPOTPRICES_INGEST_RETRY_DELAYS"),
+        "dask_connect_timeout": _seconds("SPOTPRICES_DASK_CONNECT_TIMEOUT"),
+        "freshness_warn_days": _days("SPOTPRICES_FRESHNESS_WARN_DAYS"),
     }
-    delays = os.environ.get("SPOTPRICES_INGEST_RETRY_DELAYS")
-    runner = (task_runner or os.environ.get("SPOTPRICES_TASK_RUNNER") or "threads").lower()
-    if runner not in TASK_RUNNERS:
-        raise ValueError(f"task runner must be one of {', '.join(TASK_RUNNERS)}, not {runner!r}")
-    timeout = os.environ.get("SPOTPRICES_DASK_CONNECT_TIMEOUT")
+    runner = _task_runner(task_runner)
+    address, source = dask_address, "--dask-address"
+    if not address:
+        address, source = _env("SPOTPRICES_DASK_ADDRESS") or None, "SPOTPRICES_DASK_ADDRESS"
     return Settings(
         raw_dir=pick(raw_dir, "SPOTPRICES_RAW_DIR", PROJECT_ROOT / "data" / "raw", "--raw-dir"),
         marts_dir=pick(
@@ -170,11 +180,10 @@ def settings_from(
             PROJECT_ROOT / "data" / "reference",
             "reference_dir",
         ),
-        **({"ingest_retry_delays": tuple(int(d) for d in delays.split(","))} if delays else {}),
         **{name: value for name, value in limits.items() if value is not None},
         task_runner=runner,
-        dask_address=dask_address or os.environ.get("SPOTPRICES_DASK_ADDRESS") or None,
-        **({"dask_connect_timeout": float(timeout)} if timeout else {}),
+        dask_address=address,
+        dask_address_source=source,
     )
 
 
@@ -217,20 +226,78 @@ def check_raw_folder(settings: Settings) -> None:
         )
 
 
-def _count(variable: str) -> int | None:
-    """A whole number of threads from ``variable``, if set."""
-    value = os.environ.get(variable, "").strip()
+def named(source: str, value: object) -> str:
+    """A setting as its user gave it: ``--option 'value'`` or ``VARIABLE='value'``."""
+    return f"{source} {value!r}" if source.startswith("--") else f"{source}={value!r}"
+
+
+def _env(variable: str) -> str:
+    """The variable's value without surrounding blanks; empty when unset."""
+    return os.environ.get(variable, "").strip()
+
+
+def _task_runner(option: str | None) -> str:
+    """``--task-runner`` (argparse has checked it), else the variable, else threads."""
+    if option:
+        value, source = option, "--task-runner"
+    else:
+        value, source = _env("SPOTPRICES_TASK_RUNNER") or "threads", "SPOTPRICES_TASK_RUNNER"
+    if value.lower() not in TASK_RUNNERS:
+        raise UsageError(f"{named(source, value)}: expected one of {', '.join(TASK_RUNNERS)}")
+    return value.lower()
+
+
+def _delays(variable: str) -> tuple[int, ...] | None:
+    """Whole seconds separated by commas from ``variable``, if set."""
+    value = _env(variable)
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{variable}={value!r}: expected a whole number of threads, 1 or more")
+    delays = [d.strip() for d in value.split(",")]
+    if not all(d.isdecimal() for d in delays):
+        raise UsageError(
+            f"{variable}={value!r}: expected whole seconds separated by commas, e.g. 2,10"
+        )
+    return tuple(int(d) for d in delays)
+
+
+def _seconds(variable: str) -> float | None:
+    """A number of seconds more than 0 from ``variable``, if set."""
+    value = _env(variable)
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not (0 < seconds < float("inf")):
+        raise UsageError(f"{variable}={value!r}: expected a number of seconds above 0, e.g. 10")
+    return seconds
+
+
+def _days(variable: str) -> int | None:
+    """A whole number of days, 0 or more, from ``variable``, if set."""
+    value = _env(variable)
+    if not value:
+        return None
+    if not value.isdecimal():
+        raise UsageError(f"{variable}={value!r}: expected a whole number of days, e.g. 365")
+    return int(value)
+
+
+def _count(variable: str) -> int | None:
+    """A whole number of threads from ``variable``, if set."""
+    value = _env(variable)
+    if not value:
+        return None
+    if not value.isdecimal() or int(value) < 1:
+        raise UsageError(f"{variable}={value!r}: expected a whole number of threads, 1 or more")
     return int(value)
 
 
 def _memory_limit(variable: str) -> str | None:
     """A DuckDB memory limit from ``variable``, if set, checked by DuckDB itself so that a
     typo fails before the run starts, naming the variable."""
-    value = os.environ.get(variable, "").strip()
+    value = _env(variable)
     if not value:
         return None
     import duckdb  # only when the variable is set: `spotprices --help` stays light
@@ -238,7 +305,7 @@ def _memory_limit(variable: str) -> str | None:
     try:
         duckdb.connect(config={"memory_limit": value}).close()
     except duckdb.Error as err:
-        raise ValueError(
+        raise UsageError(
             f"{variable}={value!r}: not a memory limit DuckDB reads (e.g. 768MB, 4GB, 50%):"
             f" {str(err).splitlines()[0]}"
         ) from None

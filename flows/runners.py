@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flows.config import Settings
+from flows.config import Settings, named
 
 
 class SchedulerUnreachable(Exception):
@@ -34,16 +34,18 @@ def local_cluster_kwargs() -> dict[str, Any]:
     }
 
 
-def check_scheduler(address: str, timeout: float) -> None:
-    """Connect to the scheduler once, so an unreachable one fails the run before it starts."""
+def check_scheduler(address: str, timeout: float, source: str = "--dask-address") -> None:
+    """Connect to the scheduler once, so an unreachable one fails the run before it starts;
+    ``source`` is where the address came from (the option or SPOTPRICES_DASK_ADDRESS)."""
     from distributed import Client
 
+    where = address if source.startswith("--") else f"{address} ({source})"
     try:
         with Client(address, timeout=timeout, set_as_default=False):
             pass
     except Exception as err:  # OSError on a timeout or refusal, ValueError on a bad address
         raise SchedulerUnreachable(
-            f"no Dask scheduler answered at {address} within {timeout:g} s ({err})"
+            f"no Dask scheduler answered at {where} within {timeout:g} s ({err})"
         ) from err
 
 
@@ -82,11 +84,13 @@ def run_nightly(settings: Settings, cluster_kwargs: dict[str, Any] | None = None
         return nightly(**parameters)
     if settings.dask_address and not PREFECT_API_URL.value():
         raise NoPrefectServer(
-            f"--dask-address {settings.dask_address} needs PREFECT_API_URL set to a Prefect"
-            " server the Dask workers can reach"
+            f"{named(settings.dask_address_source, settings.dask_address)} needs"
+            " PREFECT_API_URL set to a Prefect server the Dask workers can reach"
         )
     if settings.dask_address:
-        check_scheduler(settings.dask_address, settings.dask_connect_timeout)
+        check_scheduler(
+            settings.dask_address, settings.dask_connect_timeout, settings.dask_address_source
+        )
     flow = nightly.with_options(task_runner=task_runner(settings, cluster_kwargs))
     if PREFECT_API_URL.value():
         return flow(**parameters)

@@ -4,15 +4,11 @@ published marts hold, read-only, without starting Prefect."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 
 import duckdb
 
 from flows.config import settings_from
-
-#: Warn when the newest observation of a flow is older than this many days.
-DEFAULT_FRESHNESS_WARN_DAYS = 365
 
 FRESHNESS_SQL = """
     SELECT 'prices: ' || flow AS series, max(period_end) AS newest
@@ -58,9 +54,7 @@ def recent_runs(settings) -> str:
 def describe(marts_dir: str | None = None, warn_days: int | None = None) -> str:
     settings = settings_from(marts_dir=marts_dir)
     if warn_days is None:
-        warn_days = int(
-            os.environ.get("SPOTPRICES_FRESHNESS_WARN_DAYS", DEFAULT_FRESHNESS_WARN_DAYS)
-        )
+        warn_days = settings.freshness_warn_days  # SPOTPRICES_FRESHNESS_WARN_DAYS, or 365
     lines = [recent_runs(settings)]
     if not settings.published_db.exists():
         lines.append(no_marts(settings))
