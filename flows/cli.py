@@ -274,12 +274,15 @@ def _serve(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     from flows.config import check_folders_apart, settings_from
-    from flows.serve import serve
+    from flows.serve import BadSchedule, serve
 
     # Not whether the raw folder is there: a share may be mounted by the first run's time.
     check_folders_apart(settings_from(args.raw_dir, args.marts_dir))
     try:
         serve(args.cron, args.timezone, args.interval, args.raw_dir, args.marts_dir, args.port)
+    except BadSchedule as err:
+        print(f"spotprices serve: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("spotprices serve: stopped", file=sys.stderr)
     return EXIT_OK

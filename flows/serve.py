@@ -69,6 +69,33 @@ def prefect_api(port: int | None = None):
             server.kill()
 
 
+class BadSchedule(ValueError):
+    """A schedule argument Prefect would refuse, in one line naming the option and value."""
+
+
+def schedule_for(cron: str, timezone: str, interval_seconds: int | None):
+    """The deployment's schedule, every argument checked before any server starts."""
+    from zoneinfo import available_timezones
+
+    from prefect.schedules import Cron, Interval
+
+    if interval_seconds is not None and interval_seconds < 1:
+        raise BadSchedule(f"--interval {interval_seconds}: expected a number of seconds, 1 or more")
+    if timezone not in available_timezones():  # the names Prefect accepts
+        raise BadSchedule(
+            f"--timezone {timezone!r}: not a time zone name (IANA, e.g. Europe/Sarajevo, UTC)"
+        )
+    if interval_seconds is not None:
+        return Interval(timedelta(seconds=interval_seconds), timezone=timezone)
+    try:
+        return Cron(cron, timezone=timezone)
+    except ValueError:  # Prefect's own check, through croniter (no random or hashed fields)
+        raise BadSchedule(
+            f"--cron {cron!r}: not a cron schedule; expected minute hour day month weekday,"
+            ' e.g. "0 2 * * *"'
+        ) from None
+
+
 def serve(
     cron: str = DEFAULT_CRON,
     timezone: str = DEFAULT_TIMEZONE,
@@ -77,17 +104,13 @@ def serve(
     marts_dir: str | None = None,
     port: int | None = None,
 ) -> None:
-    """Register the ``nightly`` deployment on its schedule and serve it until interrupted."""
-    from prefect.schedules import Cron, Interval
+    """Register the ``nightly`` deployment on its schedule and serve it until interrupted;
+    a bad schedule argument raises :class:`BadSchedule` before anything starts."""
+    schedule = schedule_for(cron, timezone, interval_seconds)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.nightly import nightly
 
-    schedule = (
-        Interval(timedelta(seconds=interval_seconds), timezone=timezone)
-        if interval_seconds
-        else Cron(cron, timezone=timezone)
-    )
     parameters = {"raw_dir": raw_dir, "marts_dir": marts_dir}
     # A service manager stops us with SIGTERM: unwind like Ctrl-C, so the server stops too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

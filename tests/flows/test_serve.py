@@ -66,3 +66,29 @@ def test_prefect_yaml_deploys_the_same_flow_on_the_same_schedule():
     assert (PROJECT / path).exists() and name == "nightly"
     assert deployment["schedules"] == [{"cron": DEFAULT_CRON, "timezone": DEFAULT_TIMEZONE}]
     assert deployment["concurrency_limit"] == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--cron", "bogus"], "--cron 'bogus': not a cron schedule; expected minute hour day"),
+        (["--timezone", "Mars/Olympus"], "--timezone 'Mars/Olympus': not a time zone name"),
+        (["--interval", "-5"], "--interval -5: expected a number of seconds, 1 or more"),
+        (["--interval", "0"], "--interval 0: expected a number of seconds, 1 or more"),
+    ],
+)
+def test_a_bad_schedule_is_refused_in_one_line_before_any_server_starts(
+    tmp_path, arguments, message
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONPATH": str(PROJECT)}
+    command = [sys.executable, "-m", "flows.cli", "serve", *arguments]
+    command += ["--marts-dir", str(tmp_path / "marts")]
+    done = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )  # fmt: skip
+    assert done.returncode == 2  # bad arguments, as the README says
+    assert done.stderr.startswith(f"spotprices serve: {message}")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "local Prefect server" not in done.stdout  # refused before any server started
+    assert not (tmp_path / "marts").exists()
