@@ -8,9 +8,21 @@ from datetime import datetime
 from flows import state
 from flows.config import Settings
 
+#: The status of a run found still ``running`` by a later run: it ended without recording
+#: its end (SIGKILL, the out-of-memory killer, a power cut).
+INTERRUPTED = "interrupted"
+INTERRUPTED_ERROR = "ended without recording its end (killed, or the machine stopped); seen by run"
+
 
 def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
+    """Log the run as ``running``. The caller holds the run lock, so no other run is running:
+    an earlier one still logged as ``running`` ended without saying so, and is marked
+    ``interrupted``."""
     with state.connect(settings, row_views=False) as con:
+        con.execute(
+            "UPDATE pipeline_runs SET status = ?, error = ? WHERE status = 'running'",
+            [INTERRUPTED, f"{INTERRUPTED_ERROR} {run_id}"],
+        )
         con.execute(
             "INSERT OR REPLACE INTO pipeline_runs (run_id, started_at, status)"
             " VALUES (?, ?, 'running')",

@@ -17,6 +17,7 @@ import pytest
 from flows.cli import EXIT_BUSY, main
 from flows.lock import run_lock
 from flows.quality import QualityGateFailed
+from flows.runs import INTERRUPTED_ERROR
 from tests.conftest import FIXTURES, PROJECT, Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -216,6 +217,12 @@ def test_each_run_is_logged_and_status_shows_it(fixture_workspace, capsys):
     assert "row 7 (FN006)" in listing and "no_fx_rate" in listing
 
 
+def run_log(ws) -> list[tuple[str, str | None]]:
+    """Each run's status and error, oldest first."""
+    with duckdb.connect(str(ws.marts / "_state" / "ingest.duckdb"), read_only=True) as con:
+        return con.execute("SELECT status, error FROM pipeline_runs ORDER BY started_at").fetchall()
+
+
 def harness_api_url() -> str:
     from prefect.settings import PREFECT_API_URL
 
@@ -265,9 +272,18 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     # The published marts are a whole build, old or new, never a mix.
     assert all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
     assert ws.query("SELECT count(*) FROM stg_price_observations")[0][0] in (7, 6)
+    assert run_log(ws)[-1] == ("running", None)  # it could not say how it ended
     # The next run completes and gives what an uninterrupted run gives; it never keeps a
     # build whose run did not finish (its extracts, Parquet set and report may be missing).
-    assert not ws.run().kept_build
+    following = ws.run()
+    assert not following.kept_build
+    # Holding the lock, it knows the killed run is not running: the log says interrupted.
+    killed = ("interrupted", f"{INTERRUPTED_ERROR} {following.run_id}")
+    assert run_log(ws) == [("published", None), killed, ("published", None)]
+    from flows.status import describe
+
+    assert "running" not in describe(str(ws.marts))
+    assert f"interrupted{' ' * 16}" in describe(str(ws.marts))
     after = snapshot(ws)
     assert after != before
     clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
