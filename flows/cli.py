@@ -4,7 +4,8 @@ Exit codes: 0 success; 1 the run failed (if it failed before the publish step, n
 published and the previous marts stay live); 2 bad arguments (an empty path, a raw folder that
 is not there, the raw and marts folders one inside the other); 3 the run published, but some
 files could not be read (listed in the summary); 4 another run is in progress on the same
-marts folder (this one changed nothing).
+marts folder (this one changed nothing); 143 (130) the run was stopped by SIGTERM (SIGINT),
+128 + the signal's number as a shell reports it.
 """
 
 from __future__ import annotations
@@ -211,6 +212,21 @@ def _print_summary(summary) -> None:
 def _run(args) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    from flows.stop import RunStopped, cli_owns_signals
+
+    with cli_owns_signals():
+        try:
+            return _run_once(args)
+        except RunStopped as stopped:
+            print(
+                f"spotprices run: {stopped}; the published marts stay whole (the previous build"
+                " unless this run had published) and the next run starts over",
+                file=sys.stderr,
+            )
+            return stopped.exit_code
+
+
+def _run_once(args) -> int:
     from flows.config import check_folders_apart, check_raw_folder, settings_from
     from flows.discover import EmptyRawFolder
     from flows.lock import RunInProgress

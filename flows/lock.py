@@ -12,9 +12,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from flows.stop import Expected
 
-class RunInProgress(Exception):
-    """Another run holds the lock; this one must change nothing and stop."""
+
+class RunInProgress(Expected):
+    """Another run holds the lock; this one must change nothing and stop (an expected
+    condition: Prefect logs it without a traceback)."""
 
 
 @contextmanager

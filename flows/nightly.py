@@ -43,7 +43,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import runs, state
+from flows import runs, state, stop
 from flows.config import (
     Settings,
     UsageError,
@@ -60,6 +60,8 @@ if TYPE_CHECKING:  # imported where used: a run with nothing to do never loads t
     from flows.figures import Figure
     from flows.ingest import FileResult
     from flows.quality import QualityReport
+
+stop.quiet_expected()  # another run in progress, a stop signal: one line, no traceback
 
 NORMALISE_LAYERS = ("staging", "intermediate")
 MART_LAYERS = ("marts",)
@@ -598,20 +600,25 @@ def nightly(
     settings = settings_from(raw_dir, marts_dir)
     check_folders_apart(settings)  # before the lock writes _state/ into a folder of the other
     summary = RunSummary(run_id=_run_id())
-    with run_lock(settings.state_dir):
+    with stop.noting_signals(), run_lock(settings.state_dir):
+        # Holding the lock, no other run is running: one still logged as running was killed.
         runs.record_start(settings, summary.run_id, datetime.now())
         try:
             quality = _pipeline(settings, summary, full_refresh, allow_empty)
         except (UsageError, EmptyRawFolder) as err:  # stopped before discover: nothing changed
             runs.record_end(settings, summary, "refused", str(err))
             raise
-        except Exception as err:
-            runs.record_end(settings, summary, "failed", f"{type(err).__name__}: {err}")
+        except BaseException as caught:  # a stop signal too: the run log says how it ended
+            err = stop.as_stopped(caught)
+            status, error = runs.ending(err)
+            runs.record_end(settings, summary, status, error)
             try:
                 _publish_artifacts(summary, getattr(err, "report", None))
             except Exception:  # the run's own error is what the operator must see
                 get_run_logger().exception("the failed run's artifacts were not published")
-            raise
+            if err is caught:
+                raise
+            raise err from caught
         status = "published_with_failed_files" if summary.failed_files else "published"
         status = "no_change" if summary.kept_build else status
         runs.record_end(settings, summary, status)

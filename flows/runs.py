@@ -3,6 +3,7 @@ so that a person can see what each night did without reading logs."""
 
 from __future__ import annotations
 
+import signal
 from datetime import datetime
 
 from flows import state
@@ -30,11 +31,28 @@ def record_start(settings: Settings, run_id: str, started_at: datetime) -> None:
         )
 
 
+def ending(err: BaseException) -> tuple[str, str]:
+    """The status and error a run that raised ``err`` ends with: ``stopped`` by a signal
+    (``stopped by SIGTERM``), else ``failed`` with the error's type and message."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.stop import RunStopped
+
+    if isinstance(err, RunStopped):
+        return "stopped", str(err)
+    if isinstance(err, TerminationSignal):  # Prefect's SIGTERM handler, in a served run
+        return "stopped", f"stopped by {signal.Signals(err.signal).name}"
+    if isinstance(err, KeyboardInterrupt):
+        return "stopped", "stopped by SIGINT"
+    return "failed", f"{type(err).__name__}: {err}"
+
+
 def record_end(settings: Settings, summary, status: str, error: str | None = None) -> None:
     """Close the run's row: ``published``, ``published_with_failed_files``, ``no_change``
     (nothing to rebuild: the published build was kept), ``refused`` (stopped before discover,
-    nothing changed: a raw folder missing, or empty where the published build has files) or
-    ``failed``. A file kept at its last good version counts as unchanged."""
+    nothing changed: a raw folder missing, or empty where the published build has files),
+    ``failed`` or ``stopped`` (by a signal). A file kept at its last good version counts as
+    unchanged."""
     files = dict(summary.files)
     files["unchanged"] = files.get("unchanged", 0) + files.get("kept", 0)
     with state.connect(settings, row_views=False) as con:

@@ -61,6 +61,19 @@ def test_a_second_run_while_one_is_in_progress_exits_at_once_and_changes_nothing
     assert not (ws.marts / "_state" / "ingest.duckdb").exists()
 
 
+def test_a_run_refused_for_a_busy_marts_folder_prints_no_traceback(fixture_workspace):
+    """Another run in progress is expected: the command says so in one line, and Prefect's
+    log says the flow run failed without a traceback (cron mails it to someone)."""
+    ws = fixture_workspace
+    with run_lock(ws.marts / "_state"):
+        done = subprocess.run(cli_command(ws), env=cli_env(), capture_output=True, text=True)
+    assert done.returncode == EXIT_BUSY
+    busy = "spotprices run: another run is in progress (pid "
+    assert any(line.startswith(busy) for line in done.stderr.splitlines()), done.stderr
+    assert "RunInProgress" in done.stderr  # Prefect's one line, the flow run marked failed
+    assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_full_refresh_yields_the_same_marts_as_incremental_runs(workspace):
     ws = workspace
     prices = FIXTURES / "raw" / "prices" / "field_notes_2020.csv"
@@ -229,12 +242,19 @@ def harness_api_url() -> str:
     return PREFECT_API_URL.value()
 
 
-def start_run(ws) -> subprocess.Popen:
-    env = os.environ | {"PREFECT_API_URL": harness_api_url(), "PYTHONPATH": str(PROJECT)}
+def cli_env() -> dict[str, str]:
+    return os.environ | {"PREFECT_API_URL": harness_api_url(), "PYTHONPATH": str(PROJECT)}
+
+
+def cli_command(ws) -> list[str]:
+    """`spotprices run` on the workspace, as cron calls it (with the test Prefect server)."""
     command = [sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(ws.raw)]
-    command += ["--marts-dir", str(ws.marts)]
+    return command + ["--marts-dir", str(ws.marts)]
+
+
+def start_run(ws, output=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen(
-        command, env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cli_command(ws), env=cli_env(), cwd=PROJECT, stdout=output, stderr=output, text=True
     )
 
 
@@ -289,6 +309,45 @@ def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, st
     clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
     clean.run()
     assert after == snapshot(clean)
+
+
+@pytest.mark.parametrize("stage", ["ingest", "build"])
+def test_a_run_stopped_by_sigterm_says_so_and_the_next_run_recovers(
+    fixture_workspace, tmp_path, stage
+):
+    """A cron timeout or a service manager sends SIGTERM: the run says it was stopped by it
+    (not DuckDB's "Query interrupted"), in one line, exit 143, and so does the run log."""
+    ws = fixture_workspace
+    ws.run()
+    before = snapshot(ws)
+    edit_prices(ws)
+    triggers = {
+        "ingest": lambda: spooled(ws),
+        "build": lambda: any((ws.marts / "_state").glob("build-*.duckdb")),
+    }
+    run = start_run(ws, subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not triggers[stage]() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert run.poll() is None, f"the run ended before reaching {stage}"
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 128 + signal.SIGTERM, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("spotprices run: stopped by SIGTERM; the published marts stay whole")
+    assert "Query interrupted" not in err and "Traceback" not in err + out
+    assert snapshot(ws) == before  # stopped before publishing: the previous build stays live
+    assert run_log(ws)[-1] == ("stopped", "stopped by SIGTERM")
+    from flows.status import describe
+
+    assert "stopped" in describe(str(ws.marts)) and "error: stopped by SIGTERM" in describe(
+        str(ws.marts)
+    )
+    # The next run recovers as after any failure: it rebuilds, as an uninterrupted run would.
+    assert not ws.run().kept_build
+    clean = Workspace(raw=ws.raw, marts=tmp_path / "uninterrupted")
+    clean.run()
+    assert snapshot(ws) == snapshot(clean)
 
 
 def test_a_new_build_clears_what_a_killed_run_left_even_its_spill_folder(tmp_path):
