@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.stop import Expected
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Datasets and the folder under the raw directory each is read from.
@@ -42,9 +44,10 @@ PARQUET_DIR_NAME = "parquet"
 TASK_RUNNERS = ("threads", "dask")
 
 
-class UsageError(ValueError):
+class UsageError(ValueError, Expected):
     """A setting given that cannot work (an empty path, folders one inside the other, a raw
-    folder that is not there): the command prints it on one line and exits 2."""
+    folder that is not there): the command prints it on one line and exits 2 (and Prefect, if
+    a flow run meets it, logs it without a traceback)."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from flows.config import DATASETS, READABLE_SUFFIXES
+from flows.stop import Expected
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
     return found
 
 
-class EmptyRawFolder(Exception):
+class EmptyRawFolder(Expected):
     """The raw folder, or one dataset's folder in it, holds no observation file while the
     published build holds some: most likely a share not mounted, a wrong path or a folder
     moved, not the end of every source. The run stops before discover and the published marts

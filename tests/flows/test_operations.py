@@ -14,7 +14,7 @@ import time
 import duckdb
 import pytest
 
-from flows.cli import EXIT_BUSY, main
+from flows.cli import EXIT_BUSY, EXIT_FAILED, main
 from flows.lock import run_lock
 from flows.quality import QualityGateFailed
 from flows.runs import INTERRUPTED_ERROR
@@ -71,6 +71,20 @@ def test_a_run_refused_for_a_busy_marts_folder_prints_no_traceback(fixture_works
     busy = "spotprices run: another run is in progress (pid "
     assert any(line.startswith(busy) for line in done.stderr.splitlines()), done.stderr
     assert "RunInProgress" in done.stderr  # Prefect's one line, the flow run marked failed
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_run_refused_for_an_empty_raw_folder_prints_no_traceback(fixture_workspace):
+    """An empty raw folder where the published build has files (a share not mounted) is an
+    expected condition too: refused in one line, and no traceback from Prefect."""
+    ws = fixture_workspace
+    ws.run()
+    for dataset in ("prices", "routes"):
+        shutil.rmtree(ws.raw / dataset)
+        (ws.raw / dataset).mkdir()
+    done = subprocess.run(cli_command(ws), env=cli_env(), capture_output=True, text=True)
+    assert done.returncode == EXIT_FAILED
+    assert "holds no observation files" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
 
 
