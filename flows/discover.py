@@ -142,27 +142,28 @@ def list_files(raw_dir: Path) -> list[tuple[str, str, Path, str | None]]:
 
 
 class EmptyRawFolder(Expected):
-    """The raw folder, or one dataset's folder in it, holds no observation file while the
-    published build holds some: most likely a share not mounted, a wrong path or a folder
-    moved, not the end of every source. The run stops before discover and the published marts
-    stay as they are."""
+    """The raw folder holds no observation file, or one dataset's folder is gone, while the
+    published build holds files there: most likely a share not mounted, a wrong path or a
+    folder moved, not the end of every source. The run stops before discover and the
+    published marts stay as they are."""
 
 
 def refuse_empty_raw_folder(raw_dir: Path, published_files: Callable[[], dict[str, int]]) -> None:
     """Raise :class:`EmptyRawFolder` if ``raw_dir`` holds no observation file (not even a
-    link to nothing), or none of one dataset, while the published build has rows of some
-    (``published_files()`` counts them per dataset, asked only when a dataset has none)."""
+    link to nothing), or has no folder for a dataset, while the published build has rows of
+    such files (``published_files()`` counts them per dataset, asked only then). A dataset's
+    folder that is there but empty is its files deleted on purpose (the last route file), as
+    long as the other dataset still has files."""
     present = {dataset for _, dataset, _, _ in list_files(raw_dir)}
-    if present == set(DATASETS):
+    folders = {dataset for dataset in DATASETS if (raw_dir / dataset).is_dir()}
+    if present and folders == set(DATASETS):
         return
     published = published_files()
-    if not any(published.get(d) for d in present):
+    if not present:
         where, gone = "(under prices/ or routes/)", sum(published.values())
     else:
-        missing = [d for d in DATASETS if d not in present and published.get(d)]
-        if not missing:
-            return
-        where = "under " + " or ".join(f"{d}/" for d in missing)
+        missing = [d for d in DATASETS if d not in folders and published.get(d)]
+        where = "under " + " or ".join(f"{d}/ (the folder is gone)" for d in missing)
         gone = sum(published[d] for d in missing)
     if gone:
         raise EmptyRawFolder(

@@ -20,6 +20,7 @@ from prefect.client.schemas.filters import (
 
 from schemas.columns import SENSITIVE_COLUMNS
 from tests.conftest import FIXTURES, PROJECT, Workspace
+from tests.flows.conftest import assert_equals_a_full_build
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -199,38 +200,6 @@ def test_a_changed_file_replaces_all_rows_it_contributed(fixture_workspace):
     assert counts_reconcile(ws)
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Every table of a build, rows sorted, but the stamp a run adds when it publishes."""
-    names = [
-        name
-        for (name,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-        if name not in ("build_info", "expectation_results")
-    ]
-    return {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
-
-
-def _equals_a_full_build(ws) -> None:
-    """Every table of the published build equals a build made from nothing out of the same
-    ingest database."""
-    from flows import build
-    from flows.config import settings_from
-
-    settings = settings_from(str(ws.raw), str(ws.marts))
-    full = build.open_build(settings, "from-nothing").path
-    build.run_models(settings, full, ("staging", "intermediate", "marts"))
-    with (
-        duckdb.connect(str(ws.db), read_only=True) as incremental,
-        duckdb.connect(str(full), read_only=True) as rebuilt,
-    ):
-        updated, expected = _tables(incremental), _tables(rebuilt)
-    assert updated.keys() == expected.keys()
-    for table, rows in expected.items():
-        assert updated[table] == rows, table
-    assert len(expected["stg_price_observations"]) > 1500
-
-
 def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_build(
     fixture_workspace, tmp_path
 ):
@@ -257,7 +226,7 @@ def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_
     assert (summary.build, summary.build_start) == ("incremental", "standby")
     assert summary.files == {"new": 2, "changed": 1, "deleted": 1, "unchanged": 3}
     assert counts_reconcile(ws)
-    _equals_a_full_build(ws)
+    assert len(assert_equals_a_full_build(ws)["stg_price_observations"]) > 1500
 
     # The standby is now the first run's build: it lacks the second run's changes too.
     ws.add(generate(200, tmp_path / "synthetic_c.csv", seed=5, offset=1800), "prices")
@@ -267,7 +236,7 @@ def test_a_run_under_the_same_rules_updates_the_build_by_file_and_equals_a_full_
     assert (third.build, third.build_start) == ("incremental", "standby")
     assert third.files == {"new": 1, "changed": 1, "deleted": 1, "unchanged": 4}
     assert counts_reconcile(ws)
-    _equals_a_full_build(ws)
+    assert len(assert_equals_a_full_build(ws)["stg_price_observations"]) > 1500
 
 
 def test_a_run_that_only_adds_files_appends_their_rows_to_the_observation_extract(

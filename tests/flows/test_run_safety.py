@@ -9,11 +9,11 @@ import os
 import shutil
 from contextlib import redirect_stderr, redirect_stdout
 
-import duckdb
 import pytest
 
 from flows.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 from flows.config import UsageError
+from tests.flows.conftest import assert_equals_a_full_build
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -119,6 +119,7 @@ def test_one_datasets_folder_gone_is_refused_where_the_build_has_its_files(
     fixture_workspace, tmp_path
 ):
     # routes/ moved away while prices/ stays: every route file would be retired silently.
+    # (Its last file deleted, the folder kept, is retired as usual: test_pipeline.)
     ws = fixture_workspace
     assert run(ws)[0] == EXIT_OK
     before = published_run(ws)
@@ -126,9 +127,9 @@ def test_one_datasets_folder_gone_is_refused_where_the_build_has_its_files(
     code, _, err = run(ws)
     assert code == EXIT_FAILED
     assert last_line(err) == (
-        f"spotprices run: the raw folder {ws.raw} holds no observation files under routes/"
-        " where the published build has 1: is the share mounted, is the path right? Nothing"
-        " was changed. To retire them all, run once with --allow-empty"
+        f"spotprices run: the raw folder {ws.raw} holds no observation files under routes/ (the"
+        " folder is gone) where the published build has 1: is the share mounted, is the path"
+        " right? Nothing was changed. To retire them all, run once with --allow-empty"
     )
     assert published_run(ws) == before
     assert ws.query("SELECT count(*) FROM stg_route_observations") == [(3,)]
@@ -207,35 +208,6 @@ def test_a_link_to_nothing_is_a_failed_file_and_says_what_it_withdraws(fixture_w
     assert ws.query("SELECT count(*) FROM stg_route_observations") == [(0,)]
 
 
-def _tables(db) -> dict[str, list[tuple]]:
-    """Every table of a build, rows sorted, but the stamp a run adds when it publishes."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        names = [
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-            ).fetchall()
-            if name not in ("build_info", "expectation_results")
-        ]
-        return {n: con.execute(f"SELECT * FROM {n} ORDER BY ALL").fetchall() for n in names}
-
-
-def _equals_a_full_build(ws) -> None:
-    """Every table of the published build equals a build made from nothing out of the same
-    ingest database."""
-    from flows import build
-    from flows.config import settings_from
-
-    settings = settings_from(str(ws.raw), str(ws.marts))
-    full = build.open_build(settings, "from-nothing").path
-    build.run_models(settings, full, ("staging", "intermediate", "marts"))
-    expected, published = _tables(full), _tables(ws.db)
-    full.unlink()
-    assert published.keys() == expected.keys()
-    for table, rows in expected.items():
-        assert published[table] == rows, table
-
-
 def test_a_file_written_while_it_is_read_keeps_its_last_good_version(
     fixture_workspace, monkeypatch
 ):
@@ -271,7 +243,7 @@ def test_a_file_written_while_it_is_read_keeps_its_last_good_version(
         ("RT001",), ("RT002",), ("RT003",)
     ]  # fmt: skip
     assert all(ok for (ok,) in ws.query("SELECT reconciles FROM ingest_files"))
-    _equals_a_full_build(ws)
+    assert_equals_a_full_build(ws)
 
     monkeypatch.setattr(ingest, "read_chunks", real)  # the researcher is done
     code, out, _ = run(ws)
@@ -279,7 +251,7 @@ def test_a_file_written_while_it_is_read_keeps_its_last_good_version(
     assert ws.query("SELECT obs_id FROM stg_route_observations ORDER BY 1") == [
         ("RT001",), ("RT002",), ("RT009",)
     ]  # fmt: skip
-    _equals_a_full_build(ws)
+    assert_equals_a_full_build(ws)
 
 
 def test_a_new_file_written_while_it_is_read_has_no_good_version_and_fails(
