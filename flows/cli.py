@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve the nightly flow on a schedule (a Prefect deployment) until stopped"
     )
-    serve.add_argument("--cron", default="0 2 * * *", help="when to run (default: 0 2 * * *)")
+    serve.add_argument("--cron", help="when to run (default: 0 2 * * *)")
     serve.add_argument(
         "--timezone", default="Europe/Sarajevo", help="time zone of the cron (default: %(default)s)"
     )

@@ -73,12 +73,16 @@ class BadSchedule(ValueError):
     """A schedule argument Prefect would refuse, in one line naming the option and value."""
 
 
-def schedule_for(cron: str, timezone: str, interval_seconds: int | None):
-    """The deployment's schedule, every argument checked before any server starts."""
+def schedule_for(cron: str | None, timezone: str, interval_seconds: int | None):
+    """The deployment's schedule, every argument checked before any server starts: a cron
+    (:data:`DEFAULT_CRON` when neither is given) or an interval, not both."""
     from zoneinfo import available_timezones
 
     from prefect.schedules import Cron, Interval
 
+    if cron is not None and interval_seconds is not None:
+        raise BadSchedule(f"--cron {cron!r} and --interval {interval_seconds}: give one, not both")
+    cron = cron or DEFAULT_CRON
     if interval_seconds is not None and interval_seconds < 1:
         raise BadSchedule(f"--interval {interval_seconds}: expected a number of seconds, 1 or more")
     if timezone not in available_timezones():  # the names Prefect accepts
@@ -97,7 +101,7 @@ def schedule_for(cron: str, timezone: str, interval_seconds: int | None):
 
 
 def serve(
-    cron: str = DEFAULT_CRON,
+    cron: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
     interval_seconds: int | None = None,
     raw_dir: str | None = None,

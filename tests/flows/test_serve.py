@@ -75,6 +75,7 @@ def test_prefect_yaml_deploys_the_same_flow_on_the_same_schedule():
         (["--timezone", "Mars/Olympus"], "--timezone 'Mars/Olympus': not a time zone name"),
         (["--interval", "-5"], "--interval -5: expected a number of seconds, 1 or more"),
         (["--interval", "0"], "--interval 0: expected a number of seconds, 1 or more"),
+        (["--cron", "0 3 * * *", "--interval", "60"], "--cron '0 3 * * *' and --interval 60: give"),
     ],
 )
 def test_a_bad_schedule_is_refused_in_one_line_before_any_server_starts(
