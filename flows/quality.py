@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from flows import data_docs
 from flows.export import rows_of_files
+from flows.stop import Expected
 from schemas.expectations import (
     ROW_COUNT_MIN_SLACK,
     ROW_COUNT_TOLERANCE,
@@ -85,8 +86,10 @@ EQUALITY_ONLY = frozenset({"ExpectColumnValuesToNotBeNull", "ExpectColumnValuesT
 HTML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
-class QualityGateFailed(Exception):
-    """A build failed at least one blocking expectation; it must not be published."""
+class QualityGateFailed(Expected):
+    """A build failed at least one blocking expectation; it must not be published. Expected
+    in that its message says all (the failures and the Data Docs): logged without a
+    traceback."""
 
     def __init__(self, report: QualityReport):
         self.report = report

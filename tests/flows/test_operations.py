@@ -468,6 +468,10 @@ def test_a_blocking_expectation_stops_the_publish_and_says_why(
     from flows.status import describe
 
     assert "QualityGateFailed" in describe(str(ws.marts))
+    # As cron sees it: one line naming the failures and the Data Docs, no traceback.
+    done = subprocess.run(cli_command(ws), env=cli_env(), capture_output=True, text=True)
+    assert done.returncode == EXIT_FAILED and "blocking expectation(s) failed" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
     # With the reference table put back, the inputs are those of the published build again,
     # but the failed check's Data Docs are in place: the next run builds and checks again.
     monkeypatch.delenv("SPOTPRICES_REFERENCE_DIR")
