@@ -26,7 +26,12 @@ import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.buffers import text_bytes
-from schemas.columns import JSON_VERDICT_COLUMNS, RAGGED_ROW_COLUMNS, match_headers, read_headers
+from schemas.columns import (
+    JSON_VERDICT_COLUMNS,
+    RAGGED_ROW_COLUMNS,
+    Headers,
+    read_headers,
+)
 
 DELIMITERS = ",;\t|"
 
@@ -260,11 +265,12 @@ def _columns_holding(frame: pd.DataFrame, character: str) -> list[str]:
     ]
 
 
-def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> list[str]:
-    """Distinct column names for a header row, by position: two cells written alike get two
-    names (the second suffixed), never one name for both."""
+def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> Headers:
+    """Distinct column names for a header row, by position (two cells written alike get two
+    names, the second suffixed; a blank cell is ``unnamed_<n>``), and the currencies its price
+    headers name."""
     raw = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cells)]
-    return match_headers(raw, canonical)
+    return read_headers(raw, canonical)
 
 
 def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
@@ -320,9 +326,10 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
             return
         found = _best_header([cells for _, cells, _ in candidates], canonical)
         header_row, cells, lines = candidates[found or 0]
-        header.names[:] = _canonical_header(cells, canonical)
+        found_header = _canonical_header(cells, canonical)
+        header.names[:] = found_header.names
         header.cells = len(_cells_as_read(cells))
-        header.currencies.update(read_headers(cells, canonical).currencies)
+        header.currencies.update(found_header.currencies)
         numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
         # Arrow skips whole lines above the header: only where each record up to it is one.
         if layout.encoding in ARROW_ENCODINGS and lines == header_row:
@@ -556,7 +563,7 @@ def _best_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | Non
     equals), or None. Names are distinct (a column written twice counts once)."""
     best, best_count = None, 1
     for index, cells in enumerate(rows):
-        count = sum(name in canonical for name in _canonical_header(cells, canonical))
+        count = sum(name in canonical for name in _canonical_header(cells, canonical).names)
         if count > best_count:
             best, best_count = index, count
     return best
@@ -584,8 +591,7 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 found = _find_header(head, canonical)
                 if found is None:
                     continue  # an empty sheet, or one without a table
-                header = _canonical_header(head[found], canonical)
-                currencies = read_headers(head[found], canonical).currencies
+                header, currencies = _canonical_header(head[found], canonical)
                 first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
                 for chunk in _chunks(_concat(first, later), header, chunk_rows, sheet.title):
@@ -657,7 +663,7 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
 def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:
     """The text and reason of the records the reader could not take, in the
     :data:`~schemas.columns.JSON_VERDICT_COLUMNS` (blank in the other rows). Added after the
-    keys were matched, so a record's own key of that name (renamed by ``match_headers``) can
+    keys were matched, so a record's own key of that name (renamed by ``read_headers``) can
     never pose as the reader's verdict."""
     verdicts = pd.DataFrame(
         [(record.text, record.reason) for record in unreadable.values()],

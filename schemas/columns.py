@@ -72,7 +72,7 @@ _LONGEST_LABEL = max(map(len, _HEADER_CURRENCIES))
 
 
 class Headers(NamedTuple):
-    """What a header row says: the name of each column (see :func:`match_headers`), and the
+    """What a header row says: the name of each column (see :func:`read_headers`), and the
     currency the header of a price column names, by column name (``{"price": "BAM"}`` for
     ``Cijena (KM)``)."""
 
@@ -149,9 +149,3 @@ def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
         taken.add(key)
         names.append(key)
     return Headers(names, currencies)
-
-
-def match_headers(headers: list[object], canonical: tuple[str, ...]) -> list[str]:
-    """The name of each incoming header, in order: its canonical name, or its normalised key if
-    unknown (see :func:`read_headers`, which also gives the currencies price headers name)."""
-    return read_headers(headers, canonical).names
