@@ -285,22 +285,30 @@ def published_changed(ws, mtime):
     return lambda: ws.db.stat().st_mtime != mtime
 
 
+def run_until(ws, stage: str, output=subprocess.DEVNULL) -> subprocess.Popen:
+    """Start ``spotprices run`` on the workspace and return it once it has reached ``stage``
+    (ingest: rows spooled; build: a build file opened; publish: the published file replaced),
+    still running."""
+    triggers = {
+        "ingest": lambda: spooled(ws),
+        "build": lambda: any((ws.marts / "_state").glob("build-*.duckdb")),
+        "publish": published_changed(ws, ws.db.stat().st_mtime),
+    }
+    run = start_run(ws, output)
+    deadline = time.monotonic() + 120
+    while not triggers[stage]() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert run.poll() is None, f"the run ended before reaching {stage}"
+    return run
+
+
 @pytest.mark.parametrize("stage", ["ingest", "build", "publish"])
 def test_a_run_killed_at_any_stage_loses_nothing(fixture_workspace, tmp_path, stage):
     ws = fixture_workspace
     ws.run()
     before = snapshot(ws)
     edit_prices(ws)
-    triggers = {
-        "ingest": lambda: spooled(ws),
-        "build": lambda: any((ws.marts / "_state").glob("build-*.duckdb")),
-        "publish": published_changed(ws, ws.db.stat().st_mtime),
-    }
-    run = start_run(ws)
-    deadline = time.monotonic() + 120
-    while not triggers[stage]() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert run.poll() is None, f"the run ended before reaching {stage}"
+    run = run_until(ws, stage)
     run.send_signal(signal.SIGKILL)
     assert run.wait() == -signal.SIGKILL
     # The published marts are a whole build, old or new, never a mix.
@@ -335,15 +343,7 @@ def test_a_run_stopped_by_sigterm_says_so_and_the_next_run_recovers(
     ws.run()
     before = snapshot(ws)
     edit_prices(ws)
-    triggers = {
-        "ingest": lambda: spooled(ws),
-        "build": lambda: any((ws.marts / "_state").glob("build-*.duckdb")),
-    }
-    run = start_run(ws, subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not triggers[stage]() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert run.poll() is None, f"the run ended before reaching {stage}"
+    run = run_until(ws, stage, subprocess.PIPE)
     run.send_signal(signal.SIGTERM)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 128 + signal.SIGTERM, err
