@@ -120,9 +120,11 @@ def amount(text: str) -> float | None:
     if len(set(marks)) == 2:  # both marks: the last one is the decimal mark
         decimal = marks[-1]
         digits = digits.replace("," if decimal == "." else ".", "").replace(decimal, ".")
-    elif len(marks) > 1 or re.search(r"[.,]\d{3}$", digits):
-        digits = digits.replace(",", "").replace(".", "")  # grouped thousands
-    else:
+    elif re.fullmatch(r"[1-9]\d{0,2}([.,])\d{3}(?:\1\d{3})*", digits):
+        digits = digits.replace(",", "").replace(".", "")  # grouped thousands: 1.500, 1,500,000
+    elif len(marks) > 1:
+        return None  # 1.2.3 or 12.34.567 groups nothing: no number as written
+    else:  # one mark, not grouping thousands (0.125, 1234.567, 12,5): a decimal mark
         digits = digits.replace(",", ".")
     try:
         value = float(digits) * _MULTIPLIERS.get(suffix, 1.0)

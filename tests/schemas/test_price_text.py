@@ -46,6 +46,27 @@ def test_price_texts_in_every_listed_form(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # a group of thousands leads with one to three digits, never 0: these are decimals
+        ("0.125 €", PriceText(None, None, 0.125, "EUR")),
+        ("0,250 KM", PriceText(None, None, 0.25, "BAM")),
+        ("1234.567", PriceText(None, None, 1234.567, None)),
+        # and these group thousands
+        ("1.500 €", PriceText(None, None, 1500, "EUR")),
+        ("12,500,000 din", PriceText(None, None, 12_500_000, "RSD")),
+    ],
+)
+def test_a_number_groups_thousands_only_as_thousands_are_written(text, expected):
+    assert parse_price_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1.2.3 €", "12.34.567 KM", "1.500.00 EUR"])
+def test_marks_that_group_nothing_are_no_price_not_a_guess(text):
+    assert parse_price_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("1-2k €", PriceText(1000, 2000, None, "EUR")),
         ("5-6 hiljada eura", PriceText(5000, 6000, None, "EUR")),
         ("od 5 do 6 hiljada evra", PriceText(5000, 6000, None, "EUR")),
