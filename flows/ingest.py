@@ -120,13 +120,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             for number, chunk in enumerate(chunks):
                 seconds["read"] += time.monotonic() - clock
                 if conventions is None:  # decided once per file, from its first chunk
-                    # A ';'-delimited file is evidence of a decimal comma (file_layout).
-                    conventions = decide_conventions(
-                        chunk.frame,
-                        contract.number_columns + ("price",),
-                        DATE_COLUMNS,
-                        file_layout.delimiter,
-                    )
+                    conventions = file_conventions(contract, chunk, file_layout.delimiter)
                     layout = f"{layout}; {conventions.describe()}"
                 headed.update(chunk.currencies.items())
                 part = out / f"{number:05d}.parquet"
@@ -158,6 +152,20 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     )  # fmt: skip
 
 
+def file_conventions(contract: Contract, chunk: RawChunk, delimiter: str | None) -> Conventions:
+    """The decimal marks and day-month order of a file, decided from its first chunk's text
+    (numbers it stored as numbers say nothing of how its text writes them). A ``;``-delimited
+    file is evidence of a decimal comma (:func:`schemas.parsing.decide_conventions`)."""
+    numbers = contract.number_columns + ("price",)
+    return decide_conventions(chunk.text_cells(), numbers, DATE_COLUMNS, delimiter)
+
+
+def typed_chunk(contract: Contract, conventions: Conventions, chunk: RawChunk) -> pd.DataFrame:
+    """The chunk typed for its model: its cells, the currencies its headers name and the
+    numbers it stored as numbers, read with the file's conventions."""
+    return contract.prepare(chunk.frame, conventions, chunk.currencies, chunk.stored_decimals)
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     """What one chunk adds to its file's :class:`FileResult`."""
@@ -177,7 +185,7 @@ def _spool_chunk(
     valid rows carry their ``file_path``: they stay in these files (the row store,
     :mod:`flows.state`), read through views."""
     started = time.monotonic()
-    typed = contract.prepare(chunk.frame, conventions, chunk.currencies)
+    typed = typed_chunk(contract, conventions, chunk)
     valid, failures = validate_chunk(contract, typed)
     validated = time.monotonic()
     valid = valid.drop(columns=[c for c in valid.columns if c.endswith("_text")])

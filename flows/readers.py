@@ -16,12 +16,14 @@ import csv
 import datetime as dt
 import itertools
 import json
+import math
 import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
@@ -59,6 +61,18 @@ class RawChunk:
     #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``),
     #: which its cells are read in (:func:`schemas.columns.read_headers`).
     currencies: dict[str, str] = field(default_factory=dict)
+    #: True where the file stored a cell as a number with a fraction (a workbook's number
+    #: cell, a JSON number), written here with a decimal point whatever the file's text
+    #: cells use; only columns holding such a cell, None when none does.
+    stored_decimals: pd.DataFrame | None = None
+
+    def text_cells(self) -> pd.DataFrame:
+        """The cells as a person typed them: stored numbers blanked. They say nothing of how
+        the file's text writes numbers, so they do not vote on its conventions."""
+        if self.stored_decimals is None:
+            return self.frame
+        stored = self.stored_decimals.reindex(columns=self.frame.columns, fill_value=False)
+        return self.frame.mask(stored)
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,9 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN: a key this JSON record lacks
             return ""
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        return np.format_float_positional(value, trim="-")  # 0.00001, never 1e-05
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date | dt.time):
@@ -211,26 +227,28 @@ def _chunks(
     chunk_rows: int,
     sheet: str = "",
     lacking: str | None = "",
+    typed: bool = False,
 ) -> Iterator[RawChunk]:
     """Build frames of ``chunk_rows`` rows; blank rows are skipped, cells beyond the header
-    kept as ``unnamed_<n>`` columns, cells a row lacks filled with ``lacking``."""
+    kept as ``unnamed_<n>`` columns, cells a row lacks filled with ``lacking``. ``typed``:
+    the rows hold a workbook's values (numbers, dates), turned into text by the frame."""
     numbers: list[int] = []
-    rows: list[list[str]] = []
+    rows: list[list] = []
     width = len(header)
     for number, cells in numbered_rows:
-        if not any(c.strip() for c in cells):
+        if not any((_cell_text(c) if typed else c).strip() for c in cells):
             continue
         numbers.append(number)
         rows.append(cells)
         width = max(width, len(cells))
         if len(rows) == chunk_rows:
-            yield _frame(numbers, rows, header, width, sheet, lacking)
+            yield _frame(numbers, rows, header, width, sheet, lacking, typed)
             numbers, rows, width = [], [], len(header)
     if rows:
-        yield _frame(numbers, rows, header, width, sheet, lacking)
+        yield _frame(numbers, rows, header, width, sheet, lacking, typed)
 
 
-def _frame(numbers, rows, header, width, sheet, lacking) -> RawChunk:
+def _frame(numbers, rows, header, width, sheet, lacking, typed) -> RawChunk:
     """A chunk of rows as text cells; cells beyond the header are named ``unnamed_<n>``, or
     ``unnamed_<n>_dup`` where the header already has that name (one name, one column)."""
     names = list(header)
@@ -240,9 +258,35 @@ def _frame(numbers, rows, header, width, sheet, lacking) -> RawChunk:
             name = f"{name}_dup"
         names.append(name)
     padded = [r + [lacking] * (width - len(r)) for r in rows]
-    frame = pd.DataFrame(padded, columns=names, dtype="string")
-    frame.index = pd.Index(numbers, name="row_number")
-    return RawChunk(_unify_line_breaks(frame), sheet)
+    index = pd.Index(numbers, name="row_number")
+    if not typed:
+        frame = pd.DataFrame(padded, columns=names, index=index, dtype="string")
+        return RawChunk(_unify_line_breaks(frame), sheet)
+    values = pd.DataFrame(padded, columns=names, index=index, dtype=object)
+    frame = _unify_line_breaks(values.map(_cell_text).astype("string"))
+    return RawChunk(frame, sheet, stored_decimals=_stored_decimals(values))
+
+
+def _stored_decimals(values: pd.DataFrame) -> pd.DataFrame | None:
+    """:attr:`RawChunk.stored_decimals` of a frame of cell values as the file typed them (a
+    workbook's, or JSON's): True where a cell is a float with a fraction; None when none is."""
+    stored = {}
+    for column in values:
+        cells = values[column]
+        if cells.dtype == "float64":
+            marks = (cells % 1).fillna(0) != 0
+        elif cells.dtype == object:
+            marks = cells.map(_is_stored_decimal).astype(bool)
+        else:
+            continue
+        if marks.any():
+            stored[column] = marks
+    return pd.DataFrame(stored, index=values.index) if stored else None
+
+
+def _is_stored_decimal(value: object) -> bool:
+    """A number with a fraction, stored as a number (1.234), not whole (1500) nor text."""
+    return isinstance(value, float) and math.isfinite(value) and not value.is_integer()
 
 
 def _unify_line_breaks(frame: pd.DataFrame) -> pd.DataFrame:
@@ -514,7 +558,6 @@ def _arrow_chunks(
 def _rows_with_numbers(batch, first: int):
     """The batch's rows that hold a value, with their row number (column ``row_number``):
     blank lines keep their place in the numbering but yield no row, as in :func:`_chunks`."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -579,22 +622,21 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:
-                rows = (
-                    [_cell_text(v) for v in values]
-                    for values in sheet.iter_rows(min_row=1, values_only=True)
-                )
-                head: list[list[str]] = []
+                rows = (list(values) for values in sheet.iter_rows(min_row=1, values_only=True))
+                head: list[list] = []  # the rows' values, as the sheet types them
                 for cells in rows:
                     head.append(cells)
                     if len(head) == HEADER_SCAN_ROWS:
                         break
-                found = _find_header(head, canonical)
+                texts = [[_cell_text(v) for v in cells] for cells in head]
+                found = _find_header(texts, canonical)
                 if found is None:
                     continue  # an empty sheet, or one without a table
-                header, currencies = _canonical_header(head[found], canonical)
+                header, currencies = _canonical_header(texts[found], canonical)
                 first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
-                for chunk in _chunks(_concat(first, later), header, chunk_rows, sheet.title):
+                numbered = _concat(first, later)
+                for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies = currencies
                     yield chunk
         finally:
@@ -651,13 +693,14 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
     for batch in _batches(records, min(chunk_rows, JSON_CHUNK_ROWS)):
         numbers = [number for number, _ in batch]
         unreadable = {number: record for number, record in batch if not isinstance(record, dict)}
-        flat = pd.json_normalize([r if isinstance(r, dict) else {} for _, r in batch], sep="_")
-        flat = flat.map(_cell_text) if len(flat.columns) else flat
+        values = pd.json_normalize([r if isinstance(r, dict) else {} for _, r in batch], sep="_")
+        flat = values.map(_cell_text) if len(values.columns) else values
         headers = read_headers(list(flat.columns), canonical)
         frame = flat.set_axis(headers.names, axis=1).astype("string")
         frame.index = pd.Index(numbers, name="row_number")
+        stored = _stored_decimals(values.set_axis(frame.columns, axis=1).set_axis(frame.index))
         frame = _with_verdicts(frame, unreadable) if unreadable else frame
-        yield RawChunk(frame, "", headers.currencies)
+        yield RawChunk(frame, "", headers.currencies, stored)
 
 
 def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:

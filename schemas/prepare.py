@@ -31,14 +31,26 @@ def _cells(raw: pd.DataFrame, column: str) -> pd.Series:
     return blank_to_na(raw[column])
 
 
+def _stored(stored_decimals: pd.DataFrame | None, column: str, index: pd.Index) -> pd.Series:
+    """True where the file stored the column's cell as a number with a fraction (a workbook's
+    number cell, a JSON number: :attr:`flows.readers.RawChunk.stored_decimals`)."""
+    if stored_decimals is None or column not in stored_decimals:
+        return pd.Series(False, index=index)
+    return stored_decimals[column]
+
+
 def prepare(
     raw: pd.DataFrame,
     text_columns: tuple[str, ...],
     number_columns: tuple[str, ...],
     conventions: Conventions | None = None,
+    stored_decimals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Typed copy of ``raw`` (index preserved): codes case-folded, numbers and periods parsed
-    with the file's conventions (decimal mark per column, day-month order)."""
+    with the file's conventions (decimal mark per column, day-month order). A number the file
+    stored as a number (``stored_decimals``) is read with the decimal point it is written
+    with here, whatever the file's text cells use, and is never ambiguous: 1.234 in a
+    workbook's number cell is 1.234."""
     conventions = conventions or Conventions()
     typed = pd.DataFrame(index=raw.index)
     for column in text_columns:
@@ -53,11 +65,17 @@ def prepare(
     for column in number_columns:
         text = _cells(raw, column)
         decimal, guessed = conventions.decimal_mark(column)
-        typed[column] = parse_number(text, decimal)
+        stored = _stored(stored_decimals, column, raw.index)
+        number = parse_number(text, decimal)
+        if stored.any():
+            number[stored] = parse_number(text[stored], ".")
+        typed[column] = number
         typed[f"{column}_text"] = text
         # Where nothing decided the column's mark, 1.500 read as 1.5 would be a guess: its
         # text goes here and the row is quarantined (number_unambiguous).
-        ambiguous = ambiguous_numbers(text) if guessed else pd.Series(False, index=raw.index)
+        ambiguous = (
+            ambiguous_numbers(text) & ~stored if guessed else pd.Series(False, index=raw.index)
+        )
         typed[f"{column}_ambiguous_text"] = text.where(ambiguous)
     # A single date or period column stands for period_start (and its end) when those are blank.
     whole = _cells(raw, "date").fillna(_cells(raw, "period"))
@@ -82,7 +100,10 @@ def prepare(
 
 
 def add_price_texts(
-    typed: pd.DataFrame, raw: pd.DataFrame, currencies: Mapping[str, str] | None = None
+    typed: pd.DataFrame,
+    raw: pd.DataFrame,
+    currencies: Mapping[str, str] | None = None,
+    stored_decimals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Read prices written as text, in a ``price`` column or in the price columns.
 
@@ -107,7 +128,7 @@ def add_price_texts(
         named_here = parsed["point"].notna() | (parsed["readable"] == 0)
         named[column] = parsed["currency"].where(named_here)
     price = _cells(raw, "price")
-    parsed = _parse(price.dropna())
+    parsed = _parse(price.dropna(), _stored(stored_decimals, "price", raw.index))
     typed["price_text"] = price.where(parsed["readable"].reindex(typed.index) != 1)
     named["price"] = parsed["currency"]
     # Before the price text fills the price columns: their text is still each cell's own.
@@ -192,9 +213,10 @@ def _several(joined: pd.Series) -> pd.Series:
     return joined.map(describe).astype("string")
 
 
-def _parse(cells: pd.Series) -> pd.DataFrame:
+def _parse(cells: pd.Series, stored: pd.Series | None = None) -> pd.DataFrame:
     """Parse price texts into low/high/point/currency columns: one Python call per distinct
-    text (prices repeat: ``2000 EUR`` is written many times)."""
+    text (prices repeat: ``2000 EUR`` is written many times). A number the file stored as a
+    number (``stored``, true by row) is its point, never thousands grouped: 1.234, not 1234."""
     distinct = {cell: parse_price_text(cell) for cell in cells.unique()}
     # Text that does not read as a price still names its currency (1500 €/osobi): the row
     # is quarantined as unreadable, not also as having no currency.
@@ -211,4 +233,10 @@ def _parse(cells: pd.Series) -> pd.DataFrame:
     frame[["low", "high", "point"]] = frame[["low", "high", "point"]].astype("float64")
     frame["currency"] = frame["currency"].astype("string")  # here, not on the whole chunk
     frame["readable"] = [int(r is not None) for r in results]
+    if stored is not None and stored.any():
+        numbers = stored.reindex(frame.index, fill_value=False)
+        frame.loc[numbers, ["low", "high"]] = float("nan")
+        frame.loc[numbers, "point"] = cells[numbers].astype("float64")
+        frame.loc[numbers, "currency"] = pd.NA
+        frame.loc[numbers, "readable"] = 1
     return frame

@@ -57,12 +57,14 @@ def prepare_prices(
     raw: pd.DataFrame,
     conventions: Conventions | None = None,
     currencies: Mapping[str, str] | None = None,
+    stored_decimals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`;
     ``currencies`` are those the file's price headers name (``{"price": "BAM"}`` for
-    ``Cijena (KM)``: :func:`schemas.columns.read_headers`)."""
-    typed = prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions)
-    return add_places(add_price_texts(typed, raw, currencies))
+    ``Cijena (KM)``: :func:`schemas.columns.read_headers`), ``stored_decimals`` the cells it
+    stored as numbers (:func:`schemas.prepare.prepare`)."""
+    typed = prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions, stored_decimals)
+    return add_places(add_price_texts(typed, raw, currencies, stored_decimals))
 
 
 def _same_place(

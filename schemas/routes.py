@@ -36,11 +36,12 @@ def prepare_routes(
     raw: pd.DataFrame,
     conventions: Conventions | None = None,
     currencies: Mapping[str, str] | None = None,
+    stored_decimals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`.
     Counts have no currency: a header naming one (``Vrijednost (EUR)``) is an unknown column
     for routes, so ``currencies`` is always empty here."""
-    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions)
+    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions, stored_decimals)
 
 
 class RouteObservations(ObservationRules):

@@ -546,17 +546,14 @@ def test_a_quotation_over_lines_with_a_few_commas_is_read_as_one_cell(tmp_path):
 def judged(path, dataset="prices"):
     """A file read, typed and validated chunk by chunk as ingest does: (valid, failures) of
     its first chunk, and the currencies its headers name."""
-    from flows.ingest import DATE_COLUMNS
+    from flows.ingest import file_conventions, typed_chunk
     from flows.validation import validate_chunk
     from schemas import CONTRACTS
-    from schemas.parsing import decide_conventions
 
     contract = CONTRACTS[dataset]
     layout = describe_file(path)
     chunk = next(read_chunks(path, contract.columns, 1000, layout))
-    numbers = contract.number_columns + ("price",)
-    conventions = decide_conventions(chunk.frame, numbers, DATE_COLUMNS, layout.delimiter)
-    typed = contract.prepare(chunk.frame, conventions, chunk.currencies)
+    typed = typed_chunk(contract, file_conventions(contract, chunk, layout.delimiter), chunk)
     return (*validate_chunk(contract, typed), chunk.currencies)
 
 
@@ -670,3 +667,46 @@ def test_route_counts_take_no_currency_from_a_header(tmp_path):
     (chunk,) = read_all(path, ROUTE_COLUMNS)
     assert chunk.currencies == {}
     assert chunk.frame.loc[2, ["vrijednost_eur", "value"]].tolist() == ["5", "120"]
+
+
+def test_a_workbooks_number_cells_are_read_as_stored_beside_text_written_with_commas(tmp_path):
+    # A field team's sheet: most prices typed as text the local way (12,5), some entered as
+    # numbers. 1.234 stored as a number is 1.234; read by the text's comma it was 1234, and
+    # in a sheet with no text evidence it was quarantined as ambiguous.
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*LEG_HEADER.split(","), "price_point", "currency"])
+    for obs_id, price in [("X1", "12,5"), ("X2", 1.234), ("X3", 12.5), ("X4", "1.500,75")]:
+        sheet.append([obs_id, *LEG.split(","), price, "EUR"])
+    only_numbers = book.create_sheet("numbers")
+    only_numbers.append([*LEG_HEADER.split(","), "price_low", "price_high", "currency"])
+    only_numbers.append(["N1", *LEG.split(","), 1.125, 2.25, "EUR"])
+    book.save(path)
+    (chunk, numbers_chunk) = read_all(path)
+    assert chunk.stored_decimals["price_point"].tolist() == [False, True, True, False]
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    assert valid[["obs_id", "price_point"]].values.tolist() == [
+        ["X1", 12.5], ["X2", 1.234], ["X3", 12.5], ["X4", 1500.75],
+    ]  # fmt: skip
+    assert numbers_chunk.frame.loc[2, "price_low"] == "1.125"  # the raw layer's text
+
+
+def test_json_numbers_are_read_as_numbers_never_as_thousands(tmp_path):
+    path = tmp_path / "ads.jsonl"
+    record = dict(zip(LEG_HEADER.split(","), ["J1", *LEG.split(",")], strict=True))
+    lines = [
+        {**record, "price": 2.125, "currency": "EUR"},  # was 2125 EUR, read as a price text
+        {**record, "obs_id": "J2", "price_point": 1.234, "currency": "EUR"},  # was quarantined
+        {**record, "obs_id": "J3", "price": "2.125 EUR"},  # text: thousands, as before
+        {**record, "obs_id": "J4", "price_point": 0.00001, "currency": "EUR"},  # not 1e-05
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    assert valid[["obs_id", "price_point"]].values.tolist() == [
+        ["J1", 2.125], ["J2", 1.234], ["J3", 2125], ["J4", 0.00001],
+    ]  # fmt: skip
