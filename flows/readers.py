@@ -622,7 +622,7 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:
-                rows = (list(values) for values in sheet.iter_rows(min_row=1, values_only=True))
+                rows = ([_sheet_value(cell) for cell in row] for row in sheet.iter_rows(min_row=1))
                 head: list[list] = []  # the rows' values, as the sheet types them
                 for cells in rows:
                     head.append(cells)
@@ -641,6 +641,26 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                     yield chunk
         finally:
             book.close()
+
+
+def _sheet_value(cell) -> object:
+    """A workbook cell's value; a date the sheet shows as a month or a year only is that month
+    or year (``2020-05``, ``2020``). Excel turns ``May 2020`` or ``05/2020`` typed into a cell
+    into 1 May 2020 shown ``mmm-yy``: the period a person sees is the month, not its first day."""
+    value = cell.value
+    if not isinstance(value, dt.date):
+        return value
+    shown = _date_parts(cell.number_format)
+    if "d" in shown or "h" in shown or "s" in shown or "y" not in shown:
+        return value  # a day, a time, or not a date format we can read: as stored
+    return f"{value:%Y-%m}" if "m" in shown else f"{value:%Y}"
+
+
+def _date_parts(number_format: str) -> set[str]:
+    """The date and time letters (``d``, ``m``, ``y``, ``h``, ``s``) an Excel number format's
+    first section shows; quoted text, escaped characters and ``[...]`` codes left out."""
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "").split(";")[0]
+    return set(re.findall(r"[dmyhs]", section.lower()))
 
 
 def _check_workbook(handle) -> None:

@@ -710,3 +710,31 @@ def test_json_numbers_are_read_as_numbers_never_as_thousands(tmp_path):
     assert valid[["obs_id", "price_point"]].values.tolist() == [
         ["J1", 2.125], ["J2", 1.234], ["J3", 2125], ["J4", 0.00001],
     ]  # fmt: skip
+
+
+def test_a_date_a_sheet_shows_as_a_month_or_a_year_is_that_month_or_year(tmp_path):
+    # Excel turns "May 2020" typed into a cell into 1 May 2020 shown as "May-20": the period
+    # a person sees is the month. Read as stored, it was a single day.
+    import datetime as dt
+
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = LEG_HEADER.split(",")
+    sheet.append([*header, "price_point", "currency"])
+    cells = LEG.split(",")
+    for obs_id, shown in [("D1", "mmm-yy"), ("D2", '"godina" yyyy'), ("D3", "dd.mm.yyyy")]:
+        sheet.append([obs_id, *cells, 1500, "EUR"])
+        date = sheet.cell(row=sheet.max_row, column=header.index("date") + 1)
+        date.value, date.number_format = dt.datetime(2020, 5, 1), shown
+    book.save(path)
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    periods = valid[["obs_id", "period_start", "period_end", "period_precision"]]
+    assert periods.astype("string").values.tolist() == [
+        ["D1", "2020-05-01", "2020-05-31", "month"],
+        ["D2", "2020-01-01", "2020-12-31", "year"],
+        ["D3", "2020-05-01", "2020-05-01", "day"],
+    ]
