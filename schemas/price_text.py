@@ -95,6 +95,8 @@ _SEP = r"(?:-|to|do|i|and|deri ne|deri|bis|/)"
 _RANGE = re.compile(
     rf"^(?:between |izmedju |{_FROM} |{_APPROX} ?)?(?P<a>{_NUMBER}) ?{_SEP} ?(?P<b>{_NUMBER})$"
 )
+#: A number with its thousands grouped (``15.000``, ``15 000``, ``15,000.50``).
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?:[.,' ]\d{3})+(?:[.,]\d+)?")
 _HIGH = re.compile(rf"^{_UPTO} ?(?P<a>{_NUMBER})$")
 _LOW = re.compile(
     rf"^(?:{_FROM} ?(?P<a>{_NUMBER})|(?P<b>{_NUMBER}) ?(?:\+|or more|i vise|and more|plus))$"
@@ -175,8 +177,15 @@ def parse_price_text(text: object) -> PriceText | None:
         low, high = amount(match["a"]), amount(match["b"])
         # ``1-2k`` is 1000 to 2000, as a person reads it: a multiplier written only on the
         # high side applies to a bare low side when that still makes a range (``500-2k``
-        # stays 500 to 2000).
+        # stays 500 to 2000). So do thousands grouped only on the high side: ``10-15.000 €``
+        # is 10,000 to 15,000 (``900-1.200`` stays 900 to 1200).
         factor = _multiplier(match["b"]) if _multiplier(match["a"]) == 1.0 else 1.0
+        if (
+            factor == 1.0
+            and re.fullmatch(r"\d{1,3}", match["a"])
+            and _GROUPED.fullmatch(match["b"])
+        ):
+            factor = 1e3
         if low is not None and high is not None and low * factor <= high:
             low *= factor
         return (

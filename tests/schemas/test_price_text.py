@@ -75,6 +75,12 @@ def test_marks_that_group_nothing_are_no_price_not_a_guess(text):
         ("1.5-2m €", PriceText(1_500_000, 2_000_000, None, "EUR")),
         ("1,5-2 mil. din", PriceText(1_500_000, 2_000_000, None, "RSD")),
         ("3-5 tisuća kn", PriceText(3000, 5000, None, "HRK")),
+        # thousands grouped only on the high side are the low side's too
+        ("10-15.000 €", PriceText(10_000, 15_000, None, "EUR")),
+        ("5 - 7.000 EUR", PriceText(5000, 7000, None, "EUR")),
+        ("10-15 000 €", PriceText(10_000, 15_000, None, "EUR")),
+        ("od 1 do 1.500 KM", PriceText(1000, 1500, None, "BAM")),
+        ("900-1.200 €", PriceText(900, 1200, None, "EUR")),
         # the low end taking the multiplier would not make a range: it is read as written
         ("500-2k €", PriceText(500, 2000, None, "EUR")),
         ("1k-2k €", PriceText(1000, 2000, None, "EUR")),
