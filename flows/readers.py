@@ -37,8 +37,11 @@ from schemas.columns import (
 
 DELIMITERS = ",;\t|"
 
-#: Rows scanned for the header of a worksheet (title rows may sit above it).
+#: Rows scanned for the header of a worksheet (title rows may sit above it): rows of two
+#: filled cells or more. Rows of one cell (a title, a note, a methodology block of any length)
+#: do not count, up to :data:`SHEET_SCAN_ROWS` rows in all.
 HEADER_SCAN_ROWS = 30
+SHEET_SCAN_ROWS = 1000
 
 #: Encodings Arrow's CSV reader parses natively; other text goes through the csv module.
 ARROW_ENCODINGS = ("utf-8",)
@@ -624,11 +627,14 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
             for sheet in book.worksheets:
                 rows = ([_sheet_value(cell) for cell in row] for row in sheet.iter_rows(min_row=1))
                 head: list[list] = []  # the rows' values, as the sheet types them
+                texts: list[list[str]] = []
+                wide = 0  # rows of two filled cells or more: a header could be one of them
                 for cells in rows:
                     head.append(cells)
-                    if len(head) == HEADER_SCAN_ROWS:
+                    texts.append([_cell_text(v) for v in cells])
+                    wide += sum(bool(text.strip()) for text in texts[-1]) >= 2
+                    if wide == HEADER_SCAN_ROWS or len(head) == SHEET_SCAN_ROWS:
                         break
-                texts = [[_cell_text(v) for v in cells] for cells in head]
                 found = _find_header(texts, canonical)
                 if found is None:
                     continue  # an empty sheet, or one without a table

@@ -738,3 +738,22 @@ def test_a_date_a_sheet_shows_as_a_month_or_a_year_is_that_month_or_year(tmp_pat
         ["D2", "2020-01-01", "2020-12-31", "year"],
         ["D3", "2020-05-01", "2020-05-01", "day"],
     ]
+
+
+def test_a_sheets_header_below_a_long_block_of_notes_is_found(tmp_path):
+    # An NGO workbook: a methodology note of 40 one-cell lines above the table. The sheet was
+    # skipped (the header was sought among the first 30 rows): its rows counted nowhere.
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Podaci"
+    for line in range(40):
+        sheet.append([f"Metodologija, napomena {line + 1}."])
+    sheet.append([*LEG_HEADER.split(","), "price_point", "currency"])
+    sheet.append(["N1", *LEG.split(","), 1500, "EUR"])
+    book.save(path)
+    (chunk,) = read_all(path)
+    assert (chunk.sheet, chunk.frame.index.tolist()) == ("Podaci", [42])
+    assert chunk.frame.loc[42, "obs_id"] == "N1"
