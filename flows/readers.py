@@ -353,8 +353,9 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
     Cells a row lacks (fewer than the header's) are NA, a blank cell written is ``""``.
 
     The header is found as in a workbook (:func:`_best_header`): the row among the first
-    :data:`HEADER_SCAN_ROWS` non-blank ones naming the most contract columns, at least two,
-    else the first non-blank row. Rows above it (a title, a padded blank row) are not rows of
+    :data:`HEADER_SCAN_ROWS` of two filled cells or more (one-cell lines, a title or notes, do
+    not count, up to :data:`SHEET_SCAN_ROWS` lines) naming the most contract columns, at least
+    two, else the first non-blank row. Rows above it (a title, a padded blank row) are not rows of
     the table; Excel's ``sep=;`` line is skipped. They keep their place in the numbering."""
     with path.open(encoding=layout.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=layout.delimiter)
@@ -362,11 +363,11 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
         if layout.sep_line:
             next(records, None)
         head: list[tuple[int, list[str], int]] = []  # number, cells, lines read so far
-        filled = 0
+        wide = 0  # rows of two filled cells or more: a header could be one of them
         for number, cells in records:
             head.append((number, cells, reader.line_num))
-            filled += any(c.strip() for c in cells)
-            if filled == HEADER_SCAN_ROWS:
+            wide += sum(bool(c.strip()) for c in cells) >= 2
+            if wide == HEADER_SCAN_ROWS or len(head) == SHEET_SCAN_ROWS:
                 break
         candidates = [row for row in head if any(c.strip() for c in row[1])]
         if not candidates:

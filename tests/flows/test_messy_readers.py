@@ -227,6 +227,16 @@ def test_a_title_above_a_csv_header_is_skipped_and_rows_keep_their_numbers(
     assert frame.loc[5, "notes"] == "informant X2"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_csv_header_below_a_long_block_of_notes_is_found(tmp_path, encoding):
+    notes = "".join(f"Napomena {line + 1}: metodologija.\n" for line in range(40))
+    path = tmp_path / "export.csv"
+    path.write_bytes((notes + TITLED_TABLE).encode(encoding))
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [42, 43]
+    assert chunk.frame.loc[42, ["obs_id", "price_point"]].tolist() == ["X1", "1500"]
+
+
 def test_a_title_over_two_lines_above_a_csv_header_keeps_spreadsheet_rows(tmp_path):
     # The quoted title is one row over two lines: rows count records, not lines.
     path = tmp_path / "export.csv"
