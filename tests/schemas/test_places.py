@@ -81,6 +81,26 @@ def test_a_place_in_another_country_than_the_row_is_quarantined():
     assert check(origin_country="BA", origin_place="Drina")[1].empty
 
 
+@pytest.mark.parametrize(
+    ("country", "place", "place_id"),
+    [
+        # The Hungarian side of a crossing is its own place, not an alias of the Serbian one:
+        # Kelebia with Hungary was quarantined ("lies in RS"), and alone renamed Kelebija.
+        ("HU", "Kelebia", "kelebia"),
+        (None, "Kelebia", "kelebia"),
+        ("RS", "Kelebija", "kelebija"),
+        ("HU", "Röszke", "roszke"),
+        # A crossing named by both sides lies in either country.
+        ("HU", "Horgoš-Röszke", "horgos_roszke"),
+        ("RS", "Horgos-Roszke", "horgos_roszke"),
+    ],
+)
+def test_each_side_of_a_border_crossing_is_the_place_in_its_own_country(country, place, place_id):
+    valid, failures = check(destination_country=country, destination_place=place)
+    assert failures.empty
+    assert valid["destination_place_id"].tolist() == [place_id]
+
+
 def test_an_unresolved_place_does_not_reject_the_row():
     valid, failures = check(destination_place="Wien Hauptbahnhof")
     assert failures.empty
