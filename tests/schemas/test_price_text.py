@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from schemas.price_text import PriceText, currency_code, normalise_currency, parse_price_text
@@ -160,6 +160,9 @@ amounts = st.decimals(min_value=1, max_value=10_000_000, places=2).map(float)
 )  # fmt: skip
 def test_ranges_formatted_in_any_locale_parse_back(low, spread, locale, symbol, before):
     high = round(low + spread, 2)
+    # A bare low end a thousand times below a grouped high end is written short for
+    # thousands (10-15.000 is 10,000 to 15,000): no price range spans a factor of 1000.
+    assume(not (low.is_integer() and low < 1000 and high >= 1000 * low))
     text = f"{format_amount(low, *locale)} - {format_amount(high, *locale)}"
     text = f"{symbol[0]} {text}" if before else f"{text} {symbol[0]}"
     parsed = parse_price_text(text)
