@@ -135,6 +135,7 @@ def add_price_texts(
     written = {column: typed[f"{column}_text"] for column in PRICE_NUMBERS} | {"price": price}
     headed, against_header = _header_currencies(named, written, currencies or {})
     columns_blank = typed[[f"{c}_text" for c in PRICE_NUMBERS]].isna().all(axis=1)
+    typed["price_amount_text"] = _amounts_against_columns(typed, parsed, price, columns_blank)
     fill = parsed.index[(parsed["readable"] == 1) & columns_blank.reindex(parsed.index)]
     for column in PRICE_NUMBERS:
         typed.loc[fill, column] = parsed.loc[fill, column.removeprefix("price_")]
@@ -162,6 +163,37 @@ def add_price_texts(
     typed["price_currency_text"] = against_header.fillna(conflict)
     typed["currency"] = stated.fillna(in_text)
     return typed
+
+
+def _amounts_against_columns(
+    typed: pd.DataFrame, parsed: pd.DataFrame, price: pd.Series, columns_blank: pd.Series
+) -> pd.Series:
+    """Where a price text and the filled price columns disagree, which: ``2000 € in price,
+    1500 in price_point``. They disagree where both give the same bound or the point with
+    different amounts, or where one gives a point outside the other's range (``3000 €``
+    beside 1500 to 2500). Null elsewhere; the text fills the columns only where they are
+    blank, so such a row would publish one amount and drop the other without a word."""
+    conflict = pd.Series(pd.NA, index=typed.index, dtype="string")
+    both = parsed.index[(parsed["readable"] == 1) & ~columns_blank.reindex(parsed.index)]
+    said = parsed.loc[both, ["low", "high", "point"]].set_axis(list(PRICE_NUMBERS), axis=1)
+    given = typed.loc[both, list(PRICE_NUMBERS)].astype("float64")
+    # (rows that disagree, the column whose cell they disagree with)
+    found = [
+        ((said[c] - given[c]).abs() > 1e-9 * given[c].abs(), c) for c in PRICE_NUMBERS
+    ]  # fmt: skip
+    point_alone = {"said": given["price_point"].isna(), "given": said["price_point"].isna()}
+    found += [
+        ((said["price_point"] < given["price_low"]) & point_alone["said"], "price_low"),
+        ((said["price_point"] > given["price_high"]) & point_alone["said"], "price_high"),
+        ((given["price_point"] < said["price_low"]) & point_alone["given"], "price_point"),
+        ((given["price_point"] > said["price_high"]) & point_alone["given"], "price_point"),
+    ]
+    for differs, column in found:
+        rows = differs.index[differs.fillna(False)]
+        if len(rows):
+            text = price[rows] + " in price, " + typed.loc[rows, f"{column}_text"]
+            conflict[rows] = conflict[rows].fillna(text + f" in {column}")
+    return conflict
 
 
 def _header_currencies(

@@ -106,6 +106,7 @@ class PriceObservations(ObservationRules):
     price_point_ambiguous_text: Text = pa.Field(nullable=True)
     price_text: Text = pa.Field(nullable=True)
     price_currency_text: Text = pa.Field(nullable=True)
+    price_amount_text: Text = pa.Field(nullable=True)
     place_country_text: Text = pa.Field(nullable=True)
     currency: Text = pa.Field(nullable=True)
     unit: Text = pa.Field(nullable=True)
@@ -184,6 +185,11 @@ class PriceObservations(ObservationRules):
     @pa.check("price_currency_text", ignore_na=False)
     def currency_matches_price_text(cls, conflict: Text) -> Series[bool]:
         """the currency written with a price or in its header must match the currency column"""
+        return conflict.isna()
+
+    @pa.check("price_amount_text", ignore_na=False)
+    def amount_matches_price_text(cls, conflict: Text) -> Series[bool]:
+        """a price text beside filled price columns must give the same amounts as they do"""
         return conflict.isna()
 
     @pa.check("place_country_text", ignore_na=False)

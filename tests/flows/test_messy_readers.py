@@ -767,3 +767,28 @@ def test_a_sheets_header_below_a_long_block_of_notes_is_found(tmp_path):
     (chunk,) = read_all(path)
     assert (chunk.sheet, chunk.frame.index.tolist()) == ("Podaci", [42])
     assert chunk.frame.loc[42, "obs_id"] == "N1"
+
+
+def test_a_price_text_stating_other_amounts_than_the_price_columns_is_quarantined(tmp_path):
+    # The price text fills the price columns only where they are blank: 2000 € beside a
+    # price_point of 1500 was published as 1500, the 2000 dropped without a word.
+    path = tmp_path / "both.csv"
+    path.write_text(
+        f"{LEG_HEADER},price,price_low,price_high,price_point\n"
+        f"A1,{LEG},2000 €,,,1500\n"  # two amounts for one price
+        f"A2,{LEG},1500-2000 €,1000,2000,\n"  # two low ends
+        f"A3,{LEG},1.500 €,,,1500\n"  # the same price twice
+        f"A4,{LEG},1500-2000 €,1500,2000,\n"  # the same range twice
+        f"A5,{LEG},2000 €,1500,2500,\n"  # a point within the range
+        f"A6,{LEG},3000 €,1500,2500,\n"  # a point above the range
+        f"A7,{LEG},1500-2500 €,,,1000\n",  # the range's point below it
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path)
+    assert valid["obs_id"].tolist() == ["A3", "A4", "A5"]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [2, "amount_matches_price_text", "2000 € in price, 1500 in price_point"],
+        [3, "amount_matches_price_text", "1500-2000 € in price, 1000 in price_low"],
+        [7, "amount_matches_price_text", "3000 € in price, 2500 in price_high"],
+        [8, "amount_matches_price_text", "1500-2500 € in price, 1000 in price_point"],
+    ]
