@@ -67,6 +67,7 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
     )
     # number_unambiguous names the number column (price_point), not its helper column.
     table["column_name"] = table["column_name"].str.removesuffix("_ambiguous_text")
+    table = _with_cells_judged(table, typed)
     # A record not split into columns is listed under that rule alone, not its blanks.
     unread_rule = table["rule"].isin(UNREAD_RECORD_RULES)
     table = table[unread_rule | ~table["row_number"].isin(table.loc[unread_rule, "row_number"])]
@@ -75,6 +76,26 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
         .sort_values(["row_number", "rule"])
         .reset_index(drop=True)
     )
+
+
+#: Rules on one cell that are checked on the whole frame, as they compare the cell's text with
+#: its typed value (``price_point_is_number``, ``period_start_is_date``): named for the column.
+CELL_RULE_SUFFIXES = ("_is_number", "_is_date")
+
+
+def _with_cells_judged(table: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """The column and the text of the cell a frame-wide rule on one cell judged, as a column
+    check's failure shows them: ``price_point_is_number`` (``price_point = 1.500,00 KM``)."""
+    for rule in table["rule"].dropna().unique():
+        column = rule.rsplit("_is_", 1)[0] if rule.endswith(CELL_RULE_SUFFIXES) else None
+        text = f"{column}_text"
+        if column is None or text not in typed:
+            continue
+        rows = table["rule"] == rule
+        table.loc[rows, "column_name"] = column
+        cells = typed[text].reindex(table.loc[rows, "row_number"]).to_numpy()
+        table.loc[rows, "failure_case"] = pd.array(cells, dtype="string")
+    return table
 
 
 def _without_control_characters(table: pd.DataFrame) -> pd.DataFrame:

@@ -56,6 +56,26 @@ def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
     assert rule in rules_broken(**changes)
 
 
+@pytest.mark.parametrize(
+    ("changes", "rule", "column", "shown"),
+    [
+        ({"value": "~500"}, "value_is_number", "value", "~500"),
+        ({"value": "\u2212500"}, "value_is_number", "value", "\u2212500"),  # a Unicode minus
+        ({"value": ""}, "value_is_number", "value", None),  # blank: nothing to show
+        ({"period_start": "ljeto 2018"}, "period_start_is_date", "period_start", "ljeto 2018"),
+    ],
+)
+def test_a_cell_that_is_no_number_or_date_is_shown_with_its_column(changes, rule, column, shown):
+    # These rules compare a cell's text with its typed value on the whole frame: Pandera
+    # reports them with no column, and the quarantine said only "must be a number".
+    row = {column: "" for column in ROUTE_COLUMNS} | VALID | changes
+    raw = pd.DataFrame([row], index=pd.Index([2], name="row_number")).astype("string")
+    _, failures = validate_chunk(ROUTES, ROUTES.prepare(raw))
+    failure = failures.set_index("rule").loc[rule]
+    assert failure["column_name"] == column
+    assert (None if pd.isna(failure["failure_case"]) else failure["failure_case"]) == shown
+
+
 @pytest.mark.parametrize("text", ["1.500", "12.345", "1.234.567"])
 def test_a_count_that_reads_both_ways_is_not_guessed_where_the_file_shows_no_mark(text):
     # without the file's conventions nothing decided the mark: 1.500 is 1.5 or 1500
