@@ -127,10 +127,13 @@ def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
     and its currency (:func:`header_currency`): that column's cells are read in that currency.
 
     Unknown columns are not an error: they are kept in the raw layer (as ``extra``) so nothing
-    a researcher sent is lost. The first of two headers that normalise alike wins, even when
-    both are written the same; the second is kept as an extra column under a suffixed key
-    (``notes_dup``), and so is a header that normalises to one of :data:`READER_COLUMNS`.
-    Names are distinct, so a frame can take them as its columns.
+    a researcher sent is lost. Of two headers that normalise alike, the first is named after
+    the column and the second under a suffixed key (``notes_dup``, then ``notes_dup_dup``),
+    with the currency its header names if any (``price_dup``): both are read as that one
+    column, row by row, by :func:`schemas.repeated.merge_repeated`, and the raw layer keeps
+    the second as an extra column. A header that normalises to one of :data:`READER_COLUMNS`
+    is kept under a suffixed key too, as an unknown column. Names are distinct, so a frame can
+    take them as its columns.
     """
     names: list[str] = []
     currencies: dict[str, str] = {}
@@ -142,10 +145,10 @@ def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
             key = headed[0]
         elif key not in canonical and HEADER_ALIASES.get(key) in canonical:
             key = HEADER_ALIASES[key]
-        if headed is not None and key not in taken:
-            currencies[key] = headed[1]
         while key in taken:
             key = f"{key}_dup"
+        if headed is not None:
+            currencies[key] = headed[1]
         taken.add(key)
         names.append(key)
     return Headers(names, currencies)

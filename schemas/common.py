@@ -53,6 +53,7 @@ class ObservationRules(pa.DataFrameModel):
     notes: Text = pa.Field(nullable=True)
     record_error_text: Text = pa.Field(nullable=True)
     row_width_text: Text = pa.Field(nullable=True)
+    repeated_column_text: Text = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -69,6 +70,13 @@ class ObservationRules(pa.DataFrameModel):
         # Its later cells moved one column along, so the reader kept them in no column: none is
         # published, the row is kept whole in the private raw layer (extra->>'row_cells').
         return error.isna()
+
+    @pa.check("repeated_column_text", ignore_na=False)
+    def column_given_once(cls, conflict: Text) -> Series[bool]:
+        """a column given twice (two headers, or two spellings of a JSON key) must not hold two different values in one row"""  # noqa: E501
+        # Which of them the source meant is not guessed: the row is quarantined, naming the
+        # column and its values (schemas.repeated; notes, never published, are not compared).
+        return conflict.isna()
 
     @pa.check("confidence")
     def confidence_known(cls, confidence: Text) -> Series[bool]:

@@ -102,7 +102,7 @@ def prepare(
 def add_price_texts(
     typed: pd.DataFrame,
     raw: pd.DataFrame,
-    currencies: Mapping[str, str] | None = None,
+    currencies: Mapping[str, str | pd.Series] | None = None,
     stored_decimals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Read prices written as text, in a ``price`` column or in the price columns.
@@ -197,23 +197,29 @@ def _amounts_against_columns(
 
 
 def _header_currencies(
-    named: pd.DataFrame, written: Mapping[str, pd.Series], currencies: Mapping[str, str]
+    named: pd.DataFrame,
+    written: Mapping[str, pd.Series],
+    currencies: Mapping[str, str | pd.Series],
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Apply the currencies price headers name to ``named`` (in place) as if written in each
     filled cell of their column (``written``: each price column's cells as read, null where
-    blank): where the cell names none, the header's fills it. Returns
+    blank): where the cell names none, the header's fills it. A currency is a code for the
+    whole column, or one by row where the column's copies name different ones (null where
+    none does: :func:`schemas.repeated.merge_repeated`). Returns
     where each header's currency was taken (True) and, per row, the first cell naming a
     currency other than its header's (``EUR in the price text, BAM in the header of price``).
     Once per column, on whole columns."""
     headed = pd.DataFrame(False, index=named.index, columns=list(currencies))
     against = pd.Series(pd.NA, index=named.index, dtype="string")
     for column, code in currencies.items():
+        if isinstance(code, str):
+            code = pd.Series(code, index=named.index, dtype="string")
         own = named[column]
-        filled = written[column].notna()
-        clash = (own.notna() & (own != code)).fillna(False)
-        said = own[clash] + f" in the price text, {code} in the header of {column}"
+        filled = written[column].notna() & code.notna()
+        clash = (own.notna() & code.notna() & (own != code)).fillna(False)
+        said = own[clash] + " in the price text, " + code[clash] + f" in the header of {column}"
         against[clash] = against[clash].fillna(said)
-        headed[column] = filled & own.isna()
+        headed[column] = (filled & own.isna()).fillna(False)
         named[column] = own.mask(headed[column], code)
     return headed, against
 

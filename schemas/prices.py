@@ -21,6 +21,7 @@ from schemas.distinct import per_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
 from schemas.prepare import add_price_texts, prepare
+from schemas.repeated import merge_repeated
 from schemas.vocabulary import (
     CURRENCY_CODES,
     FLOWS,
@@ -63,8 +64,11 @@ def prepare_prices(
     ``currencies`` are those the file's price headers name (``{"price": "BAM"}`` for
     ``Cijena (KM)``: :func:`schemas.columns.read_headers`), ``stored_decimals`` the cells it
     stored as numbers (:func:`schemas.prepare.prepare`)."""
-    typed = prepare(raw, PRICE_TEXT, PRICE_NUMBERS, conventions, stored_decimals)
-    return add_places(add_price_texts(typed, raw, currencies, stored_decimals))
+    merged = merge_repeated(raw, PRICE_COLUMNS, currencies, stored_decimals)
+    typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
+    typed["repeated_column_text"] = merged.conflicts
+    typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
+    return add_places(typed)
 
 
 def _same_place(

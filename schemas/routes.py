@@ -19,6 +19,7 @@ from schemas.common import (
 )
 from schemas.parsing import Conventions
 from schemas.prepare import prepare
+from schemas.repeated import merge_repeated
 
 ROUTE_NUMBERS = ("value",)
 ROUTE_TEXT = tuple(
@@ -40,8 +41,12 @@ def prepare_routes(
 ) -> pd.DataFrame:
     """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`.
     Counts have no currency: a header naming one (``Vrijednost (EUR)``) is an unknown column
-    for routes, so ``currencies`` is always empty here."""
-    return prepare(raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions, stored_decimals)
+    for routes, so ``currencies`` is always empty here. A column the chunk gives more than
+    once is read as one, row by row (:func:`schemas.repeated.merge_repeated`)."""
+    merged = merge_repeated(raw, ROUTE_COLUMNS, None, stored_decimals)
+    typed = prepare(merged.raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions, merged.stored_decimals)
+    typed["repeated_column_text"] = merged.conflicts
+    return typed
 
 
 class RouteObservations(ObservationRules):

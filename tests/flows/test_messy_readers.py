@@ -792,3 +792,122 @@ def test_a_price_text_stating_other_amounts_than_the_price_columns_is_quarantine
         [7, "amount_matches_price_text", "3000 € in price, 2500 in price_high"],
         [8, "amount_matches_price_text", "1500-2500 € in price, 1000 in price_point"],
     ]
+
+
+#: A people-smuggling price record of a scraper, before its spelling of the fields it varies.
+SCRAPED = {
+    "commodity": "smuggling_service", "origin_country": "RS", "destination_country": "HU",
+    "date": "2020-05-01", "unit": "per_person", "source": "s",
+}  # fmt: skip
+
+
+def test_json_records_spelling_one_field_two_ways_are_read_alike_whatever_their_batch(tmp_path):
+    # The batch's keys are the union of its records' keys: tok and flow, origin and from, id
+    # and ad_id became flow and flow_dup (...), and each record giving the second spelling
+    # lost its value: "flow is required", or an origin silently blank.
+    records = [
+        {"id": "J1", "tok": "people", "origin": "Subotica", "price": 1500, "currency": "EUR"},
+        {"ad_id": "J2", "flow": "people", "from": "Šid", "price": {"amount": 1600},
+         "price_currency": "EUR"},
+        {"id": "J3", "flow": "People", "tok": "people", "price": 1700, "currency": "EUR"},
+        {"id": "J4", "flow": "people", "price": 1800, "currency": "KM",
+         "price_currency": "EUR"},  # two currencies in one record: which did the ad mean?
+    ]  # fmt: skip
+    path = tmp_path / "scraped.jsonl"
+    path.write_text(
+        "".join(json.dumps({**SCRAPED, **r}, ensure_ascii=False) + "\n" for r in records),
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "flow", "origin_place", "price_point", "currency"]].fillna(
+        ""
+    ).values.tolist() == [
+        ["J1", "people", "Subotica", 1500, "EUR"], ["J2", "people", "Šid", 1600, "EUR"],
+        ["J3", "people", "", 1700, "EUR"],
+    ]  # fmt: skip
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [4, "column_given_once", "currency is given in two columns that disagree: KM and EUR"],
+    ]
+    # The raw layer keeps every cell as read: the second spelling under its _dup name.
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[2, ["flow", "flow_dup", "origin_place_dup"]].tolist() == [
+        "", "people", "Šid",
+    ]  # fmt: skip
+
+
+def test_a_hidden_currency_column_and_a_visible_one_must_agree(tmp_path):
+    # A hidden currency (KM) beat the visible Valuta (EUR): the row was published as BAM.
+    import openpyxl
+
+    path = tmp_path / "hidden.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*LEG_HEADER.split(",")[:1], "currency", *LEG_HEADER.split(",")[1:],
+                  "price_point", "Valuta"])  # fmt: skip
+    sheet.append(["H1", "KM", *LEG.split(","), 1500, "EUR"])  # they disagree
+    sheet.append(["H2", "KM", *LEG.split(","), 1500, "bam"])  # the same currency
+    sheet.append(["H3", None, *LEG.split(","), 1500, "EUR"])  # only the visible one
+    sheet.append(["H4", "KM", *LEG.split(","), 1500, None])  # only the hidden one
+    sheet.column_dimensions["B"].hidden = True
+    book.save(path)
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "currency"]].values.tolist() == [
+        ["H2", "BAM"], ["H3", "EUR"], ["H4", "BAM"],
+    ]  # fmt: skip
+    assert failures[["row_number", "column_name", "rule", "failure_case"]].values.tolist() == [
+        [2, "repeated_column_text", "column_given_once",
+         "currency is given in two columns that disagree: KM and EUR"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_csv_header_written_twice_is_one_column_read_row_by_row(tmp_path, encoding):
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        f"{LEG_HEADER},Cijena (KM),Price (EUR),currency,notes,Napomena\n"
+        f"T1,{LEG},1500,,,Žarko said,other words\n"  # notes differ: never compared
+        f"T2,{LEG},,1600,,,\n"  # only Price (EUR): in euros, not in KM
+        f"T3,{LEG},1700,1700,,,\n"  # the same figure under two currencies
+        f"T4,{LEG},,1800,BAM,,\n",  # Price (EUR) against the currency column
+        encoding=encoding,
+    )
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price": "BAM", "price_dup": "EUR"}
+    assert valid[["obs_id", "price_point", "currency", "notes"]].fillna("").values.tolist() == [
+        ["T1", 1500, "BAM", "Žarko said"], ["T2", 1600, "EUR", ""],
+    ]  # fmt: skip
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [4, "column_given_once", "price is given in two columns that disagree:"
+         " 1700 (under a header naming BAM) and 1700 (under a header naming EUR)"],
+        [5, "currency_matches_price_text", "EUR in the header of price, BAM in currency"],
+    ]  # fmt: skip
+
+
+def test_route_counts_given_twice_take_the_filled_one_and_quarantine_two_that_differ(tmp_path):
+    path = tmp_path / "routes.csv"
+    path.write_text(
+        "metric,route_or_leg,period_start,source_org,value,Vrijednost,Period\n"
+        "pushbacks,RS->HU,2020,UNHCR,120,,\n"
+        "pushbacks,RS->HU,2020,UNHCR,,130,\n"
+        "pushbacks,RS->HU,2020,UNHCR,140,140,2020\n"
+        "pushbacks,RS->HU,2020,UNHCR,150,15,\n",
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path, "routes")
+    assert valid["value"].tolist() == [120, 130, 140]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [5, "column_given_once", "value is given in two columns that disagree: 150 and 15"],
+    ]
+
+
+def test_only_contract_columns_given_more_than_once_are_read_as_one():
+    from schemas.repeated import copies
+
+    names = [
+        "unnamed_5", "unnamed_5_dup", "json_error_dup", "row_cells_dup", "currency_dup_dup",
+        "currency", "currency_dup", "price_dup", "flow", "notes", "notes_dup",
+    ]  # fmt: skip
+    assert copies(names, PRICE_COLUMNS) == {
+        "currency": ["currency", "currency_dup", "currency_dup_dup"],
+        "notes": ["notes", "notes_dup"],
+    }

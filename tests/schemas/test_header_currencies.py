@@ -68,9 +68,10 @@ def test_route_counts_have_no_currency_so_such_headers_stay_unknown(header):
     assert currencies == {} and names[0] not in ROUTE_COLUMNS
 
 
-def test_the_second_header_of_a_column_is_extra_and_carries_no_currency():
+def test_the_second_header_of_a_column_keeps_the_currency_it_names():
+    # Both are read as price, row by row (schemas.repeated): a cell under Price (EUR) is EUR.
     headers = ["Cijena (KM)", "Price (EUR)", "Price low (€)", "Price high (KM)"]
     assert read_headers(headers, PRICE_COLUMNS) == (
         ["price", "price_dup", "price_low", "price_high"],
-        {"price": "BAM", "price_low": "EUR", "price_high": "BAM"},
+        {"price": "BAM", "price_dup": "EUR", "price_low": "EUR", "price_high": "BAM"},
     )
