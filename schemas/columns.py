@@ -49,10 +49,13 @@ def header_key(name: object) -> str:
 JSON_VERDICT_COLUMNS = ("unreadable_json", "json_error")
 #: The cells of a CSV row wider or narrower than its header, as read, and why (rule ``row_width``).
 RAGGED_ROW_COLUMNS = ("row_cells", "row_width_error")
+#: Why a row is the file's header written again (a second table, a pasted export): rule
+#: ``row_is_header``.
+HEADER_ROW_COLUMN = "header_row_error"
 #: Columns only the file reader sets, never a file. A header that normalises to one of them is
 #: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
 #: reader's verdict (and have its text published as a reason).
-READER_COLUMNS = JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS
+READER_COLUMNS = JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS + (HEADER_ROW_COLUMN,)
 
 
 #: The price columns whose header may name the currency of its cells: ``Cijena (KM)``,

@@ -26,7 +26,8 @@ Text = Series[pd.StringDtype]
 #: Rules for a record the reader could not split into the file's columns (a JSON line that
 #: does not parse, a CSV row with more or fewer cells than its header): its columns are blank,
 #: so the other rules would only report blanks; such a row is quarantined with this rule alone.
-UNREAD_RECORD_RULES = ("record_readable", "row_width")
+#: So is a row that repeats the header: its cells are column names, which every rule rejects.
+UNREAD_RECORD_RULES = ("record_readable", "row_width", "row_is_header")
 
 #: C0 control characters other than tab, line feed and carriage return, and DEL: no source
 #: writes them, a damaged or binary file does, and a worksheet cannot hold most of them.
@@ -54,6 +55,7 @@ class ObservationRules(pa.DataFrameModel):
     record_error_text: Text = pa.Field(nullable=True)
     row_width_text: Text = pa.Field(nullable=True)
     repeated_column_text: Text = pa.Field(nullable=True)
+    header_row_text: Text = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -77,6 +79,11 @@ class ObservationRules(pa.DataFrameModel):
         # Which of them the source meant is not guessed: the row is quarantined, naming the
         # column and its values (schemas.repeated; notes, never published, are not compared).
         return conflict.isna()
+
+    @pa.check("header_row_text", ignore_na=False)
+    def row_is_header(cls, repeat: Text) -> Series[bool]:
+        """this row repeats the header (a second table or a pasted export?): it holds no data"""
+        return repeat.isna()
 
     @pa.check("confidence")
     def confidence_known(cls, confidence: Text) -> Series[bool]:

@@ -96,6 +96,9 @@ def prepare(
     # A CSV row with more cells than the header (a delimiter inside an unquoted cell): its
     # cells are in no column (the reader kept them raw), and it is quarantined as row_width.
     typed["row_width_text"] = _cells(raw, "row_width_error")
+    # A row repeating the file's header (a second table, a pasted export), kept as read and
+    # quarantined as row_is_header alone.
+    typed["header_row_text"] = _cells(raw, "header_row_error")
     return typed
 
 

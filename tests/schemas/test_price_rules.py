@@ -118,6 +118,7 @@ def test_a_row_with_only_an_unknown_column_lists_the_row_rules_it_breaks():
     [
         ({"json_error": "not JSON: Expecting value at character 5"}, "record_readable"),
         ({"row_width_error": "row has 14 cells where the header has 13"}, "row_width"),
+        ({"header_row_error": "repeats the header of row 1"}, "row_is_header"),
     ],
 )
 def test_a_record_not_split_into_columns_lists_that_rule_alone(reader_error, rule):

@@ -50,6 +50,7 @@ def test_a_valid_row_passes():
         ({"source_org": ""}, "source_named"),
         ({"confidence": "sure"}, "confidence_known"),
         ({"row_width_error": "row has 14 cells where the header has 13"}, "row_width"),
+        ({"header_row_error": "repeats the header of row 1"}, "row_is_header"),
     ],
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
