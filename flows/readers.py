@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import itertools
 import json
 import math
@@ -29,11 +30,13 @@ import pandas as pd
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.buffers import text_bytes
 from schemas.columns import (
+    HEADER_ROW_COLUMN,
     JSON_VERDICT_COLUMNS,
     RAGGED_ROW_COLUMNS,
     Headers,
     read_headers,
 )
+from schemas.header_aliases import HEADER_ALIASES
 
 DELIMITERS = ",;\t|"
 
@@ -333,9 +336,10 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     header = CsvHeader()
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
+        repeats = _header_rows(chunk.frame, header.table, canonical)
         chunk = _set_aside_ragged_rows(chunk, header)
         chunk.currencies = header.currencies
-        yield chunk
+        yield _mark_header_rows(chunk, repeats, header.table)
 
 
 @dataclass
@@ -346,6 +350,7 @@ class CsvHeader:
     cells: int = 0  # header cells up to the last one holding a name: what every row must fill
     #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``).
     currencies: dict[str, str] = field(default_factory=dict)
+    table: TableHeader | None = None  # to tell the header written again below
 
 
 def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Iterator[RawChunk]:
@@ -378,6 +383,7 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
         header.names[:] = found_header.names
         header.cells = len(_cells_as_read(cells))
         header.currencies.update(found_header.currencies)
+        header.table = TableHeader.of(header_row, cells, canonical)
         numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
         # Arrow skips whole lines above the header: only where each record up to it is one.
         if layout.encoding in ARROW_ENCODINGS and lines == header_row:
@@ -607,13 +613,129 @@ def _find_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | Non
 
 def _best_header(rows: list[list[str]], canonical: tuple[str, ...]) -> int | None:
     """Index of the row naming the most distinct contract columns, two at least (the first of
-    equals), or None. Names are distinct (a column written twice counts once)."""
+    equals), or None. Names are distinct (a column written twice counts once).
+
+    Unless a row above it is a header too (:func:`_table_header`: most of its cells name
+    columns, unlike a title block of labels and values): then the first such row is, and the
+    rows between are its table's. Two exports pasted one under the other, the second naming
+    one column more, would otherwise lose the first export's rows as title rows; the header
+    below is then found as a second table's (:func:`_header_rows`)."""
     best, best_count = None, 1
     for index, cells in enumerate(rows):
         count = sum(name in canonical for name in _canonical_header(cells, canonical).names)
         if count > best_count:
             best, best_count = index, count
-    return best
+    if best is None:
+        return None
+    above = (i for i in range(best) if _table_header(_cells_as_read(rows[i]), canonical))
+    return next(above, best)
+
+
+def _table_header(cells: list[str], canonical: tuple[str, ...]) -> Headers | None:
+    """The row's cells read as a header (:func:`_canonical_header`) when it is one: they name
+    two contract columns or more, and more than half of its filled cells do; else None. A data
+    row holding a word or two that are also column names (``od``, ``high``) is none, nor is a
+    title block of labels and values (``Izvor:`` | ``UNHCR`` | ``Datum:`` | ``07.2020``)."""
+    read = _canonical_header(cells, canonical)
+    filled = [name for cell, name in zip(cells, read.names, strict=True) if cell.strip()]
+    named = sum(name in canonical for name in filled)
+    return read if named >= 2 and 2 * named > len(filled) else None
+
+
+@functools.cache
+def _header_spellings(canonical: tuple[str, ...]) -> frozenset[str]:
+    """The ways a header cell writes a contract column or an alias of one: ``origin_country``,
+    ``Origin country``, ``ORIGIN-COUNTRY``, ``Država polaska`` is not here (its accent): a
+    table's own header cells are added per file (:meth:`TableHeader.of`)."""
+    keys = set(canonical) | {key for key, name in HEADER_ALIASES.items() if name in canonical}
+    spellings = set()
+    for key in keys:
+        words = key.split("_")
+        for separator in ("_", " ", "-", "."):
+            written = separator.join(words)
+            spellings.update({written, written.upper(), written.capitalize(), written.title()})
+    return frozenset(spellings)
+
+
+@dataclass(frozen=True)
+class TableHeader:
+    """A table's header (of a CSV file, of one sheet), to tell a row below it that is a header
+    too: the same one written again, or another table's (:func:`_header_rows`)."""
+
+    row: int  # its row number
+    read: Headers  # its cells as read (up to the last one filled), through read_headers
+    sheet: str
+    #: The cells a header row may hold, looked up exactly in every cell of a chunk: the
+    #: spellings of the contract's columns and aliases, and this header's own cells.
+    spellings: object  # a pyarrow string array
+
+    @classmethod
+    def of(cls, row: int, cells: list[str], canonical: tuple[str, ...], sheet: str = ""):
+        import pyarrow as pa
+
+        cells = _cells_as_read(cells)
+        own = {cell for cell in cells if cell.strip()} | {cell.strip() for cell in cells}
+        spellings = pa.array(sorted(_header_spellings(canonical) | own), pa.string())
+        return cls(row, _canonical_header(cells, canonical), sheet, spellings)
+
+
+def _header_rows(
+    frame: pd.DataFrame, header: TableHeader | None, canonical: tuple[str, ...]
+) -> list[int]:
+    """The rows of a chunk that write its table's header again (two exports pasted one under
+    the other, a second table below the first with the same columns), to be quarantined as
+    ``row_is_header``. Raises :class:`UnreadableFile` at a row that is the header of another
+    table (other columns, or the same in another order): read under this one, its rows would
+    put each value in another's column (a leg published reversed).
+
+    A row is a header as :func:`_table_header` tells. Only rows with two or more cells written
+    exactly as a header cell may be (:attr:`TableHeader.spellings`: one Arrow lookup per
+    column) are read so: the other rows cost no Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if header is None or frame.empty:
+        return []
+    hits = np.zeros(len(frame), dtype=np.int16)
+    for column in frame.columns:
+        found = pc.is_in(pa.array(frame[column].array), value_set=header.spellings)
+        hits += found.to_numpy(zero_copy_only=False)
+    repeats = []
+    for number in frame.index[hits >= 2]:
+        read = _table_header(_cells_as_read(list(frame.loc[number])), canonical)
+        if read is None:
+            continue  # a data row holding a word or two that are also column names
+        if read != header.read:
+            where = f"sheet {header.sheet!r} row {number}" if header.sheet else f"row {number}"
+            raise UnreadableFile(
+                f"{where} starts a second table with other columns ({_unlike(read, header)}):"
+                " put it in its own file or sheet"
+            )
+        repeats.append(int(number))
+    return repeats
+
+
+def _unlike(read: Headers, header: TableHeader) -> str:
+    """How a second table's header differs from the first's, at its first difference."""
+    for position, (first, second) in enumerate(
+        itertools.zip_longest(header.read.names, read.names), start=1
+    ):
+        if first != second:
+            first = "nothing" if first is None else first
+            return f"column {position} is {second or 'blank'} where row {header.row} has {first}"
+    said = ", ".join(f"{column} in {code}" for column, code in sorted(read.currencies.items()))
+    before = ", ".join(f"{c} in {code}" for c, code in sorted(header.read.currencies.items()))
+    return f"currency named: {said or 'none'} where row {header.row} names {before or 'none'}"
+
+
+def _mark_header_rows(chunk: RawChunk, repeats: list[int], header: TableHeader) -> RawChunk:
+    """The chunk with the rows that write its header again marked (``header_row_error``,
+    rule ``row_is_header``); their cells stay as read."""
+    if repeats:
+        reason = pd.Series(pd.NA, index=chunk.frame.index, dtype="string")
+        reason[repeats] = f"repeats the header of row {header.row}"
+        chunk.frame[HEADER_ROW_COLUMN] = reason
+    return chunk
 
 
 def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
@@ -640,12 +762,14 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 if found is None:
                     continue  # an empty sheet, or one without a table
                 header, currencies = _canonical_header(texts[found], canonical)
+                table = TableHeader.of(found + 1, texts[found], canonical, sheet.title)
                 first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
                 numbered = _concat(first, later)
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies = currencies
-                    yield chunk
+                    repeats = _header_rows(chunk.frame, table, canonical)
+                    yield _mark_header_rows(chunk, repeats, table)
         finally:
             book.close()
 

@@ -11,7 +11,7 @@ import pandas as pd
 from bench.generate import generate
 from flows.config import settings_from
 from flows.discover import FileItem, file_hash
-from flows.ingest import ingest_file, spool_path
+from flows.ingest import FileResult, ingest_file, spool_path
 
 NAME = "prices/synthetic.csv"
 
@@ -63,3 +63,40 @@ def test_a_file_unreadable_partway_fails_whole_and_leaves_nothing_spooled(tmp_pa
     assert result.rows_read >= 9_000  # chunks were validated before the reader got there
     assert "does not decode" in result.error
     assert not spool_path(settings, "partway", item).exists()
+
+
+def _pasted(tmp_path, second_header) -> FileResult:
+    """A synthetic file with a second export pasted below row 1,500: the header
+    ``second_header`` makes of the file's own header, then its rows; ingested."""
+    path = generate(3_000, tmp_path / "raw" / NAME, seed=7)
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:1_500] + [second_header(lines[0])] + lines[1_500:]))
+    settings = _settings(tmp_path, 2)
+    return ingest_file(settings, _item(settings), "pasted")
+
+
+def test_an_export_pasted_with_its_header_quarantines_that_row_alone(tmp_path):
+    result = _pasted(tmp_path, lambda header: header.upper())  # the same header, as row 1,501
+
+    assert result.error is None
+    assert result.rows_read == 3_001 and result.rows_valid + result.rows_failed == 3_001
+    failures = _spooled(result, "failures")
+    assert failures.loc[failures["row_number"] == 1_501, "rule"].tolist() == ["row_is_header"]
+    assert failures["rule"].eq("row_is_header").sum() == 1
+    staged = _spooled(result, "valid")
+    assert staged["row_number"].max() == 3_002  # the rows below it are read
+
+
+def test_an_export_pasted_with_its_columns_in_another_order_fails_the_file(tmp_path):
+    def swapped(header: bytes) -> bytes:
+        cells = header.split(b",")
+        cells[4], cells[6] = cells[6], cells[4]  # destination_country before origin_country
+        return b",".join(cells)
+
+    result = _pasted(tmp_path, swapped)
+
+    assert result.error == (
+        "row 1501 starts a second table with other columns (column 5 is destination_country"
+        " where row 1 has origin_country): put it in its own file or sheet"
+    )
+    assert result.spool is None and not list((tmp_path / "marts").rglob("*.parquet"))

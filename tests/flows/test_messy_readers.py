@@ -911,3 +911,111 @@ def test_only_contract_columns_given_more_than_once_are_read_as_one():
         "currency": ["currency", "currency_dup", "currency_dup_dup"],
         "notes": ["notes", "notes_dup"],
     }
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_header_written_again_is_quarantined_as_such_and_rows_below_read(tmp_path, encoding):
+    path = tmp_path / "pasted.csv"
+    path.write_text(
+        f"{LEG_HEADER},Price (EUR)\n"
+        f"P1,{LEG},1500\n"
+        "OBS_ID,Flow,Commodity,Market level,Origin country,Destination country,Date,Unit,"
+        "Source title,Price (EUR)\n"  # the same header, spelt as another export spells it
+        f"P2,{LEG},2000\n"
+        # a data row holding two words that are column names (link, source) is data
+        "Link,people,smuggling_service,service,BA,HR,2020-05,per_person,Source,1500\n",
+        encoding=encoding,
+    )
+    valid, failures, _ = judged(path)
+    legs = valid[["obs_id", "origin_country", "destination_country", "price_point"]]
+    assert legs.values.tolist() == [
+        ["P1", "BA", "HR", 1500], ["P2", "BA", "HR", 2000], ["Link", "BA", "HR", 1500],
+    ]  # fmt: skip
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [3, "row_is_header", "repeats the header of row 1"]
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_second_table_with_its_columns_in_another_order_fails_the_file(tmp_path, encoding):
+    path = tmp_path / "concat.csv"
+    path.write_text(
+        f"{LEG_HEADER},price\n"
+        f"P1,{LEG},1500\n"
+        "\n"
+        "obs_id,flow,commodity,market_level,destination_country,origin_country,date,unit,"
+        "source_title,price\n"  # BA,HR below are destination BA, origin HR
+        f"P2,{LEG},2000\n",
+        encoding=encoding,
+    )
+    with pytest.raises(UnreadableFile) as raised:
+        read_all(path, chunk_rows=1)  # the second header alone in its chunk
+    assert str(raised.value) == (
+        "row 4 starts a second table with other columns (column 5 is destination_country"
+        " where row 1 has origin_country): put it in its own file or sheet"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])
+def test_a_second_table_with_more_columns_fails_the_file_not_each_row(tmp_path, encoding):
+    path = tmp_path / "wider.csv"
+    path.write_text(
+        f"{LEG_HEADER},price\nP1,{LEG},1500\n{LEG_HEADER},price,notes\nP2,{LEG},2000,x\n",
+        encoding=encoding,
+    )
+    with pytest.raises(UnreadableFile, match="row 3 starts a second table with other columns"
+                       r" \(column 11 is notes where row 1 has nothing\)"):  # fmt: skip
+        read_all(path)
+
+
+def test_a_second_header_naming_another_currency_fails_the_file(tmp_path):
+    path = tmp_path / "currencies.csv"
+    path.write_text(f"{LEG_HEADER},Cijena (KM)\nP1,{LEG},1500\n{LEG_HEADER},Cijena (EUR)\n")
+    with pytest.raises(UnreadableFile, match=r"currency named: price in EUR where row 1 names"
+                       " price in BAM"):  # fmt: skip
+        read_all(path)
+
+
+def _two_tables(path, second_header):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Tabela"
+    header = LEG_HEADER.split(",") + ["Price (EUR)"]
+    sheet.append(header)
+    sheet.append(["T1", *LEG.split(","), 1500])
+    sheet.append([])
+    sheet.append(["Tabela 2"])
+    sheet.append(second_header)
+    sheet.append(["T2", *LEG.split(","), 2000])
+    other = book.create_sheet("Druga")
+    other.append(header)
+    other.append(["T3", *LEG.split(","), 2500])
+    book.save(path)
+    return header
+
+
+def test_a_second_table_on_a_sheet_under_the_same_header_is_read_below_it(tmp_path):
+    path = tmp_path / "two.xlsx"
+    _two_tables(path, [h.upper() for h in LEG_HEADER.split(",")] + ["PRICE (EUR)"])
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "origin_country", "price_point", "currency"]].values.tolist() == [
+        ["T1", "BA", 1500, "EUR"], ["T2", "BA", 2000, "EUR"],
+    ]  # fmt: skip
+    rules = failures.groupby("row_number")["rule"].apply(list).to_dict()
+    assert rules[5] == ["row_is_header"]  # the header again; row 4 (a title) is not one
+    assert "row_is_header" not in rules[4]
+
+
+def test_a_second_table_on_a_sheet_with_other_columns_fails_the_workbook(tmp_path):
+    path = tmp_path / "two.xlsx"
+    header = LEG_HEADER.split(",") + ["Price (EUR)"]
+    header[4:6] = ["destination_country", "origin_country"]
+    _two_tables(path, header)
+    with pytest.raises(UnreadableFile) as raised:
+        read_all(path)
+    assert str(raised.value) == (
+        "sheet 'Tabela' row 5 starts a second table with other columns (column 5 is"
+        " destination_country where row 1 has origin_country): put it in its own file or sheet"
+    )
