@@ -644,9 +644,10 @@ def _table_header(cells: list[str], canonical: tuple[str, ...]) -> Headers | Non
 
 @functools.cache
 def _header_spellings(canonical: tuple[str, ...]) -> frozenset[str]:
-    """The ways a header cell writes a contract column or an alias of one: ``origin_country``,
-    ``Origin country``, ``ORIGIN-COUNTRY``, ``Država polaska`` is not here (its accent): a
-    table's own header cells are added per file (:meth:`TableHeader.of`)."""
+    """The ways a header cell may write a contract column or an alias of one, exactly:
+    ``origin_country``, ``Origin country``, ``ORIGIN-COUNTRY``, ``Tok``. Spellings with
+    accents (``Država polaska``) are not here; a table's own header cells, whatever their
+    spelling, are added per table (:meth:`TableHeader.of`)."""
     keys = set(canonical) | {key for key, name in HEADER_ALIASES.items() if name in canonical}
     spellings = set()
     for key in keys:
