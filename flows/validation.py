@@ -67,6 +67,11 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
     )
     # number_unambiguous names the number column (price_point), not its helper column.
     table["column_name"] = table["column_name"].str.removesuffix("_ambiguous_text")
+    # A helper column holding the sentence a rule wrote names no column of the file: the
+    # reason shows the sentence alone ("currency is given in two columns that disagree: ...").
+    sentences = table["column_name"].isin(SENTENCE_COLUMNS)
+    table.loc[sentences, "column_name"] = None
+    table["column_name"] = table["column_name"].replace(CELL_COLUMNS)
     table = _with_cells_judged(table, typed)
     # A record not split into columns is listed under that rule alone, not its blanks.
     unread_rule = table["rule"].isin(UNREAD_RECORD_RULES)
@@ -77,6 +82,14 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
         .reset_index(drop=True)
     )
 
+
+#: Helper columns of the models holding a sentence that says what is wrong, not a cell.
+SENTENCE_COLUMNS = (
+    "price_currency_text", "price_amount_text", "place_country_text", "repeated_column_text",
+    "header_row_text", "record_error_text", "row_width_text",
+)  # fmt: skip
+#: Helper columns holding a cell of the file as read, by the file's column.
+CELL_COLUMNS = {"price_text": "price"}
 
 #: Rules on one cell that are checked on the whole frame, as they compare the cell's text with
 #: its typed value (``price_point_is_number``, ``period_start_is_date``): named for the column.

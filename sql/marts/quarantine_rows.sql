@@ -81,8 +81,12 @@ explained as (
     select
         failures.*,
         failures.rule || ': ' || coalesce(rules.description, failures.rule)
-        || coalesce(' (' || failures.column_name || ' = ' || failures.failure_case || ')', '')
-            as reason
+        || case
+            -- a sentence the rule wrote names its columns itself
+            when failures.column_name is null
+                then coalesce(' (' || failures.failure_case || ')', '')
+            else coalesce(' (' || failures.column_name || ' = ' || failures.failure_case || ')', '')
+        end as reason
     from (
         select * from validation_failures
         union all
