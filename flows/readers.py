@@ -30,10 +30,13 @@ import pandas as pd
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from schemas.buffers import text_bytes
 from schemas.columns import (
+    BESIDE_PRICE_COLUMN,
+    CURRENCY_HEADER_COLUMNS,
     HEADER_ROW_COLUMN,
     JSON_VERDICT_COLUMNS,
     RAGGED_ROW_COLUMNS,
     Headers,
+    header_key,
     read_headers,
 )
 from schemas.header_aliases import HEADER_ALIASES
@@ -323,6 +326,93 @@ def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> Headers:
     return read_headers(raw, canonical)
 
 
+#: Words of a sub-header row naming the low and the high end of a price range under a price
+#: header merged over two columns (``Cijena (KM)`` over ``od`` | ``do``), as header keys spell
+#: them: case, accents and script folded (``Од``, ``МАКС.`` are ``od``, ``maks``). Bosnian,
+#: Croatian, Serbian and Montenegrin (Latin and Cyrillic), Macedonian, Albanian, English, German.
+RANGE_LOW_WORDS = frozenset(
+    {"od", "min", "minimum", "minimalno", "minimalna", "najmanje", "najnize", "najniza",
+     "nga", "prej", "minimale", "from", "low", "lowest", "von", "ab"}
+)  # fmt: skip
+RANGE_HIGH_WORDS = frozenset(
+    {"do", "max", "maks", "maximum", "maksimum", "maksimalno", "maksimalna", "najvise",
+     "najvisa", "deri", "maksimale", "to", "up_to", "high", "highest", "bis"}
+)  # fmt: skip
+#: A column with no header: a blank header cell (``unnamed_7``), a cell beyond the header, or a
+#: spreadsheet export's ``Unnamed: 7``.
+_UNNAMED = re.compile(r"unnamed_\d+(?:_dup)*")
+#: A cell that reads as an amount: digits (grouped, with decimals), a sign, a currency or
+#: ``,-`` around them (``2000``, ``2.000 KM``, ``€2000``, ``1.500,-``).
+_AMOUNT = r"^\s*[^\w\s]{0,2}\s*\d[\d\s.,'’]*(?:[^\d]{0,8})$"
+
+
+def _price_column(name: str) -> bool:
+    """Whether a column name (``price``, ``price_low_dup``) is a price column."""
+    return re.sub(r"(?:_dup)+$", "", name) in CURRENCY_HEADER_COLUMNS
+
+
+def _header_with_range(
+    cells: list[str], below: list[str] | None, canonical: tuple[str, ...]
+) -> tuple[Headers, bool]:
+    """The header of a table, and whether the row ``below`` it is part of it.
+
+    A price header merged over two columns (``Cijena (KM)`` | blank, as a merged cell reads and
+    exports) with a sub-header row naming the ends of a range under them (``od`` | ``do``,
+    ``min`` | ``max``: :data:`RANGE_LOW_WORDS`, :data:`RANGE_HIGH_WORDS`) and nothing else
+    (or only other such words) is a header of two rows: the two columns are ``price_low`` and
+    ``price_high``, in the currency the price header names. Read as one row, the second number
+    went to an unnamed column and the first was published as a point price. Once per table."""
+    read = _canonical_header(cells, canonical)
+    if below is None or "price_low" not in canonical or "price_high" not in canonical:
+        return read, False
+    keys = [header_key(cell) for cell in below]
+    ends = RANGE_LOW_WORDS | RANGE_HIGH_WORDS
+    if not any(keys) or any(key and key not in ends for key in keys):
+        return read, False
+    pairs = [
+        i
+        for i in range(min(len(read.names), len(keys) - 1))
+        if _price_column(read.names[i])
+        and not (cells[i + 1].strip() if i + 1 < len(cells) else "")
+        and keys[i] in RANGE_LOW_WORDS
+        and keys[i + 1] in RANGE_HIGH_WORDS
+    ]
+    if not pairs:
+        return read, False
+    renamed = list(cells) + [""] * max(0, pairs[-1] + 2 - len(cells))
+    for i in pairs:
+        renamed[i : i + 2] = ["price_low", "price_high"]
+    names = _canonical_header(renamed, canonical).names
+    currencies = {}  # by position: renaming may change which copy is ``_dup``
+    for name, code in read.currencies.items():
+        i = read.names.index(name)
+        currencies.update(dict.fromkeys(names[i : i + 2] if i in pairs else [names[i]], code))
+    return Headers(names, currencies), True
+
+
+def _mark_beside_price(chunk: RawChunk) -> RawChunk:
+    """The chunk with the rows holding an amount in a column with no header right beside a
+    price column marked (``beside_price_error``, rule ``price_beside_unnamed``): a price
+    header merged over two columns with no ``od`` | ``do`` row below it, whose second number
+    would otherwise be left unread and the first published as the price. Only the columns so
+    placed are searched, one vectorised pattern each; most files have none."""
+    frame = chunk.frame
+    columns = list(frame.columns)
+    reasons = None
+    for price, unnamed in zip(columns, columns[1:], strict=False):
+        if not (_price_column(price) and _UNNAMED.fullmatch(unnamed)):
+            continue
+        amounts = frame[unnamed].str.contains(_AMOUNT, regex=True).fillna(False).astype(bool)
+        if not amounts.any():
+            continue
+        reason = f"column {unnamed.split('_')[1]}, beside {price}"
+        marked = pd.Series(pd.NA, index=frame.index, dtype="string").mask(amounts, reason)
+        reasons = marked if reasons is None else reasons.fillna(marked)
+    if reasons is not None:
+        frame[BESIDE_PRICE_COLUMN] = reasons
+    return chunk
+
+
 def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawChunk]:
     """Rows of a delimited text file. A UTF-8 file whose lines up to the header are one record
     each (the header on the first line, or below a title) is parsed by Arrow's CSV reader (in
@@ -337,7 +427,7 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
         repeats = _header_rows(chunk.frame, header.table, canonical)
-        chunk = _set_aside_ragged_rows(chunk, header)
+        chunk = _mark_beside_price(_set_aside_ragged_rows(chunk, header))
         chunk.currencies = header.currencies
         yield _mark_header_rows(chunk, repeats, header.table)
 
@@ -379,11 +469,17 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
             return
         found = _best_header([cells for _, cells, _ in candidates], canonical)
         header_row, cells, lines = candidates[found or 0]
-        found_header = _canonical_header(cells, canonical)
+        if head[-1][0] == header_row and (pulled := next(records, None)) is not None:
+            head.append((*pulled, reader.line_num))  # the row below the header, if any
+        below = next((row for row in head if row[0] == header_row + 1), None)
+        found_header, two_rows = _header_with_range(cells, below and below[1], canonical)
         header.names[:] = found_header.names
         header.cells = len(_cells_as_read(cells))
         header.currencies.update(found_header.currencies)
-        header.table = TableHeader.of(header_row, cells, canonical)
+        header.table = TableHeader.of(header_row, cells, canonical, below=two_rows and below[1])
+        if two_rows:  # a sub-header row (od | do): part of the header, not a row read
+            header_row, lines = below[0], below[2]
+            header.cells = max(header.cells, len(_cells_as_read(below[1])))
         numbered = itertools.chain(((n, c) for n, c, _ in head if n > header_row), records)
         # Arrow skips whole lines above the header: only where each record up to it is one.
         if layout.encoding in ARROW_ENCODINGS and lines == header_row:
@@ -669,15 +765,28 @@ class TableHeader:
     #: The cells a header row may hold, looked up exactly in every cell of a chunk: the
     #: spellings of the contract's columns and aliases, and this header's own cells.
     spellings: object  # a pyarrow string array
+    #: The header keys of its sub-header row (``od`` | ``do`` under a merged price header:
+    #: :func:`_header_with_range`), up to the last one filled; None without one.
+    below: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, row: int, cells: list[str], canonical: tuple[str, ...], sheet: str = ""):
+    def of(
+        cls,
+        row: int,
+        cells: list[str],
+        canonical: tuple[str, ...],
+        sheet: str = "",
+        below: list[str] | None = None,
+    ):
         import pyarrow as pa
 
         cells = _cells_as_read(cells)
-        own = {cell for cell in cells if cell.strip()} | {cell.strip() for cell in cells}
+        below = _cells_as_read(below) if below else None
+        own = {cell for cell in cells + (below or []) if cell.strip()}
+        own |= {cell.strip() for cell in cells + (below or []) if cell.strip()}
         spellings = pa.array(sorted(_header_spellings(canonical) | own), pa.string())
-        return cls(row, _canonical_header(cells, canonical), sheet, spellings)
+        keys = tuple(header_key(cell) for cell in below) if below else None
+        return cls(row, _canonical_header(cells, canonical), sheet, spellings, keys)
 
 
 def _header_rows(
@@ -703,7 +812,11 @@ def _header_rows(
         hits += found.to_numpy(zero_copy_only=False)
     repeats = []
     for number in frame.index[hits >= 2]:
-        read = _table_header(_cells_as_read(list(frame.loc[number])), canonical)
+        cells = _cells_as_read(list(frame.loc[number]))
+        if header.below and tuple(header_key(cell) for cell in cells) == header.below:
+            repeats.append(int(number))  # its sub-header (od | do) written again
+            continue
+        read = _table_header(cells, canonical)
         if read is None:
             continue  # a data row holding a word or two that are also column names
         if read != header.read:
@@ -762,15 +875,22 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 found = _find_header(texts, canonical)
                 if found is None:
                     continue  # an empty sheet, or one without a table
-                header, currencies = _canonical_header(texts[found], canonical)
-                table = TableHeader.of(found + 1, texts[found], canonical, sheet.title)
-                first = [(found + 2 + n, cells) for n, cells in enumerate(head[found + 1 :])]
+                if found + 1 == len(head) and (cells := next(rows, None)) is not None:
+                    head.append(cells)  # the row below the header
+                    texts.append([_cell_text(v) for v in cells])
+                below = texts[found + 1] if found + 1 < len(texts) else None
+                (header, currencies), two_rows = _header_with_range(texts[found], below, canonical)
+                table = TableHeader.of(
+                    found + 1, texts[found], canonical, sheet.title, two_rows and below
+                )
+                start = found + 1 + two_rows  # the first row below the header (and od | do)
+                first = [(start + 1 + n, cells) for n, cells in enumerate(head[start:])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
                 numbered = _concat(first, later)
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies = currencies
                     repeats = _header_rows(chunk.frame, table, canonical)
-                    yield _mark_header_rows(chunk, repeats, table)
+                    yield _mark_header_rows(_mark_beside_price(chunk), repeats, table)
         finally:
             book.close()
 

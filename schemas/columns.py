@@ -52,10 +52,15 @@ RAGGED_ROW_COLUMNS = ("row_cells", "row_width_error")
 #: Why a row is the file's header written again (a second table, a pasted export): rule
 #: ``row_is_header``.
 HEADER_ROW_COLUMN = "header_row_error"
+#: Why a row's number under no header beside a price column is not read (a range whose header
+#: names one column?): rule ``price_beside_unnamed``.
+BESIDE_PRICE_COLUMN = "beside_price_error"
 #: Columns only the file reader sets, never a file. A header that normalises to one of them is
 #: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
 #: reader's verdict (and have its text published as a reason).
-READER_COLUMNS = JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS + (HEADER_ROW_COLUMN,)
+READER_COLUMNS = (
+    JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS + (HEADER_ROW_COLUMN, BESIDE_PRICE_COLUMN)
+)
 
 
 #: The price columns whose header may name the currency of its cells: ``Cijena (KM)``,

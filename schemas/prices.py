@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
+from schemas.columns import BESIDE_PRICE_COLUMN, INPUT_ONLY_COLUMNS, PRICE_COLUMNS
 from schemas.common import (
     ObservationRules,
     Text,
@@ -67,8 +67,18 @@ def prepare_prices(
     merged = merge_repeated(raw, PRICE_COLUMNS, currencies, stored_decimals)
     typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts
+    # An amount under no header beside a price column (a price header merged over two columns
+    # with no od | do row below it): the reader's reason, the row quarantined, never read.
+    typed["beside_price_text"] = _beside_price(merged.raw)
     typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
     return add_places(typed)
+
+
+def _beside_price(raw: pd.DataFrame) -> pd.Series:
+    """The reader's reason why a row's amount beside a price column is unread, or null."""
+    if BESIDE_PRICE_COLUMN not in raw:
+        return pd.Series(pd.NA, index=raw.index, dtype="string")
+    return raw[BESIDE_PRICE_COLUMN].astype("string")
 
 
 def _same_place(
@@ -112,6 +122,7 @@ class PriceObservations(ObservationRules):
     price_currency_text: Text = pa.Field(nullable=True)
     price_amount_text: Text = pa.Field(nullable=True)
     place_country_text: Text = pa.Field(nullable=True)
+    beside_price_text: Text = pa.Field(nullable=True)
     currency: Text = pa.Field(nullable=True)
     unit: Text = pa.Field(nullable=True)
     source_locator: Text = pa.Field(nullable=True)
@@ -200,6 +211,12 @@ class PriceObservations(ObservationRules):
     def place_in_row_country(cls, conflict: Text) -> Series[bool]:
         """a place must lie in that end's country (a border: in either of its two countries)"""
         return conflict.isna()
+
+    @pa.check("beside_price_text", ignore_na=False)
+    def price_beside_unnamed(cls, reason: Text) -> Series[bool]:
+        """a number must not sit under no header beside a price (a range whose header names one column? write od | do below it)"""  # noqa: E501
+        # Read as one price, the row would publish the low end alone and lose the other number.
+        return reason.isna()
 
     @pa.dataframe_check(ignore_na=False)
     def kuna_only_before_2023(cls, df: pd.DataFrame) -> Series[bool]:

@@ -1019,3 +1019,122 @@ def test_a_second_table_on_a_sheet_with_other_columns_fails_the_workbook(tmp_pat
         "sheet 'Tabela' row 5 starts a second table with other columns (column 5 is"
         " destination_country where row 1 has origin_country): put it in its own file or sheet"
     )
+
+
+#: A field table's price range: ``Cijena (KM)`` merged over two columns, ``od`` | ``do`` below.
+RANGE_HEADER = LEG_HEADER.split(",")[:-1] + ["Cijena (KM)", "", "Izvor"]
+RANGE_ROW = LEG.split(",")[:-1]
+RANGE_LEG = ",".join(RANGE_ROW)
+
+
+def _range_book(path, subheader):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cijene"
+    sheet.append(["Pregled cijena krijumčarenja"])
+    sheet.append(["Izvor:", "terenski rad", "Datum:", "07.2020"])
+    sheet.append([])
+    sheet.append([cell or None for cell in RANGE_HEADER])
+    column = RANGE_HEADER.index("Cijena (KM)") + 1
+    sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 1)
+    if subheader:
+        sheet.append([None] * (column - 1) + list(subheader) + [None])
+    sheet.append(["R1", *RANGE_ROW, 1000, 2000, "Synthetic"])
+    sheet.append(["R2", *RANGE_ROW, 3000, None, "Synthetic"])  # the low end alone
+    book.save(path)
+
+
+def test_a_merged_price_header_over_od_and_do_reads_a_range_in_its_currency(tmp_path):
+    # Read as one header row, the od | do row was a second table's header (the file failed);
+    # before that check, row 6 was published as the point price 1000 BAM, 2000 lost unnamed.
+    path = tmp_path / "merged.xlsx"
+    _range_book(path, ["od", "do"])
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price_low": "BAM", "price_high": "BAM"}
+    assert failures.empty
+    prices = valid[["obs_id", "price_low", "price_high", "price_point", "currency"]]
+    assert prices.fillna(0).values.tolist() == [
+        ["R1", 1000, 2000, 0, "BAM"], ["R2", 3000, 0, 0, "BAM"],
+    ]  # fmt: skip
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [6, 7]  # the sub-header, row 5, is no row read
+    assert not any(name.startswith("unnamed") for name in chunk.frame.columns)
+
+
+def _range_csv(path, subheader, encoding, rows):
+    lines = ["Cijene krijumčarenja, terenski rad", ",".join(RANGE_HEADER)]
+    if subheader:
+        below = [""] * len(RANGE_HEADER)
+        column = RANGE_HEADER.index("Cijena (KM)")
+        below[column : column + 2] = subheader
+        lines.append(",".join(below))
+    path.write_text("\n".join(lines + rows) + "\n", encoding=encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+@pytest.mark.parametrize("words", [("od", "do"), ("Min.", "MAX"), ("од", "до"), ("von", "bis")])
+def test_a_merged_price_header_exported_to_csv_reads_a_range(tmp_path, encoding, words):
+    if encoding == "cp1250" and words == ("од", "до"):
+        pytest.skip("Windows-1250 holds no Cyrillic")
+    path = tmp_path / "merged.csv"
+    rows = [f"R1,{RANGE_LEG},1000,2000,Synthetic", f"R2,{RANGE_LEG},,2500,S"]
+    _range_csv(path, words, encoding, rows)
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price_low": "BAM", "price_high": "BAM"}
+    assert failures.empty
+    prices = valid[["obs_id", "price_low", "price_high", "price_point", "currency"]]
+    assert prices.fillna(0).values.tolist() == [
+        ["R1", 1000, 2000, 0, "BAM"], ["R2", 0, 2500, 0, "BAM"],
+    ]  # fmt: skip
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [4, 5]  # title row 1, header 2, sub-header 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])
+def test_a_row_below_a_merged_price_header_holding_data_is_no_sub_header(tmp_path, encoding):
+    # od | do under the price, but a row of data around them: a data row, read as one.
+    path = tmp_path / "data.csv"
+    rows = [f"R1,{RANGE_LEG},od,do,Synthetic", f"R2,{RANGE_LEG},1500,,S"]
+    _range_csv(path, None, encoding, rows)
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [3, 4]
+    assert chunk.frame.columns[len(RANGE_HEADER) - 3 : len(RANGE_HEADER)].tolist() == [
+        "price", "unnamed_10", "source_title",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["csv", "cp1250", "xlsx"])
+def test_a_number_beside_a_price_under_no_header_is_quarantined_not_lost(tmp_path, kind):
+    # No od | do row: 1000 | 2000 was published as the point price 1000 BAM, 2000 unnamed.
+    if kind == "xlsx":
+        path = tmp_path / "merged.xlsx"
+        _range_book(path, None)
+        first = 5
+    else:
+        path = tmp_path / "merged.csv"
+        rows = [f"R1,{RANGE_LEG},1000,2000,Synthetic", f"R2,{RANGE_LEG},3000,,S"]
+        _range_csv(path, None, "utf-8" if kind == "csv" else kind, rows)
+        first = 3
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "price_point", "currency"]].values.tolist() == [["R2", 3000, "BAM"]]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [first, "price_beside_unnamed", "column 10, beside price"]
+    ]
+
+
+def test_a_merged_price_header_written_again_below_is_quarantined_with_its_sub_header(tmp_path):
+    path = tmp_path / "pasted.csv"
+    header = ",".join(RANGE_HEADER)
+    below = ",".join([""] * 8 + ["od", "do", ""])
+    rows = [f"R1,{RANGE_LEG},1000,2000,S", header, below, f"R2,{RANGE_LEG},5,6,S"]
+    _range_csv(path, ("od", "do"), "utf-8", rows)
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "price_low", "price_high"]].values.tolist() == [
+        ["R1", 1000, 2000], ["R2", 5, 6],
+    ]  # fmt: skip
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [5, "row_is_header", "repeats the header of row 2"],
+        [6, "row_is_header", "repeats the header of row 2"],
+    ]
