@@ -405,7 +405,7 @@ def _mark_beside_price(chunk: RawChunk) -> RawChunk:
         amounts = frame[unnamed].str.contains(_AMOUNT, regex=True).fillna(False).astype(bool)
         if not amounts.any():
             continue
-        reason = f"column {unnamed.split('_')[1]}, beside {price}"
+        reason = f"a number in column {unnamed.split('_')[1]}, which has no header, beside {price}"
         marked = pd.Series(pd.NA, index=frame.index, dtype="string").mask(amounts, reason)
         reasons = marked if reasons is None else reasons.fillna(marked)
     if reasons is not None:
