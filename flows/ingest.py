@@ -7,6 +7,7 @@ This runs per file and in parallel; it never writes to DuckDB (one writer, in
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from collections import deque
@@ -138,7 +139,9 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     if conventions is not None and conventions.day_first is None:
         layout += " - dates like 03/04/2020 in this file are quarantined"
     if headed:
-        named = ", ".join(f"{column} in {code}" for column, code in sorted(headed))
+        # A column given twice (price, price_dup) is one column to the reader of the layout.
+        columns = {(re.sub(r"(?:_dup)+$", "", column), code) for column, code in headed}
+        named = ", ".join(f"{column} in {code}" for column, code in sorted(columns))
         layout += f"; currency named by the header: {named}"
     if _changed_since_discovery(path, item):
         shutil.rmtree(out, ignore_errors=True)

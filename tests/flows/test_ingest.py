@@ -100,3 +100,21 @@ def test_an_export_pasted_with_its_columns_in_another_order_fails_the_file(tmp_p
         " where row 1 has origin_country): put it in its own file or sheet"
     )
     assert result.spool is None and not list((tmp_path / "marts").rglob("*.parquet"))
+
+
+def test_the_layout_names_each_currency_a_price_header_names_under_its_column(tmp_path):
+    # Cijena (KM) and Price (EUR) are one column read in two currencies; the layout said
+    # "price in BAM, price_dup in EUR", a name no file or mart has.
+    path = tmp_path / "raw" / NAME
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "obs_id,flow,commodity,market_level,origin_country,destination_country,date,unit,"
+        "source_title,Cijena (KM),Price (EUR)\n"
+        "K1,people,smuggling_service,service,BA,HR,2020-05,per_person,S,1500,\n"
+        "K2,people,smuggling_service,service,BA,HR,2020-05,per_person,S,,800\n",
+        encoding="utf-8",
+    )
+    settings = _settings(tmp_path, 1)
+    result = ingest_file(settings, _item(settings), "layout")
+    assert (result.rows_valid, result.rows_failed) == (2, 0)
+    assert result.layout.endswith("; currency named by the header: price in BAM, price in EUR")
