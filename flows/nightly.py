@@ -552,6 +552,7 @@ def _pipeline(
             [(i.file_path, i.dataset, i.content_hash) for i in items if i.content_hash],
         )
         changed_files = _changed_files(items, summary, published)
+    stop.raise_if_received()  # a stop whose exception a callback swallowed: honoured here
     stale = None if changed_files is None else compare_build(settings, target)
     normalised = normalise(settings, target, stale)
     marts = build_marts(settings, target, stale)
@@ -562,11 +563,13 @@ def _pipeline(
     summary.extracts_dir = str(settings.extracts_dir)
     only_added = all(item.status in ("new", "unchanged") for item in items)
     added_files = changed_files if only_added else None
+    stop.raise_if_received()
     quality = check(settings, target, added_files)
     summary.expectations_passed = quality.passed
     summary.expectations_warned = len(quality.warnings)
     summary.data_docs = str(quality.data_docs)
     summary.seconds = round(time.monotonic() - started, 2)  # as far as the build can know
+    stop.raise_if_received()  # the last moment a stop leaves the published build as it was
     publish_build(settings, target, summary, quality)
     # The figures (2 s of matplotlib, mostly Python) are drawn on a thread of this process,
     # whatever the flow's task runner, while DuckDB writes the extracts and the Parquet set;

@@ -57,6 +57,16 @@ def received() -> int | None:
     return _received[0] if _received else None
 
 
+def raise_if_received() -> None:
+    """Raise :class:`RunStopped` for a stop signal already received whose exception was lost:
+    a handler runs wherever the interpreter is, and an exception raised inside a weakref
+    callback or ``__del__`` is printed and ignored ("Exception ignored in ..."), so the run
+    went on and published. Called between the flow's steps, before anything is published."""
+    signum = received()
+    if signum is not None:
+        raise RunStopped(signum)
+
+
 def as_stopped(err: BaseException) -> BaseException:
     """``err``, or :class:`RunStopped` when a stop signal came first: the error a signal
     caused (DuckDB's ``Query interrupted``, a task's failure) is the signal's doing."""
