@@ -7,7 +7,6 @@ This runs per file and in parallel; it never writes to DuckDB (one writer, in
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import time
 from collections import deque
@@ -23,6 +22,7 @@ from flows.discover import FileItem, file_hash, signature
 from flows.readers import RawChunk, UnreadableFile, describe_file, read_chunks
 from flows.validation import ContractError, validate_chunk
 from schemas import CONTRACTS, Contract
+from schemas.columns import column_of
 from schemas.parsing import Conventions, decide_conventions
 
 #: Columns whose day-month order the file's conventions decide.
@@ -140,7 +140,7 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
         layout += " - dates like 03/04/2020 in this file are quarantined"
     if headed:
         # A column given twice (price, price_dup) is one column to the reader of the layout.
-        columns = {(re.sub(r"(?:_dup)+$", "", column), code) for column, code in headed}
+        columns = {(column_of(column), code) for column, code in headed}
         named = ", ".join(f"{column} in {code}" for column, code in sorted(columns))
         layout += f"; currency named by the header: {named}"
     if _changed_since_discovery(path, item):

@@ -32,10 +32,12 @@ from schemas.buffers import text_bytes
 from schemas.columns import (
     BESIDE_PRICE_COLUMN,
     CURRENCY_HEADER_COLUMNS,
+    DUP_SUFFIX,
     HEADER_ROW_COLUMN,
     JSON_VERDICT_COLUMNS,
     RAGGED_ROW_COLUMNS,
     Headers,
+    column_of,
     header_key,
     read_headers,
 )
@@ -264,7 +266,7 @@ def _frame(numbers, rows, header, width, sheet, lacking, typed) -> RawChunk:
     for position in range(len(header) + 1, width + 1):
         name = f"unnamed_{position}"
         while name in names:
-            name = f"{name}_dup"
+            name += DUP_SUFFIX
         names.append(name)
     padded = [r + [lacking] * (width - len(r)) for r in rows]
     index = pd.Index(numbers, name="row_number")
@@ -340,7 +342,7 @@ RANGE_HIGH_WORDS = frozenset(
 )  # fmt: skip
 #: A column with no header: a blank header cell (``unnamed_7``), a cell beyond the header, or a
 #: spreadsheet export's ``Unnamed: 7``.
-_UNNAMED = re.compile(r"unnamed_\d+(?:_dup)*")
+_UNNAMED = re.compile(r"unnamed_\d+")
 #: A cell that reads as an amount: digits (grouped, with decimals), a sign, a currency or
 #: ``,-`` around them (``2000``, ``2.000 KM``, ``€2000``, ``1.500,-``).
 _AMOUNT = r"^\s*[^\w\s]{0,2}\s*\d[\d\s.,'’]*(?:[^\d]{0,8})$"
@@ -348,7 +350,7 @@ _AMOUNT = r"^\s*[^\w\s]{0,2}\s*\d[\d\s.,'’]*(?:[^\d]{0,8})$"
 
 def _price_column(name: str) -> bool:
     """Whether a column name (``price``, ``price_low_dup``) is a price column."""
-    return re.sub(r"(?:_dup)+$", "", name) in CURRENCY_HEADER_COLUMNS
+    return column_of(name) in CURRENCY_HEADER_COLUMNS
 
 
 def _header_with_range(
@@ -400,7 +402,7 @@ def _mark_beside_price(chunk: RawChunk) -> RawChunk:
     columns = list(frame.columns)
     reasons = None
     for price, unnamed in zip(columns, columns[1:], strict=False):
-        if not (_price_column(price) and _UNNAMED.fullmatch(unnamed)):
+        if not (_price_column(price) and _UNNAMED.fullmatch(column_of(unnamed))):
             continue
         amounts = frame[unnamed].str.contains(_AMOUNT, regex=True).fillna(False).astype(bool)
         if not amounts.any():

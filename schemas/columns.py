@@ -126,6 +126,18 @@ def header_currency(header: object, canonical: tuple[str, ...]) -> tuple[str, st
     return found.pop() if len(found) == 1 else None
 
 
+#: What :func:`read_headers` appends to a header naming a column already taken (``notes_dup``).
+DUP_SUFFIX = "_dup"
+
+
+def column_of(name: str) -> str:
+    """The column a name stands for, without the suffixes of a column given again:
+    ``price_dup`` and ``price_dup_dup`` are ``price``."""
+    while name.endswith(DUP_SUFFIX) and name != DUP_SUFFIX:
+        name = name.removesuffix(DUP_SUFFIX)
+    return name
+
+
 def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
     """The name of each incoming header, in order, and the currencies price headers name.
 
@@ -154,7 +166,7 @@ def read_headers(headers: list[object], canonical: tuple[str, ...]) -> Headers:
         elif key not in canonical and HEADER_ALIASES.get(key) in canonical:
             key = HEADER_ALIASES[key]
         while key in taken:
-            key = f"{key}_dup"
+            key += DUP_SUFFIX
         if headed is not None:
             currencies[key] = headed[1]
         taken.add(key)

@@ -13,13 +13,12 @@ resolved either way: :func:`merge_repeated` says so, and the row is quarantined
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import pandas as pd
 
-from schemas.columns import SENSITIVE_COLUMNS
+from schemas.columns import SENSITIVE_COLUMNS, column_of
 from schemas.distinct import per_distinct
 from schemas.parsing import blank_to_na
 from schemas.price_text import normalise_currency
@@ -55,9 +54,9 @@ def copies(names: list[str] | pd.Index, columns: tuple[str, ...]) -> dict[str, l
     a ``<column>_dup`` header beside no ``<column>``."""
     found: dict[str, list[str]] = {}
     for name in names:
-        match = re.fullmatch(r"(.+?)((?:_dup)+)", str(name))
-        if match and match[1] in columns:
-            found.setdefault(match[1], []).append(name)
+        column = column_of(str(name))
+        if column != name and column in columns:
+            found.setdefault(column, []).append(name)
     names = set(names)
     return {  # names grow by _dup in the file's order
         column: [column, *sorted(dups, key=len)]
