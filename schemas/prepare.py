@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from schemas.columns import BESIDE_PRICE_COLUMN, HEADER_ROW_COLUMN
 from schemas.distinct import per_distinct
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
@@ -98,7 +99,7 @@ def prepare(
     typed["row_width_text"] = _cells(raw, "row_width_error")
     # A row repeating the file's header (a second table, a pasted export), kept as read and
     # quarantined as row_is_header alone.
-    typed["header_row_text"] = _cells(raw, "header_row_error")
+    typed["header_row_text"] = _cells(raw, HEADER_ROW_COLUMN)
     return typed
 
 
@@ -130,6 +131,9 @@ def add_price_texts(
         typed.loc[parsed.index, column] = parsed["point"]
         named_here = parsed["point"].notna() | (parsed["readable"] == 0)
         named[column] = parsed["currency"].where(named_here)
+    # An amount under no header beside a price column (a price header merged over two columns
+    # with no od | do row below it): the reader's reason, the row quarantined, never read.
+    typed["beside_price_text"] = _cells(raw, BESIDE_PRICE_COLUMN)
     price = _cells(raw, "price")
     parsed = _parse(price.dropna(), _stored(stored_decimals, "price", raw.index))
     typed["price_text"] = price.where(parsed["readable"].reindex(typed.index) != 1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.columns import BESIDE_PRICE_COLUMN, INPUT_ONLY_COLUMNS, PRICE_COLUMNS
+from schemas.columns import INPUT_ONLY_COLUMNS, PRICE_COLUMNS
 from schemas.common import (
     ObservationRules,
     Text,
@@ -67,18 +67,8 @@ def prepare_prices(
     merged = merge_repeated(raw, PRICE_COLUMNS, currencies, stored_decimals)
     typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts
-    # An amount under no header beside a price column (a price header merged over two columns
-    # with no od | do row below it): the reader's reason, the row quarantined, never read.
-    typed["beside_price_text"] = _beside_price(merged.raw)
     typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
     return add_places(typed)
-
-
-def _beside_price(raw: pd.DataFrame) -> pd.Series:
-    """The reader's reason why a row's amount beside a price column is unread, or null."""
-    if BESIDE_PRICE_COLUMN not in raw:
-        return pd.Series(pd.NA, index=raw.index, dtype="string")
-    return raw[BESIDE_PRICE_COLUMN].astype("string")
 
 
 def _same_place(
