@@ -17,11 +17,12 @@ from schemas.distinct import per_distinct
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
 from schemas.price_text import currency_named, normalise_currency, parse_price_text
+from schemas.units import normalise_unit
 
 UPPER_CASE_CODES = (
     "origin_country", "destination_country", "location_country", "reporting_country",
 )  # fmt: skip
-LOWER_CASE_CODES = ("flow", "commodity", "market_level", "unit", "confidence", "metric")
+LOWER_CASE_CODES = ("flow", "commodity", "market_level", "confidence", "metric")
 PRICE_NUMBERS = ("price_low", "price_high", "price_point")
 
 
@@ -62,6 +63,8 @@ def prepare(
             cells = cells.str.lower()
         elif column == "currency":
             cells = normalise_currency(cells)
+        elif column == "unit":
+            cells = normalise_unit(cells)
         typed[column] = cells
     for column in number_columns:
         text = _cells(raw, column)
@@ -125,12 +128,14 @@ def add_price_texts(
     currencies (``Price low (EUR)``, ``Price high (KM)``) quarantine the rows that fill both.
     """
     named = pd.DataFrame(index=typed.index)  # the currency each price cell names
+    units = pd.DataFrame(index=typed.index)  # the unit each price cell names (50 €/g)
     for column in PRICE_NUMBERS:
         unread = typed[f"{column}_text"].notna() & typed[column].isna()
         parsed = _parse(typed.loc[unread, f"{column}_text"])
         typed.loc[parsed.index, column] = parsed["point"]
         named_here = parsed["point"].notna() | (parsed["readable"] == 0)
         named[column] = parsed["currency"].where(named_here)
+        units[column] = parsed["unit"].where(parsed["point"].notna())
     # An amount under no header beside a price column (a price header merged over two columns
     # with no od | do row below it): the reader's reason, the row quarantined, never read.
     typed["beside_price_text"] = _cells(raw, BESIDE_PRICE_COLUMN)
@@ -138,6 +143,7 @@ def add_price_texts(
     parsed = _parse(price.dropna(), _stored(stored_decimals, "price", raw.index))
     typed["price_text"] = price.where(parsed["readable"].reindex(typed.index) != 1)
     named["price"] = parsed["currency"]
+    units["price"] = parsed["unit"]
     # Before the price text fills the price columns: their text is still each cell's own.
     written = {column: typed[f"{column}_text"] for column in PRICE_NUMBERS} | {"price": price}
     headed, against_header = _header_currencies(named, written, currencies or {})
@@ -169,7 +175,27 @@ def add_price_texts(
         conflict[disagree] = first + ", " + stated[disagree] + " in currency"
     typed["price_currency_text"] = against_header.fillna(conflict)
     typed["currency"] = stated.fillna(in_text)
+    typed["price_unit_text"], typed["unit"] = _units_against_column(units, typed["unit"])
     return typed
+
+
+def _units_against_column(units: pd.DataFrame, stated: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where the units price texts name (``50 €/g``: ``units``, by price column) disagree with
+    each other or with the unit column (``stated``), which: ``per_gram in the price text,
+    per_kg in unit``; and the unit column with blanks filled by the unit a text names. Null
+    where they agree: a price per gram read under ``per_kg`` would be a thousand times off."""
+    in_text = pd.Series(pd.NA, index=stated.index, dtype="string")
+    for column in units:
+        in_text = in_text.fillna(units[column])
+    conflict = pd.Series(pd.NA, index=stated.index, dtype="string")
+    for column in units:
+        differs = (units[column].notna() & (units[column] != in_text)).fillna(False)
+        said = in_text[differs] + " and " + units.loc[differs, column] + " in the price texts"
+        conflict[differs] = conflict[differs].fillna(said)
+    disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False)
+    said = in_text[disagree] + " in the price text, " + stated[disagree] + " in unit"
+    conflict[disagree] = conflict[disagree].fillna(said)
+    return conflict, stated.fillna(in_text)
 
 
 def _amounts_against_columns(
@@ -266,22 +292,23 @@ def _parse(cells: pd.Series, stored: pd.Series | None = None) -> pd.DataFrame:
     # Text that does not read as a price still names its currency (1500 €/osobi): the row
     # is quarantined as unreadable, not also as having no currency.
     rows = {
-        cell: (None, None, None, currency_named(cell)) if result is None else result
+        cell: (None, None, None, currency_named(cell), None) if result is None else result
         for cell, result in distinct.items()
     }
     results = [distinct[cell] for cell in cells]
     frame = pd.DataFrame(
         [rows[cell] for cell in cells],
         index=cells.index,
-        columns=["low", "high", "point", "currency"],
+        columns=["low", "high", "point", "currency", "unit"],
     )
     frame[["low", "high", "point"]] = frame[["low", "high", "point"]].astype("float64")
-    frame["currency"] = frame["currency"].astype("string")  # here, not on the whole chunk
+    # here, not on the whole chunk
+    frame[["currency", "unit"]] = frame[["currency", "unit"]].astype("string")
     frame["readable"] = [int(r is not None) for r in results]
     if stored is not None and stored.any():
         numbers = stored.reindex(frame.index, fill_value=False)
         frame.loc[numbers, ["low", "high"]] = float("nan")
         frame.loc[numbers, "point"] = cells[numbers].astype("float64")
-        frame.loc[numbers, "currency"] = pd.NA
+        frame.loc[numbers, ["currency", "unit"]] = pd.NA
         frame.loc[numbers, "readable"] = 1
     return frame

@@ -3,7 +3,9 @@
 ``€1,500–2,000``, ``1500-2000 EUR``, ``od 2.000 do 2.500 KM`` (a range); ``up to 4000 €``,
 ``do 4000 €`` (a high bound only); ``from 1500``, ``1500+`` (a low bound only); ``~700``,
 ``approx. 700``, ``oko 700``, ``2k``, ``USD 3,000``, ``3.000 $`` (one price). The currency may
-be written as a symbol, a code or a word in the region's languages (:data:`CURRENCY_LABELS`).
+be written as a symbol, a code or a word in the region's languages (:data:`CURRENCY_LABELS`),
+and what the price is per after it: ``50 €/g``, ``35.000 € po kilogramu``, ``1500 € po osobi``
+(:func:`schemas.units.split_unit`).
 
 Within a price text a single ``.`` or ``,`` followed by exactly three digits groups thousands
 (``2.000 KM`` is two thousand marks, whatever the file's decimal mark): no smuggling or drug
@@ -24,6 +26,7 @@ import pandas as pd
 
 from schemas.distinct import map_distinct
 from schemas.text import fold
+from schemas.units import split_unit
 from schemas.vocabulary import CURRENCY_CODES
 
 #: Currency labels (folded: lower case, accents dropped, Cyrillic transliterated) -> ISO 4217.
@@ -75,12 +78,14 @@ def normalise_currency(cells: pd.Series) -> pd.Series:
 
 
 class PriceText(NamedTuple):
-    """What a price text says: a range, a bound or one price, and its currency if named."""
+    """What a price text says: a range, a bound or one price, its currency and its unit (a
+    contract unit: ``per_gram``) if named."""
 
     low: float | None
     high: float | None
     point: float | None
     currency: str | None
+    unit: str | None = None
 
 
 _LABEL_WORDS = sorted(CURRENCY_LABELS, key=len, reverse=True)
@@ -168,6 +173,7 @@ def parse_price_text(text: object) -> PriceText | None:
     folded, currencies = _folded(text)
     if len(currencies) > 1:
         return None
+    folded, unit = split_unit(folded)
     rest = _CURRENCY_RE.sub(" ", folded)
     rest = re.sub(r"\s+", " ", rest).strip(" .,:;")
     rest = re.sub(r"\s*-\s*", "-", rest)
@@ -189,15 +195,17 @@ def parse_price_text(text: object) -> PriceText | None:
         if low is not None and high is not None and low * factor <= high:
             low *= factor
         return (
-            PriceText(low, high, None, currency) if low is not None and high is not None else None
+            PriceText(low, high, None, currency, unit)
+            if low is not None and high is not None
+            else None
         )
     if match := _HIGH.fullmatch(rest):
         high = amount(match["a"])
-        return PriceText(None, high, None, currency) if high is not None else None
+        return PriceText(None, high, None, currency, unit) if high is not None else None
     if match := _LOW.fullmatch(rest):
         low = amount(match["a"] or match["b"])
-        return PriceText(low, None, None, currency) if low is not None else None
+        return PriceText(low, None, None, currency, unit) if low is not None else None
     if match := _POINT.fullmatch(rest):
         point = amount(match["a"])
-        return PriceText(None, None, point, currency) if point is not None else None
+        return PriceText(None, None, point, currency, unit) if point is not None else None
     return None

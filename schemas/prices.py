@@ -111,6 +111,7 @@ class PriceObservations(ObservationRules):
     price_text: Text = pa.Field(nullable=True)
     price_currency_text: Text = pa.Field(nullable=True)
     price_amount_text: Text = pa.Field(nullable=True)
+    price_unit_text: Text = pa.Field(nullable=True)
     place_country_text: Text = pa.Field(nullable=True)
     beside_price_text: Text = pa.Field(nullable=True)
     currency: Text = pa.Field(nullable=True)
@@ -195,6 +196,11 @@ class PriceObservations(ObservationRules):
     @pa.check("price_amount_text", ignore_na=False)
     def amount_matches_price_text(cls, conflict: Text) -> Series[bool]:
         """a price text beside filled price columns must give the same amounts as they do"""
+        return conflict.isna()
+
+    @pa.check("price_unit_text", ignore_na=False)
+    def unit_matches_price_text(cls, conflict: Text) -> Series[bool]:
+        """the unit written with a price (50 €/g, 1500 € po osobi) must match the unit column"""
         return conflict.isna()
 
     @pa.check("place_country_text", ignore_na=False)

@@ -604,6 +604,32 @@ def test_a_price_header_naming_its_currency_reads_every_cell_in_it(tmp_path, enc
     assert chunk.frame.loc[2, "napomena_eur"] == "bilješka" and "notes" not in chunk.frame
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_field_table_of_drug_prices_reads_its_units_as_written(tmp_path, encoding):
+    path = tmp_path / "droga.csv"
+    path.write_text(
+        "tok,Droga,nivo,Grad,Država,Datum,Cijena,Jedinica,Izvor\n"
+        "drugs,cocaine,retail,Sarajevo,BA,03.2021,80 KM/g,,Synthetic\n"  # the unit after it
+        'drugs,cocaine,wholesale,Sarajevo,BA,03.2021,"35.000 €",kg,Synthetic\n'
+        "drugs,heroin,retail,Tuzla,BA,03.2021,40 KM,gram,Synthetic\n"
+        "drugs,heroin,retail,Tuzla,BA,03.2021,50 KM/g,po gramu,Synthetic\n"  # both, agreeing
+        "drugs,cannabis_herb,retail,Tuzla,BA,03.2021,10 KM/g,kg,Synthetic\n"  # disagreeing
+        "drugs,heroin,retail,Tuzla,BA,03.2021,40 KM,10 g,Synthetic\n",  # ten grams: not guessed
+        encoding=encoding,
+    )
+    valid, failures, _ = judged(path)
+    staged = valid[["commodity", "price_point", "currency", "unit"]].values.tolist()
+    assert staged == [
+        ["cocaine", 80, "BAM", "per_gram"], ["cocaine", 35_000, "EUR", "per_kg"],
+        ["heroin", 40, "BAM", "per_gram"], ["heroin", 50, "BAM", "per_gram"],
+    ]  # fmt: skip
+    by_row = {row: (rule, case) for row, _, rule, case in failures.itertuples(index=False)}
+    assert by_row == {
+        6: ("unit_matches_price_text", "per_gram in the price text, per_kg in unit"),
+        7: ("unit_known", "10 g"),
+    }
+
+
 def test_price_bounds_whose_headers_name_two_currencies_quarantine_rows_giving_both(tmp_path):
     path = tmp_path / "bounds.csv"
     path.write_text(

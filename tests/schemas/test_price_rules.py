@@ -181,14 +181,58 @@ def test_codes_are_matched_case_insensitively():
     ("price", "rules"),
     [
         # the currency is written in the cell: unreadable, but not also without a currency
-        ("1500 €/osobi", {"price_text_readable"}),
+        ("1500 € za dvoje", {"price_text_readable"}),
         ("\u2212500 €", {"price_text_readable"}),
-        ("1500 EUR/osobi", {"price_text_readable"}),
-        ("1500 per person", {"price_text_readable", "currency_given_for_amounts"}),
+        ("1500 EUR/grupa", {"price_text_readable"}),
+        ("1500 per group", {"price_text_readable", "currency_given_for_amounts"}),
     ],
 )
 def test_an_unreadable_price_naming_its_currency_is_quarantined_for_the_text_alone(price, rules):
     assert rules_broken(price=price, price_point="", currency="") == rules
+
+
+@pytest.mark.parametrize(
+    ("changes", "unit"),
+    [
+        ({"unit": "po osobi"}, "per_person"),
+        ({"unit": "g", "flow": "drugs", "location_country": "RS"}, "per_gram"),
+        ({"price_point": "", "price": "1500 € po osobi", "unit": ""}, "per_person"),
+        (
+            {"price_point": "35.000 €/kg", "unit": "", "flow": "drugs", "location_country": "RS"},
+            "per_kg",
+        ),
+        ({"price_point": "1500 €/osobi", "unit": "per person"}, "per_person"),
+    ],
+)
+def test_a_unit_as_written_in_its_column_or_after_the_price_is_staged_as_the_contract_unit(
+    changes, unit
+):
+    valid, failures = check(**changes)
+    assert failures.empty
+    assert valid.iloc[0]["unit"] == unit
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        # a price per gram read under per_kg would be published a thousand times too low
+        (
+            {"price_point": "50 €/g", "unit": "kg", "flow": "drugs", "location_country": "RS"},
+            "per_gram in the price text, per_kg in unit",
+        ),
+        (
+            {"price_point": "", "price_low": "50 €/g", "price_high": "60 €/kg", "unit": ""},
+            "per_gram and per_kg in the price texts",
+        ),
+    ],
+)
+def test_a_unit_after_the_price_that_differs_from_the_unit_column_is_quarantined(changes, reason):
+    valid, failures = check(**changes)
+    assert valid.empty
+    assert failures[["rule", "failure_case"]].values.tolist() == [
+        ["unit_matches_price_text", reason]
+    ]
+    assert failures["column_name"].isna().all()  # a sentence, not a cell of a column
 
 
 @pytest.mark.parametrize("column", ["price_low", "price_high", "price_point"])

@@ -91,7 +91,32 @@ def test_a_multiplier_on_the_high_end_of_a_range_applies_to_a_bare_low_end(text,
 
 
 @pytest.mark.parametrize(
-    "text", ["", "lots", "1500 EUR - 2000 USD", "-500", "price on request", "1500 per person"]
+    ("text", "expected"),
+    [
+        ("50 €/g", PriceText(None, None, 50, "EUR", "per_gram")),
+        ("10 eur/gr.", PriceText(None, None, 10, "EUR", "per_gram")),
+        ("20€ za gram", PriceText(None, None, 20, "EUR", "per_gram")),
+        ("3.000 ден за грам", PriceText(None, None, 3000, "MKD", "per_gram")),
+        ("€35,000 per kilo", PriceText(None, None, 35_000, "EUR", "per_kg")),
+        ("1-2k €/kg", PriceText(1000, 2000, None, "EUR", "per_kg")),
+        ("1500 € po osobi", PriceText(None, None, 1500, "EUR", "per_person")),
+        ("2.000 KM по лице", PriceText(None, None, 2000, "BAM", "per_person")),
+        ("od 2.000 do 2.500 KM po osobi", PriceText(2000, 2500, None, "BAM", "per_person")),
+        ("up to 4000 € per person", PriceText(None, 4000, None, "EUR", "per_person")),
+        ("1500 €", PriceText(None, None, 1500, "EUR", None)),
+    ],
+)
+def test_what_a_price_is_per_is_read_after_it(text, expected):
+    assert parse_price_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["50 €/10g", "100 € per ounce", "1500 € per 2 persons"])
+def test_a_price_for_more_than_one_item_is_not_divided_on_a_guess(text):
+    assert parse_price_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["", "lots", "1500 EUR - 2000 USD", "-500", "price on request", "1500 per group"]
 )
 def test_text_that_is_not_one_price_is_not_guessed(text):
     assert parse_price_text(text) is None
