@@ -21,6 +21,7 @@ from schemas.distinct import per_distinct
 from schemas.parsing import Conventions
 from schemas.places import PLACE_COUNTRY, add_places
 from schemas.prepare import add_price_texts, prepare
+from schemas.price_parts import apply_price_parts
 from schemas.repeated import merge_repeated
 from schemas.vocabulary import (
     CURRENCY_CODES,
@@ -68,6 +69,7 @@ def prepare_prices(
     typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts
     typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
+    typed = apply_price_parts(typed, merged.raw, PRICE_COLUMNS)
     return add_places(typed)
 
 
@@ -114,6 +116,7 @@ class PriceObservations(ObservationRules):
     price_unit_text: Text = pa.Field(nullable=True)
     place_country_text: Text = pa.Field(nullable=True)
     beside_price_text: Text = pa.Field(nullable=True)
+    price_part_text: Text = pa.Field(nullable=True)
     currency: Text = pa.Field(nullable=True)
     unit: Text = pa.Field(nullable=True)
     source_locator: Text = pa.Field(nullable=True)
@@ -213,6 +216,13 @@ class PriceObservations(ObservationRules):
         """a number must not sit under no header beside a price (a range whose header names one column? write od | do below it)"""  # noqa: E501
         # Read as one price, the row would publish the low end alone and lose the other number.
         return reason.isna()
+
+    @pa.check("price_part_text", ignore_na=False)
+    def price_part_known(cls, parts: Text) -> Series[bool]:
+        """a price is given with a part the contract does not know (a divisor, a scale): write the price itself"""  # noqa: E501
+        # A part may change what the price means (cents, thousands, per quantity): read
+        # without it, the row would publish another price (schemas.price_parts).
+        return parts.isna()
 
     @pa.dataframe_check(ignore_na=False)
     def kuna_only_before_2023(cls, df: pd.DataFrame) -> Series[bool]:

@@ -1172,3 +1172,33 @@ def test_a_merged_price_header_written_again_below_is_quarantined_with_its_sub_h
         [5, "row_is_header", "repeats the header of row 2"],
         [6, "row_is_header", "repeats the header of row 2"],
     ]
+
+
+#: A scraper's people-smuggling ad, before its price object.
+AD = {**SCRAPED, "flow": "people", "currency": "EUR"}
+
+
+def test_a_price_with_a_part_the_contract_does_not_know_is_quarantined_naming_it(tmp_path):
+    # Read without its part, each of these ads would publish another price than it states.
+    records = [
+        {**AD, "id": "P1", "price": {"value": 1500, "scale": 2}},
+        {**AD, "id": "P2", "price": {"value": 150000, "divisor": 100}},
+        {**AD, "id": "P3", "price": {"value": 150000, "cents": True}},
+        {**AD, "id": "P4", "price": {"min": 1000, "max": 2000, "note": "za grupu"}},
+        {**AD, "id": "P5", "price": {"value": 1500, "scale": None, "note": ""}},  # blank: none
+        {**AD, "id": "P6", "price": {"amount": 1500, "currency": "EUR"}},
+        {**AD, "id": "P7", "price": {"min": 1000, "max": 2000, "currency": "EUR"}},
+        {**AD, "id": "P8", "price": {"text": "do 2000 €"}},
+    ]
+    path = tmp_path / "ads.json"
+    path.write_text(json.dumps({"results": records}), encoding="utf-8")
+    valid, failures, _ = judged(path)
+    assert valid["obs_id"].tolist() == ["P5", "P6", "P7", "P8"]  # known parts and aliases as before
+    assert failures[["row_number", "column_name", "rule", "failure_case"]].fillna(
+        ""
+    ).values.tolist() == [
+        [1, "", "price_part_known", "price_scale = 2"],
+        [2, "", "price_part_known", "price_divisor = 100"],
+        [3, "", "price_part_known", "price_cents = true"],
+        [4, "", "price_part_known", "price_note = (text, not shown)"],  # a private column's text
+    ]  # fmt: skip

@@ -92,6 +92,8 @@ def test_a_valid_row_passes():
         ({"price_point": "3.000 $"}, "currency_matches_price_text"),
         ({"price_point": "", "price": "od 2.000 do 2.500 KM"}, "currency_matches_price_text"),
         ({"period_start": "Q5 2020", "period_end": ""}, "period_start_is_date"),
+        ({"price_scale": "2"}, "price_part_known"),
+        ({"price_point_divisor": "100"}, "price_part_known"),
     ],
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
@@ -163,6 +165,16 @@ def test_prices_written_as_text_fill_the_price_columns_and_currency():
     assert (str(row["period_start"].date()), str(row["period_end"].date())) == (
         "2020-07-01", "2020-09-30",
     )  # fmt: skip
+
+
+def test_a_part_of_a_price_is_named_with_its_value_and_a_blank_one_does_nothing():
+    valid, _ = check(price_scale=" ", cijena_skala="")
+    assert valid.iloc[0]["price_point"] == 2500
+    _, failures = check(price_scale="2", cijena_skala="3", max_osoba="4")
+    # max (the high bound's alias) is a price, so max_osoba is a part of it.
+    assert failures[["rule", "failure_case"]].values.tolist() == [
+        ["price_part_known", "price_scale = 2; cijena_skala = 3; max_osoba = 4"]
+    ]
 
 
 def test_kuna_before_the_euro_is_a_currency_like_any_other():

@@ -1,0 +1,69 @@
+"""Parts of a price the contract does not know: ``{"price": {"value": 150000, "divisor": 100}}``.
+
+A scraper's price object is flattened into a price column and its parts (``price_value``, an
+alias of ``price``, and ``price_divisor``); a CSV may have a ``Price scale`` column beside its
+``Price``. Such a part is no contract column, so it was kept as a private unknown column and
+the row published without it: 150000 EUR for 1500. A part may change what the price means (in
+cents, in thousands, per quantity), so a row giving one a value is quarantined
+(``price_part_known``), never published with the part ignored. Blank parts do nothing.
+
+Text parts (``price_note``, ``price_source``) are parts too: a note may say ``per group of 4``
+or ``in thousands``, which no rule can read. Their text is not shown in the reason, since an
+unknown column is never published (it may name people); a number is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from schemas.columns import CURRENCY_HEADER_COLUMNS, column_of
+from schemas.header_aliases import HEADER_ALIASES
+from schemas.parsing import blank_to_na
+
+#: The names a price column goes by, itself or an alias (``cijena``, ``price_min``), by the
+#: column, longest first: ``price_low_scale`` is a part of ``price_low``, not of ``price``.
+PRICE_STEMS = dict(
+    sorted(
+        (
+            (name, column)
+            for name, column in ({c: c for c in CURRENCY_HEADER_COLUMNS} | HEADER_ALIASES).items()
+            if column in CURRENCY_HEADER_COLUMNS
+        ),
+        key=lambda stem: -len(stem[0]),
+    )
+)
+#: A part's value the reason may show: a number (or true/false), which names no one.
+_SHOWN = r"[0-9 .,'+\-/%]{1,24}|true|false"
+
+
+def price_parts(names: pd.Index | list[str], known: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``{name: (price column, part)}`` for the columns among ``names`` that are a price column
+    or its alias plus a part and no column of ``known`` (nor a copy of one, ``price_dup``):
+    ``price_divisor`` -> ``("price", "divisor")``, ``cijena_skala`` -> ``("price", "skala")``.
+    A copy of a part (``price_divisor_dup``: two spellings of it) is a part of its own name."""
+    parts = {}
+    for name in map(str, names):
+        if column_of(name) in known:
+            continue
+        for stem, column in PRICE_STEMS.items():
+            if name.startswith(f"{stem}_"):
+                parts[name] = (column, name.removeprefix(f"{stem}_"))
+                break
+    return parts
+
+
+def apply_price_parts(
+    typed: pd.DataFrame, raw: pd.DataFrame, known: tuple[str, ...]
+) -> pd.DataFrame:
+    """``typed`` with, in ``price_part_text``, the parts a row fills, with their values
+    (``price_scale = 2; price_note = (text, not shown)``), null where none. Only the columns
+    named as parts are looked at; most files have none."""
+    reasons = pd.Series(pd.NA, index=typed.index, dtype="string")
+    for name in price_parts(raw.columns, known):
+        cells = blank_to_na(raw[name])
+        shown = cells.str.fullmatch(_SHOWN).fillna(True).astype(bool)
+        said = name + " = " + cells.where(shown, "(text, not shown)")
+        filled = said.notna()
+        reasons[filled] = (reasons[filled] + "; ").fillna("") + said[filled]
+    typed["price_part_text"] = reasons
+    return typed
