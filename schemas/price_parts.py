@@ -5,7 +5,8 @@ alias of ``price``, and ``price_divisor``); a CSV may have a ``Price scale`` col
 ``Price``. Such a part is no contract column, so it was kept as a private unknown column and
 the row published without it: 150000 EUR for 1500. A part may change what the price means (in
 cents, in thousands, per quantity), so a row giving one a value is quarantined
-(``price_part_known``), never published with the part ignored. Blank parts do nothing.
+(``price_part_known``), never published with the part ignored. A divisor is applied instead:
+its meaning is not in doubt. Blank parts do nothing.
 
 Text parts (``price_note``, ``price_source``) are parts too: a note may say ``per group of 4``
 or ``in thousands``, which no rule can read. Their text is not shown in the reason, since an
@@ -18,7 +19,7 @@ import pandas as pd
 
 from schemas.columns import CURRENCY_HEADER_COLUMNS, column_of
 from schemas.header_aliases import HEADER_ALIASES
-from schemas.parsing import blank_to_na
+from schemas.parsing import ambiguous_numbers, blank_to_na
 
 #: The names a price column goes by, itself or an alias (``cijena``, ``price_min``), by the
 #: column, longest first: ``price_low_scale`` is a part of ``price_low``, not of ``price``.
@@ -32,6 +33,8 @@ PRICE_STEMS = dict(
         key=lambda stem: -len(stem[0]),
     )
 )
+#: The one part applied, not quarantined: the price is the amount divided by it (cents: 100).
+DIVISOR = "divisor"
 #: A part's value the reason may show: a number (or true/false), which names no one.
 _SHOWN = r"[0-9 .,'+\-/%]{1,24}|true|false"
 
@@ -53,17 +56,33 @@ def price_parts(names: pd.Index | list[str], known: tuple[str, ...]) -> dict[str
 
 
 def apply_price_parts(
-    typed: pd.DataFrame, raw: pd.DataFrame, known: tuple[str, ...]
+    typed: pd.DataFrame, raw: pd.DataFrame, known: tuple[str, ...], amounts: tuple[str, ...]
 ) -> pd.DataFrame:
-    """``typed`` with, in ``price_part_text``, the parts a row fills, with their values
-    (``price_scale = 2; price_note = (text, not shown)``), null where none. Only the columns
-    named as parts are looked at; most files have none."""
+    """``typed`` with each positive divisor applied to the ``amounts`` of its price column
+    (``price``'s to them all), and in ``price_part_text`` the other parts a row fills, with
+    their values (``price_scale = 2; price_divisor = 0, not a positive number``), null where
+    none. Only the columns named as parts are looked at; most files have none."""
     reasons = pd.Series(pd.NA, index=typed.index, dtype="string")
-    for name in price_parts(raw.columns, known):
+    for name, (column, part) in price_parts(raw.columns, known).items():
         cells = blank_to_na(raw[name])
         shown = cells.str.fullmatch(_SHOWN).fillna(True).astype(bool)
         said = name + " = " + cells.where(shown, "(text, not shown)")
+        if part == DIVISOR:
+            divisor = _positive_number(cells)
+            applied = divisor.notna()
+            for amount in amounts if column == "price" else (column,):
+                typed.loc[applied, amount] = typed.loc[applied, amount] / divisor[applied]
+            said = said.mask(applied) + ", not a positive number"
         filled = said.notna()
         reasons[filled] = (reasons[filled] + "; ").fillna("") + said[filled]
     typed["price_part_text"] = reasons
     return typed
+
+
+def _positive_number(cells: pd.Series) -> pd.Series:
+    """A divisor as a number where it is written plainly and is above zero (``100``, ``100.0``,
+    as JSON writes numbers), null elsewhere: ``1.000`` could be 1 or 1000, ``-100`` and ``0``
+    divide nothing."""
+    plain = cells.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?").fillna(False).astype(bool)
+    number = cells.where(plain & ~ambiguous_numbers(cells)).astype("float64")
+    return number.where(number > 0)

@@ -69,7 +69,7 @@ def prepare_prices(
     typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts
     typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
-    typed = apply_price_parts(typed, merged.raw, PRICE_COLUMNS)
+    typed = apply_price_parts(typed, merged.raw, PRICE_COLUMNS, PRICE_NUMBERS)
     return add_places(typed)
 
 
@@ -219,7 +219,7 @@ class PriceObservations(ObservationRules):
 
     @pa.check("price_part_text", ignore_na=False)
     def price_part_known(cls, parts: Text) -> Series[bool]:
-        """a price is given with a part the contract does not know (a divisor, a scale): write the price itself"""  # noqa: E501
+        """a price is given with a part the contract does not know (a divisor is applied only when it is a positive number): write the price itself"""  # noqa: E501
         # A part may change what the price means (cents, thousands, per quantity): read
         # without it, the row would publish another price (schemas.price_parts).
         return parts.isna()

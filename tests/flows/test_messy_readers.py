@@ -1178,11 +1178,32 @@ def test_a_merged_price_header_written_again_below_is_quarantined_with_its_sub_h
 AD = {**SCRAPED, "flow": "people", "currency": "EUR"}
 
 
+@pytest.mark.parametrize("shape", ["lines", "array"])
+def test_a_price_objects_divisor_is_applied_to_every_price_it_accompanies(tmp_path, shape):
+    # {"price": {"value": 150000, "divisor": 100}}: price_value is an alias of price, and
+    # price_divisor was an unknown, private column: the ad was published as 150000 EUR.
+    records = [
+        {**AD, "id": "D1", "price": {"value": 150000, "divisor": 100}},
+        {**AD, "id": "D2", "price": {"min": 100000, "max": 200000, "divisor": 100}},
+        {**AD, "id": "D3", "price": {"amount": 1500}},  # no divisor: as written
+    ]
+    path = tmp_path / "ads.json"
+    texts = [json.dumps(record) for record in records]
+    path.write_text("\n".join(texts) if shape == "lines" else f"[{', '.join(texts)}]")
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    assert valid[["obs_id", "price_low", "price_high", "price_point", "currency"]].fillna(
+        0
+    ).values.tolist() == [
+        ["D1", 0, 0, 1500, "EUR"], ["D2", 1000, 2000, 0, "EUR"], ["D3", 0, 0, 1500, "EUR"],
+    ]  # fmt: skip
+
+
 def test_a_price_with_a_part_the_contract_does_not_know_is_quarantined_naming_it(tmp_path):
     # Read without its part, each of these ads would publish another price than it states.
     records = [
         {**AD, "id": "P1", "price": {"value": 1500, "scale": 2}},
-        {**AD, "id": "P2", "price": {"value": 150000, "divisor": 100}},
+        {**AD, "id": "P2", "price": {"value": 150000, "divisor": 0}},
         {**AD, "id": "P3", "price": {"value": 150000, "cents": True}},
         {**AD, "id": "P4", "price": {"min": 1000, "max": 2000, "note": "za grupu"}},
         {**AD, "id": "P5", "price": {"value": 1500, "scale": None, "note": ""}},  # blank: none
@@ -1198,7 +1219,28 @@ def test_a_price_with_a_part_the_contract_does_not_know_is_quarantined_naming_it
         ""
     ).values.tolist() == [
         [1, "", "price_part_known", "price_scale = 2"],
-        [2, "", "price_part_known", "price_divisor = 100"],
+        [2, "", "price_part_known", "price_divisor = 0, not a positive number"],
         [3, "", "price_part_known", "price_cents = true"],
         [4, "", "price_part_known", "price_note = (text, not shown)"],  # a private column's text
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_csv_column_naming_a_part_of_a_price_is_applied_or_quarantined(tmp_path, encoding):
+    path = tmp_path / "parts.csv"
+    path.write_text(
+        f"{LEG_HEADER},Cijena,Cijena divisor,Price low,Price low multiplier,valuta\n"
+        f"C1,{LEG},150000,100,,,EUR\n"  # in cents: 1500 EUR
+        f"C2,{LEG},,,1500,1000,EUR\n"  # 1500 thousand? 1500 times 1000?
+        f"C3,{LEG},1500,,,,EUR\n"  # blank parts: as written
+        f"C4,{LEG},150.000 KM,-100,,,\n",  # a negative divisor divides nothing
+        encoding=encoding,
+    )
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "price_point", "currency"]].values.tolist() == [
+        ["C1", 1500, "EUR"], ["C3", 1500, "EUR"],
+    ]  # fmt: skip
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [3, "price_part_known", "price_low_multiplier = 1000"],
+        [5, "price_part_known", "cijena_divisor = -100, not a positive number"],
+    ]

@@ -93,7 +93,7 @@ def test_a_valid_row_passes():
         ({"price_point": "", "price": "od 2.000 do 2.500 KM"}, "currency_matches_price_text"),
         ({"period_start": "Q5 2020", "period_end": ""}, "period_start_is_date"),
         ({"price_scale": "2"}, "price_part_known"),
-        ({"price_point_divisor": "100"}, "price_part_known"),
+        ({"price_point_divisor": "0"}, "price_part_known"),
     ],
 )
 def test_each_rule_quarantines_the_row_under_its_name(changes, rule):
@@ -175,6 +175,17 @@ def test_a_part_of_a_price_is_named_with_its_value_and_a_blank_one_does_nothing(
     assert failures[["rule", "failure_case"]].values.tolist() == [
         ["price_part_known", "price_scale = 2; cijena_skala = 3; max_osoba = 4"]
     ]
+
+
+def test_a_positive_divisor_divides_the_prices_of_its_column():
+    valid, failures = check(price_point="", price="od 100.000 do 200.000 EUR", price_divisor="100")
+    assert failures.empty
+    assert valid.iloc[0][["price_low", "price_high"]].tolist() == [1000, 2000]
+    valid, _ = check(price_point="", price_low="150000", price_low_divisor="100", price_high="1600")
+    assert valid.iloc[0][["price_low", "price_high"]].tolist() == [1500, 1600]  # its own only
+    for divisor in ("0", "-100", "1.000", "cents"):  # 1.000 could be 1 or 1000
+        _, failures = check(price_divisor=divisor)
+        assert failures["rule"].tolist() == ["price_part_known"]
 
 
 def test_kuna_before_the_euro_is_a_currency_like_any_other():
