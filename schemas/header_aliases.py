@@ -66,7 +66,8 @@ HEADER_ALIASES: dict[str, str] = {
     "location_country_code": "location_country", "country": "location_country",
     # what and how much
     "roba": "commodity", "droga": "commodity", "proizvod": "commodity", "product": "commodity",
-    "jedinica": "unit", "njesia": "unit", "jedinica_mjere": "unit",
+    "jedinica": "unit", "njesia": "unit", "jedinica_mjere": "unit", "price_unit": "unit",
+    "price_per": "unit", "unit_of_measure": "unit", "mjera": "unit", "mera": "unit",
     "nivo": "market_level", "razina": "market_level",
     "vrijednost": "value", "vrednost": "value", "vlera": "value", "broj": "value",
     "metrika": "metric",

@@ -21,6 +21,9 @@ from schemas.columns import CURRENCY_HEADER_COLUMNS, column_of
 from schemas.header_aliases import HEADER_ALIASES
 from schemas.parsing import ambiguous_numbers, blank_to_na
 
+#: Aliases too common as words to start a price's part: ``max_persons``, ``high_season``
+#: and ``low_cost`` say nothing about a price.
+_WORD_ALIASES = frozenset({"min", "max", "low", "high"})
 #: The names a price column goes by, itself or an alias (``cijena``, ``price_min``), by the
 #: column, longest first: ``price_low_scale`` is a part of ``price_low``, not of ``price``.
 PRICE_STEMS = dict(
@@ -28,13 +31,16 @@ PRICE_STEMS = dict(
         (
             (name, column)
             for name, column in ({c: c for c in CURRENCY_HEADER_COLUMNS} | HEADER_ALIASES).items()
-            if column in CURRENCY_HEADER_COLUMNS
+            if column in CURRENCY_HEADER_COLUMNS and name not in _WORD_ALIASES
         ),
         key=lambda stem: -len(stem[0]),
     )
 )
 #: The one part applied, not quarantined: the price is the amount divided by it (cents: 100).
 DIVISOR = "divisor"
+#: Parts that say how firm a price is, never what it is (an ad's ``{"price": {"value": 1500,
+#: "negotiable": true}}``): left alone, in the private raw layer like any unknown column.
+FIRMNESS_PARTS = frozenset({"negotiable", "is_negotiable", "fixed", "is_fixed", "obo"})
 #: A part's value the reason may show: a number (or true/false), which names no one.
 _SHOWN = r"[0-9 .,'+\-/%]{1,24}|true|false"
 
@@ -50,7 +56,9 @@ def price_parts(names: pd.Index | list[str], known: tuple[str, ...]) -> dict[str
             continue
         for stem, column in PRICE_STEMS.items():
             if name.startswith(f"{stem}_"):
-                parts[name] = (column, name.removeprefix(f"{stem}_"))
+                part = name.removeprefix(f"{stem}_")
+                if part not in FIRMNESS_PARTS:
+                    parts[name] = (column, part)
                 break
     return parts
 

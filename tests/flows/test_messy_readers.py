@@ -1244,3 +1244,23 @@ def test_a_csv_column_naming_a_part_of_a_price_is_applied_or_quarantined(tmp_pat
         [3, "price_part_known", "price_low_multiplier = 1000"],
         [5, "price_part_known", "cijena_divisor = -100, not a positive number"],
     ]
+
+
+def test_parts_that_say_nothing_about_the_amount_leave_a_price_alone(tmp_path):
+    # An ad's negotiable flag, a column that only starts like an alias (max, high), and the
+    # price object's unit, read as the row's unit: none of them changes the price.
+    bare = {key: value for key, value in AD.items() if key != "unit"}
+    records = [
+        {**AD, "id": "N1", "price": {"value": 1500, "negotiable": True}},
+        {**AD, "id": "N2", "price": {"value": 1500}, "max_persons": 4, "high_season": "yes"},
+        {**bare, "id": "N3", "price": {"value": 1500, "unit": "po osobi"}},
+        {**bare, "id": "N4", "price": {"value": 1500, "per": "person"}},
+    ]
+    path = tmp_path / "ads.jsonl"
+    path.write_text("\n".join(json.dumps(record) for record in records), encoding="utf-8")
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    assert valid[["obs_id", "price_point", "unit"]].values.tolist() == [
+        ["N1", 1500, "per_person"], ["N2", 1500, "per_person"],
+        ["N3", 1500, "per_person"], ["N4", 1500, "per_person"],
+    ]  # fmt: skip

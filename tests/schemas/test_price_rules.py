@@ -170,10 +170,11 @@ def test_prices_written_as_text_fill_the_price_columns_and_currency():
 def test_a_part_of_a_price_is_named_with_its_value_and_a_blank_one_does_nothing():
     valid, _ = check(price_scale=" ", cijena_skala="")
     assert valid.iloc[0]["price_point"] == 2500
-    _, failures = check(price_scale="2", cijena_skala="3", max_osoba="4")
-    # max (the high bound's alias) is a price, so max_osoba is a part of it.
+    _, failures = check(price_scale="2", cijena_skala="3", max_osoba="4", price_max_k="5")
+    # max alone is too common a word to start a part (max_osoba: at most four people), but
+    # price_max, the high bound's alias, is a price: price_max_k is a part of it.
     assert failures[["rule", "failure_case"]].values.tolist() == [
-        ["price_part_known", "price_scale = 2; cijena_skala = 3; max_osoba = 4"]
+        ["price_part_known", "price_scale = 2; cijena_skala = 3; price_max_k = 5"]
     ]
 
 
