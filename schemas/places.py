@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from schemas.distinct import per_distinct
+from schemas.distinct import map_distinct, per_distinct
 from schemas.text import fold
+from schemas.vocabulary import COUNTRY_CODES
 
 GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "reference" / "places.csv"
 
@@ -135,6 +137,39 @@ def resolve(text: str) -> Resolution:
             return Resolution(place.place_id, place.countries, "fuzzy")
     names = "; ".join(f"{name} -> {folded[name].place_id} ({score:.0f})" for name, score, _ in best)
     return Resolution(None, (), "unresolved", names or None)
+
+
+#: Codes statistical offices write that ISO 3166-1 does not assign: Eurostat's and the EU's
+#: ``EL`` (Greece) and ``UK`` (the United Kingdom), common in route counts from their tables.
+EU_COUNTRY_CODES = {"EL": "GR", "UK": "GB"}
+
+
+@functools.lru_cache(maxsize=10_000)
+def country_code(label: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code a country cell names, or None: the code itself in any case
+    (``rs``), ``EL``/``UK`` (:data:`EU_COUNTRY_CODES`), a name of one of the gazetteer's
+    countries as written in English, the local language or Cyrillic (``Srbija``, ``BiH``,
+    ``Србија``, ``Kosovo``), or a country pycountry knows by name or alpha-3 code
+    (``Afghanistan``, ``SYR``). Nothing fuzzy: ``Serbiaa`` names none."""
+    text = label.strip()
+    if text.upper() in COUNTRY_CODES:
+        return text.upper()
+    if text.upper() in EU_COUNTRY_CODES:
+        return EU_COUNTRY_CODES[text.upper()]
+    place = gazetteer()[2].get(_key(text))
+    if place is not None:
+        return place.countries[0]
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:
+        return None
+
+
+def normalise_country(cells: pd.Series) -> pd.Series:
+    """ISO codes for a column of country cells, once per distinct cell; a cell naming no
+    country stays as written, upper-cased, so ``country_iso3166`` names it."""
+    mapping = {label: country_code(label) or label.upper() for label in cells.dropna().unique()}
+    return map_distinct(cells, mapping).astype("string")
 
 
 #: Place columns of the price contract and the country column each must agree with.

@@ -16,10 +16,11 @@ from schemas.columns import BESIDE_PRICE_COLUMN, HEADER_ROW_COLUMN
 from schemas.distinct import per_distinct
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
+from schemas.places import normalise_country
 from schemas.price_text import currency_named, normalise_currency, parse_price_text
 from schemas.units import normalise_unit
 
-UPPER_CASE_CODES = (
+COUNTRY_COLUMNS = (
     "origin_country", "destination_country", "location_country", "reporting_country",
 )  # fmt: skip
 LOWER_CASE_CODES = ("flow", "commodity", "market_level", "confidence", "metric")
@@ -57,8 +58,8 @@ def prepare(
     typed = pd.DataFrame(index=raw.index)
     for column in text_columns:
         cells = _cells(raw, column)
-        if column in UPPER_CASE_CODES:
-            cells = cells.str.upper()
+        if column in COUNTRY_COLUMNS:
+            cells = normalise_country(cells)
         elif column in LOWER_CASE_CODES:
             cells = cells.str.lower()
         elif column == "currency":

@@ -163,7 +163,7 @@ class PriceObservations(ObservationRules):
 
     @pa.check("origin_country", "destination_country", "location_country")
     def country_iso3166(cls, codes: Text) -> Series[bool]:
-        """country must be an ISO 3166-1 alpha-2 code (XK for Kosovo)"""
+        """country must be an ISO 3166-1 alpha-2 code (XK for Kosovo) or a country's name"""
         return is_country(codes)
 
     @pa.check("price_low", "price_high", "price_point")

@@ -21,7 +21,10 @@ import pandas as pd
 from schemas.columns import SENSITIVE_COLUMNS, column_of
 from schemas.distinct import per_distinct
 from schemas.parsing import blank_to_na
+from schemas.places import normalise_country
+from schemas.prepare import COUNTRY_COLUMNS
 from schemas.price_text import normalise_currency
+from schemas.units import normalise_unit
 
 #: Copies whose text is never published (it may name people): a row takes the text of the
 #: first copy it fills, the others stay in the private raw layer, and two that differ are
@@ -131,9 +134,15 @@ def _as_said(cells: pd.Series, code: str | None) -> pd.Series:
 
 
 def _key(column: str, said: pd.Series) -> pd.Series:
-    """What two copies' cells are compared by: codes without case, currencies as codes."""
+    """What two copies' cells are compared by: codes without case; currencies, units and
+    countries as the codes they name (``KM`` and ``BAM``, ``g`` and ``per_gram``, ``Srbija``
+    and ``RS`` agree)."""
     if column == "currency":
         return normalise_currency(said)
+    if column == "unit":
+        return normalise_unit(said)
+    if column in COUNTRY_COLUMNS:
+        return normalise_country(said)
     if column in _CODES:
         return per_distinct(said, lambda distinct: distinct.str.lower())
     return said

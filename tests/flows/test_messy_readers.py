@@ -886,6 +886,28 @@ def test_a_hidden_currency_column_and_a_visible_one_must_agree(tmp_path):
     ]  # fmt: skip
 
 
+def test_copies_of_a_unit_or_country_column_agree_when_they_name_the_same_one(tmp_path):
+    # unit and Jedinica, origin_country and Država porijekla: the code in one, a label in the
+    # other. Compared as written, g and per_gram disagreed and the row was quarantined.
+    path = tmp_path / "copies.csv"
+    path.write_text(
+        "obs_id,flow,commodity,origin_country,Država porijekla,destination_country,date,"
+        "unit,Jedinica,price_point,currency,source_title\n"
+        "U1,people,smuggling_service,RS,Srbija,HU,2020-05,per_person,po osobi,1500,EUR,S\n"
+        "U2,people,smuggling_service,RS,Hrvatska,HU,2020-05,per_person,kg,1500,EUR,S\n",
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "origin_country", "unit"]].values.tolist() == [
+        ["U1", "RS", "per_person"]
+    ]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [3, "column_given_once",
+         "origin_country is given in two columns that disagree: RS and Hrvatska; "
+         "unit is given in two columns that disagree: per_person and kg"],
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
 def test_a_csv_header_written_twice_is_one_column_read_row_by_row(tmp_path, encoding):
     path = tmp_path / "twice.csv"

@@ -133,3 +133,33 @@ def test_the_gazetteer_names_the_places_of_the_route_with_sourced_coordinates():
             assert 39 < float(row["latitude"]) < 47.5 and 13 < float(row["longitude"]) < 29
         else:
             assert row["coordinates_note"], row  # why there is no point
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("rs", "RS"),
+        ("Srbija", "RS"),
+        ("Србија", "RS"),
+        ("Mađarska", "HU"),
+        ("BiH", "BA"),
+        ("Kosovo", "XK"),
+        ("Turkey", "TR"),
+        ("Afghanistan", "AF"),  # outside the gazetteer: pycountry's names
+        ("SYR", "SY"),  # and alpha-3 codes
+        ("EL", "GR"),  # Eurostat's codes
+        ("UK", "GB"),
+    ],
+)
+def test_a_country_written_as_a_name_is_staged_as_its_iso_code(written, code):
+    valid, failures = check(origin_country=written, origin_place="", destination_country="AT")
+    assert failures.empty
+    assert valid.iloc[0]["origin_country"] == code
+
+
+@pytest.mark.parametrize("written", ["Serbiaa", "Western Balkans", "EU"])
+def test_a_country_cell_naming_no_country_is_quarantined_as_written(written):
+    _, failures = check(origin_country=written, origin_place="")
+    assert failures[["rule", "failure_case"]].values.tolist() == [
+        ["country_iso3166", written.upper()]
+    ]

@@ -57,7 +57,7 @@ def test_a_valid_row_passes():
         ({"confidence": "certain"}, "confidence_known"),
         ({"currency": "ducats"}, "currency_iso4217"),
         ({"origin_country": "YU"}, "country_iso3166"),
-        ({"destination_country": "Hungary"}, "country_iso3166"),
+        ({"destination_country": "Hungaria-Austria"}, "country_iso3166"),
         ({"price_point": "-5"}, "price_positive"),
         ({"price_point": "0"}, "price_positive"),
         ({"price_point": "", "price_low": "abc", "price_high": "3000"}, "price_low_is_number"),

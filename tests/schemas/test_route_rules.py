@@ -35,13 +35,22 @@ def test_a_valid_row_passes():
     assert rules_broken() == set()
 
 
+def test_countries_written_as_names_or_eurostat_codes_are_staged_as_iso_codes():
+    row = {column: "" for column in ROUTE_COLUMNS} | VALID
+    row |= {"origin_country": "Afghanistan", "reporting_country": "EL"}
+    raw = pd.DataFrame([row], index=pd.Index([2], name="row_number")).astype("string")
+    valid, failures = validate_chunk(ROUTES, ROUTES.prepare(raw))
+    assert failures.empty
+    assert valid.iloc[0][["origin_country", "reporting_country"]].tolist() == ["AF", "GR"]
+
+
 @pytest.mark.parametrize(
     ("changes", "rule"),
     [
         ({"metric": ""}, "metric_is_name"),
         ({"metric": "Detections at border"}, "metric_is_name"),
         ({"route_or_leg": ""}, "route_or_leg_given"),
-        ({"reporting_country": "BiH"}, "country_iso3166"),
+        ({"reporting_country": "Balkans"}, "country_iso3166"),
         ({"period_start": ""}, "period_given"),
         ({"period_start": "January"}, "period_start_is_date"),
         ({"value": ""}, "value_is_number"),
