@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow
 
+from flows import stop
 from flows.config import Settings
 from flows.discover import FileItem, file_hash, signature
 from flows.readers import RawChunk, UnreadableFile, describe_file, read_chunks
@@ -119,6 +120,9 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
             pending: deque[Future[ChunkResult]] = deque()
             clock = time.monotonic()
             for number, chunk in enumerate(chunks):
+                # A stop signal whose exception this reading thread never sees (it is raised
+                # in the main thread) ends the read here, not after a long file's last chunk.
+                stop.raise_if_received()
                 seconds["read"] += time.monotonic() - clock
                 if conventions is None:  # decided once per file, from its first chunk
                     conventions = file_conventions(contract, chunk, file_layout.delimiter)

@@ -864,6 +864,11 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:
+                # The size a sheet declares (``<dimension ref="A1:XFD1048576"/>``, as some
+                # exporters write it) is not trusted: openpyxl would pad every row to 16,384
+                # cells and every gap down to the last row declared (a 6 KB workbook read
+                # for 42 minutes). Without it, a row holds the cells the file writes.
+                sheet.reset_dimensions()
                 rows = ([_sheet_value(cell) for cell in row] for row in sheet.iter_rows(min_row=1))
                 head: list[list] = []  # the rows' values, as the sheet types them
                 texts: list[list[str]] = []

@@ -5,6 +5,7 @@ a file that cannot be read says why."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pandas as pd
@@ -1286,3 +1287,33 @@ def test_parts_that_say_nothing_about_the_amount_leave_a_price_alone(tmp_path):
         ["N1", 1500, "per_person"], ["N2", 1500, "per_person"],
         ["N3", 1500, "per_person"], ["N4", 1500, "per_person"],
     ]  # fmt: skip
+
+
+def _declare_whole_sheet(path, far_cell: bool = False) -> None:
+    """Rewrite a workbook's first sheet to declare the whole sheet as its size (as some
+    exporters write it), with a cell in the sheet's last row if ``far_cell``."""
+    with zipfile.ZipFile(path) as book:
+        members = {name: book.read(name) for name in book.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    sheet = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', sheet)
+    if far_cell:
+        far = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>end</t></is></c></row>'
+        sheet = sheet.replace(b"</sheetData>", far + b"</sheetData>")
+    members["xl/worksheets/sheet1.xml"] = sheet
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+
+
+@pytest.mark.parametrize("far_cell", [False, True])
+def test_a_workbook_declaring_the_whole_sheet_is_read_as_the_cells_it_writes(tmp_path, far_cell):
+    # <dimension ref="A1:XFD1048576"/>: every row was padded to 16,384 cells, and a cell in
+    # the last row made openpyxl build every row down to it (a 6 KB file read for 42 minutes).
+    path = tmp_path / "whole_sheet.xlsx"
+    title_block_workbook(path, "bilješka")
+    _declare_whole_sheet(path, far_cell)
+    chunks = list(read_all(path))
+    frame = pd.concat([chunk.frame for chunk in chunks])
+    assert len(frame.columns) < 30  # the header's 12 columns and the reader's own
+    assert frame.loc[6, "obs_id"] == "W1"
+    assert frame.index.tolist() == ([6, 1048576] if far_cell else [6])
