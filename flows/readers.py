@@ -958,6 +958,8 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         first = None if one_long_line else json.loads(first_line)
     except json.JSONDecodeError:
         first = None  # an array, or one object spread over several lines
+    except RecursionError:
+        first = {}  # a record nested too deeply to read: JSON Lines, that line quarantined
     # One object on the only line, holding a list of records, is a wrapper written compactly.
     wrapper = (
         not more_lines
@@ -1020,7 +1022,7 @@ def _array_items(path, layout, prefix: str) -> Iterator[tuple[int, object]]:
     done = 0
     try:
         with path.open(encoding=layout.encoding) as handle:
-            items = ijson.items(_Utf8Bytes(handle), prefix, use_float=True)
+            items = ijson.items(_Utf8Bytes(handle), prefix, map_type=_KeysOnce, use_float=True)
             for done, item in enumerate(items, start=1):
                 yield done, item
         return
@@ -1028,7 +1030,8 @@ def _array_items(path, layout, prefix: str) -> Iterator[tuple[int, object]]:
         if "overflow" not in str(err):
             raise
     with path.open(encoding=layout.encoding) as handle:
-        items = ijson.items(_Utf8Bytes(handle), prefix)  # numbers as Decimal: no overflow
+        # numbers as Decimal: no overflow
+        items = ijson.items(_Utf8Bytes(handle), prefix, map_type=_KeysOnce)
         for number, item in enumerate(items, start=1):
             if number > done:
                 yield number, _as_floats(item)
@@ -1095,6 +1098,28 @@ class _Unreadable:
     reason: str
 
 
+class _KeysOnce(dict):
+    """A JSON object whose keys are each kept: a key written again (``{"price_point": 2500,
+    "price_point": 9999999}``) is kept as ``<key>_dup``, as a header written twice is, so the
+    two are read as one column and a row where they differ is quarantined
+    (``column_given_once``). JSON parsers keep the last and drop the first without a word."""
+
+    def __setitem__(self, key, value, _set=dict.__setitem__):
+        while key in self:
+            key += DUP_SUFFIX
+        _set(self, key, value)  # dict's own, not through super(): once per key of a file
+
+
+def _keys_once(pairs: list[tuple[str, object]]) -> dict:
+    """``json.loads``'s ``object_pairs_hook``: a plain dict unless a key is written twice."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        record = _KeysOnce()
+        for key, value in pairs:
+            record[key] = value
+    return record
+
+
 def _line_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:
     with path.open(encoding=layout.encoding) as handle:
         for number, line in enumerate(handle, start=1):
@@ -1102,9 +1127,11 @@ def _line_records(path, layout) -> Iterator[tuple[int, dict | _Unreadable]]:
             if not line:
                 continue
             try:
-                yield number, _as_record(json.loads(line))
+                yield number, _as_record(json.loads(line, object_pairs_hook=_keys_once))
             except json.JSONDecodeError as err:
                 yield number, _Unreadable(line, f"not JSON: {err.msg} at character {err.colno}")
+            except RecursionError:  # one record nested thousands deep: that record alone
+                yield number, _Unreadable(line, "nested too deeply to read")
 
 
 def _as_record(value: object) -> dict | _Unreadable:

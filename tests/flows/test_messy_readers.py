@@ -1317,3 +1317,35 @@ def test_a_workbook_declaring_the_whole_sheet_is_read_as_the_cells_it_writes(tmp
     assert len(frame.columns) < 30  # the header's 12 columns and the reader's own
     assert frame.loc[6, "obs_id"] == "W1"
     assert frame.index.tolist() == ([6, 1048576] if far_cell else [6])
+
+
+@pytest.mark.parametrize("shape", ["lines", "array"])
+def test_a_json_key_written_twice_in_a_record_is_a_column_given_twice(tmp_path, shape):
+    # {"price_point": 2500, ..., "price_point": 9999999}: the parser kept the last and the
+    # row was published at 9,999,999 EUR without a word.
+    ad = json.dumps({**AD, "id": "K1", "price_point": 2500})
+    twice = ad[:-1] + ', "price_point": 9999999}'
+    same = json.dumps({**AD, "id": "K2", "price_point": 2500})[:-1] + ', "price_point": 2500}'
+    lines = [twice, same, json.dumps({**AD, "id": "K3", "price_point": 1800})]
+    path = tmp_path / "ads.json"
+    path.write_text("\n".join(lines) if shape == "lines" else f"[{', '.join(lines)}]")
+    valid, failures, _ = judged(path)
+    assert valid[["obs_id", "price_point"]].values.tolist() == [["K2", 2500], ["K3", 1800]]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [1, "column_given_once",
+         "price_point is given in two columns that disagree: 2500 and 9999999"],
+    ]  # fmt: skip
+
+
+def test_a_json_line_nested_too_deeply_is_quarantined_and_the_other_lines_read(tmp_path):
+    # A record 100,000 levels deep raised RecursionError and failed the whole file.
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    lines = [json.dumps({**AD, "id": "R1", "price_point": 2500}), deep]
+    lines.append(json.dumps({**AD, "id": "R3", "price_point": 1800}))
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    valid, failures, _ = judged(path)
+    assert valid["obs_id"].tolist() == ["R1", "R3"]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [2, "record_readable", "nested too deeply to read"],
+    ]
