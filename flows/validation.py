@@ -120,10 +120,17 @@ def _without_control_characters(table: pd.DataFrame) -> pd.DataFrame:
     text: the column may be one whose text is never published (notes). In any other failure
     case a control character is written as such an escape. Only failing cells are looked at.
     """
-    printable = table["rule"] == "text_printable"
+    printable = table["rule"].isin(["text_printable", "text_fits_a_cell"])
     table.loc[printable, "column_name"] = table.loc[printable, "column_name"].str.removesuffix(
         "_text"
     )
+    # A cell too long for a spreadsheet is shown by its length alone: its text may be private,
+    # and would be too long for the quarantine extract too.
+    too_long = table["rule"] == "text_fits_a_cell"
+    table.loc[too_long, "failure_case"] = table.loc[too_long, "failure_case"].map(
+        lambda text: f"{len(text):,} characters", na_action="ignore"
+    )
+    printable &= ~too_long
     table.loc[printable, "failure_case"] = table.loc[printable, "failure_case"].map(
         lambda text: " ".join(
             _escape(c) for c in sorted(set(re.findall(CONTROL_CHARACTERS, text)))

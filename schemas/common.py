@@ -16,6 +16,8 @@ import datetime as dt
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pandera.typing import Series
 
 from schemas.buffers import text_bytes
@@ -126,6 +128,34 @@ def text_printable_rule(*columns: str):
         return ~text.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
 
     return pa.check(*columns, ignore_na=False)(text_printable)
+
+
+#: The most characters a spreadsheet cell holds (Excel's limit). A longer cell is no field of
+#: an observation (a whole file pasted into one cell?), and a report writer's extract holding
+#: it would not open as written.
+CELL_LIMIT = 32_767
+
+
+def text_fits_a_cell_rule(*columns: str):
+    """The ``text_fits_a_cell`` check on ``columns``, the text cells as read: a row with a
+    cell longer than :data:`CELL_LIMIT` characters is quarantined, naming the column and the
+    length, never the text (the column may be one whose text is never published). A column's
+    cells are measured only when its longest cell has more bytes than that (one Arrow pass)."""
+
+    def text_fits_a_cell(cls, text: Text) -> Series[bool]:
+        """text must fit a spreadsheet cell: at most 32,767 characters (a whole file pasted into one cell?)"""  # noqa: E501
+        if _longest_in_bytes(text) <= CELL_LIMIT:
+            return pd.Series(True, index=text.index)
+        return (text.str.len() <= CELL_LIMIT).fillna(True).astype(bool)
+
+    return pa.check(*columns, ignore_na=False)(text_fits_a_cell)
+
+
+def _longest_in_bytes(text: pd.Series) -> int:
+    """The byte length of the column's longest cell (a character is one byte or more)."""
+    arrow = pyarrow.array(text.array)
+    chunks = arrow.chunks if isinstance(arrow, pyarrow.ChunkedArray) else [arrow]
+    return max((pc.max(pc.binary_length(chunk)).as_py() or 0 for chunk in chunks), default=0)
 
 
 def number_unambiguous_rule(*columns: str):

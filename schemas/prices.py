@@ -15,6 +15,7 @@ from schemas.common import (
     Text,
     is_country,
     number_unambiguous_rule,
+    text_fits_a_cell_rule,
     text_printable_rule,
 )
 from schemas.distinct import per_distinct
@@ -125,6 +126,7 @@ class PriceObservations(ObservationRules):
     information_credibility: Text = pa.Field(nullable=True)
 
     text_printable = text_printable_rule(*PRICE_CELLS)
+    text_fits_a_cell = text_fits_a_cell_rule(*PRICE_CELLS)
     number_unambiguous = number_unambiguous_rule(*(f"{c}_ambiguous_text" for c in PRICE_NUMBERS))
 
     @pa.check("flow", ignore_na=False)

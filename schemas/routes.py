@@ -15,6 +15,7 @@ from schemas.common import (
     Text,
     is_country,
     number_unambiguous_rule,
+    text_fits_a_cell_rule,
     text_printable_rule,
 )
 from schemas.parsing import Conventions
@@ -63,6 +64,7 @@ class RouteObservations(ObservationRules):
     source_org: Text = pa.Field(nullable=True)
 
     text_printable = text_printable_rule(*ROUTE_CELLS)
+    text_fits_a_cell = text_fits_a_cell_rule(*ROUTE_CELLS)
     number_unambiguous = number_unambiguous_rule("value_ambiguous_text")
 
     @pa.check("metric", ignore_na=False)

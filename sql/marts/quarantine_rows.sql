@@ -107,12 +107,47 @@ per_row as (
     group by dataset, file_path, sheet, row_number
 ),
 
-raw_prices as (
+-- A cell longer than a spreadsheet cell holds (text_fits_a_cell) is cut to its first 1,000
+-- characters and its length: raw_values goes to the CSV extract, which must open in Excel.
+-- The whole text stays in the private raw layer.
+raw_prices_cells as (
     select * exclude (notes, extra, source_locator) from ingest.raw_prices_rows
 ),
 
-raw_routes as (
+raw_prices as (
+    select
+        file_path,
+        sheet,
+        row_number,
+        if(
+            length(columns(* exclude (file_path, sheet, row_number))) > 32767,
+            left(columns(* exclude (file_path, sheet, row_number)), 1000)
+            || ' [cut: '
+            || length(columns(* exclude (file_path, sheet, row_number)))
+            || ' characters]',
+            columns(* exclude (file_path, sheet, row_number))
+        )
+    from raw_prices_cells
+),
+
+raw_routes_cells as (
     select * exclude (notes, extra) from ingest.raw_routes_rows
+),
+
+raw_routes as (
+    select
+        file_path,
+        sheet,
+        row_number,
+        if(
+            length(columns(* exclude (file_path, sheet, row_number))) > 32767,
+            left(columns(* exclude (file_path, sheet, row_number)), 1000)
+            || ' [cut: '
+            || length(columns(* exclude (file_path, sheet, row_number)))
+            || ' characters]',
+            columns(* exclude (file_path, sheet, row_number))
+        )
+    from raw_routes_cells
 ),
 
 -- The raw values are joined to the quarantined rows here, not picked beforehand with a semi

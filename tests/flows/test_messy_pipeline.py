@@ -668,3 +668,25 @@ def test_csv_files_with_a_title_or_an_excel_sep_line_above_the_header_are_staged
     ((layout,),) = ws.query("SELECT layout FROM ingest_files WHERE file_path = 'prices/excel.csv'")
     assert "delimiter ';' (named by its sep= line)" in layout
     assert published_places(ws, "SECRET-M") == []
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_cell_too_long_for_a_spreadsheet_is_quarantined_and_cut_in_the_quarantine(workspace):
+    # A 40,000-character source_title (a file pasted into a cell) was published as it was:
+    # in the marts and in a CSV extract that Excel cannot open as written.
+    ws = workspace
+    long_title = "Izvještaj" + " Izvještaj" * 4_199
+    assert len(long_title) == 41_999
+    (ws.raw / "prices").mkdir(parents=True, exist_ok=True)
+    (ws.raw / "prices" / "long.csv").write_text(
+        smuggling_csv({"obs_id": "L1", "source_title": long_title}, {"obs_id": "L2"}),
+        encoding="utf-8",
+    )
+    summary = ws.run()
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (2, 1, 1)
+    ((obs_id, rules, reasons, title),) = ws.query(
+        "SELECT obs_id, rules, reasons, raw_values->>'source_title' FROM quarantine_rows"
+    )
+    assert obs_id == "L1" and rules == ["text_fits_a_cell"]
+    assert "(source_title = 41,999 characters)" in reasons  # its length, never its text
+    assert title == long_title[:1000] + " [cut: 41999 characters]"
