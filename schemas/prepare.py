@@ -185,10 +185,13 @@ def _units_against_column(units: pd.DataFrame, stated: pd.Series) -> tuple[pd.Se
     each other or with the unit column (``stated``), which: ``per_gram in the price text,
     per_kg in unit``; and the unit column with blanks filled by the unit a text names. Null
     where they agree: a price per gram read under ``per_kg`` would be a thousand times off."""
+    conflict = pd.Series(pd.NA, index=stated.index, dtype="string")
+    units = units.dropna(axis=1, how="all")  # most files write no unit after a price
+    if units.empty or not len(units.columns):
+        return conflict, stated
     in_text = pd.Series(pd.NA, index=stated.index, dtype="string")
     for column in units:
         in_text = in_text.fillna(units[column])
-    conflict = pd.Series(pd.NA, index=stated.index, dtype="string")
     for column in units:
         differs = (units[column].notna() & (units[column] != in_text)).fillna(False)
         said = in_text[differs] + " and " + units.loc[differs, column] + " in the price texts"
