@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from schemas.distinct import map_distinct
+from schemas.distinct import per_distinct_label
 from schemas.text import fold
 from schemas.units import split_unit
 from schemas.vocabulary import CURRENCY_CODES
@@ -72,9 +72,7 @@ def currency_code(label: object) -> str | None:
 def normalise_currency(cells: pd.Series) -> pd.Series:
     """ISO codes for a column of currency labels; a label not known stays as written,
     upper-cased, so the ISO 4217 rule names it."""
-    codes = cells.dropna().unique()
-    mapping = {label: currency_code(label) or label.upper() for label in codes}
-    return map_distinct(cells, mapping).astype("string")
+    return per_distinct_label(cells, lambda label: currency_code(label) or label.upper())
 
 
 class PriceText(NamedTuple):

@@ -30,12 +30,9 @@ from schemas.units import normalise_unit
 #: first copy it fills, the others stay in the private raw layer, and two that differ are
 #: not a conflict: no figure depends on them, and the rule would have to show their text.
 PRIVATE_COLUMNS = SENSITIVE_COLUMNS + ("source_locator",)
-#: Codes compared without case (``EUR`` and ``eur``, ``people`` and ``People`` agree).
-_CODES = (
-    "flow", "commodity", "market_level", "unit", "confidence", "metric",
-    "origin_country", "destination_country", "location_country", "reporting_country",
-    "source_reliability",
-)  # fmt: skip
+#: Codes compared without case (``people`` and ``People`` agree); currencies, units and
+#: countries are compared as the codes they name (:func:`_key`).
+_CODES = ("flow", "commodity", "market_level", "confidence", "metric", "source_reliability")
 
 
 class Merged(NamedTuple):

@@ -14,7 +14,7 @@ import unicodedata
 
 import pandas as pd
 
-from schemas.distinct import per_distinct
+from schemas.distinct import per_distinct_label
 from schemas.text import fold
 from schemas.vocabulary import UNITS
 
@@ -74,13 +74,7 @@ def unit_code(label: object) -> str | None:
 def normalise_unit(cells: pd.Series) -> pd.Series:
     """Contract units for a column of unit labels, once per distinct label; a label naming
     none stays as written, lower-cased, so ``unit_known`` names it."""
-
-    def units(distinct: pd.Series) -> pd.Series:
-        return pd.Series(
-            [u if pd.isna(u) else unit_code(u) or u.lower() for u in distinct], dtype="string"
-        )
-
-    return per_distinct(cells, units)
+    return per_distinct_label(cells, lambda label: unit_code(label) or label.lower())
 
 
 def split_unit(folded: str) -> tuple[str, str | None]:
