@@ -98,7 +98,8 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
     path = settings.raw_dir / item.file_path
     encoding = layout = None
     conventions: Conventions | None = None
-    headed: set[tuple[str, str]] = set()  # (column, currency) its header named, for the layout
+    # (column, code) of the currencies and units its headers named, for the layout
+    headed: dict[str, set[tuple[str, str]]] = {"currency": set(), "unit": set()}
     seconds = dict.fromkeys(("read", "validate", "spool"), 0.0)
 
     def collect(done: Future[ChunkResult]) -> None:
@@ -127,7 +128,8 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
                 if conventions is None:  # decided once per file, from its first chunk
                     conventions = file_conventions(contract, chunk, file_layout.delimiter)
                     layout = f"{layout}; {conventions.describe()}"
-                headed.update(chunk.currencies.items())
+                headed["currency"].update(chunk.currencies.items())
+                headed["unit"].update(chunk.units.items())
                 part = out / f"{number:05d}.parquet"
                 pending.append(
                     pool.submit(_spool_chunk, contract, conventions, chunk, item.file_path, part)
@@ -142,11 +144,12 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
         return FileResult(item, rows_read, error=str(err), encoding=encoding, layout=layout)
     if conventions is not None and conventions.day_first is None:
         layout += " - dates like 03/04/2020 in this file are quarantined"
-    if headed:
+    for what, joiner in (("currency", " in "), ("unit", " ")):  # price in EUR, price per_kg
         # A column given twice (price, price_dup) is one column to the reader of the layout.
-        columns = {(column_of(column), code) for column, code in headed}
-        named = ", ".join(f"{column} in {code}" for column, code in sorted(columns))
-        layout += f"; currency named by the header: {named}"
+        columns = sorted({(column_of(column), code) for column, code in headed[what]})
+        if columns:
+            named = ", ".join(column + joiner + code for column, code in columns)
+            layout += f"; {what} named by the header: {named}"
     if _changed_since_discovery(path, item):
         shutil.rmtree(out, ignore_errors=True)
         return FileResult(
@@ -168,9 +171,11 @@ def file_conventions(contract: Contract, chunk: RawChunk, delimiter: str | None)
 
 
 def typed_chunk(contract: Contract, conventions: Conventions, chunk: RawChunk) -> pd.DataFrame:
-    """The chunk typed for its model: its cells, the currencies its headers name and the
-    numbers it stored as numbers, read with the file's conventions."""
-    return contract.prepare(chunk.frame, conventions, chunk.currencies, chunk.stored_decimals)
+    """The chunk typed for its model: its cells, the currencies and units its headers name and
+    the numbers it stored as numbers, read with the file's conventions."""
+    return contract.prepare(
+        chunk.frame, conventions, chunk.currencies, chunk.stored_decimals, chunk.units
+    )
 
 
 @dataclass(frozen=True)

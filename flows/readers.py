@@ -72,6 +72,9 @@ class RawChunk:
     #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``),
     #: which its cells are read in (:func:`schemas.columns.read_headers`).
     currencies: dict[str, str] = field(default_factory=dict)
+    #: The unit a price column's header names (``Price per person``: ``{"price":
+    #: "per_person"}``), which its cells are read per.
+    units: dict[str, str] = field(default_factory=dict)
     #: True where the file stored a cell as a number with a fraction (a workbook's number
     #: cell, a JSON number), written here with a decimal point whatever the file's text
     #: cells use; only columns holding such a cell, None when none does.
@@ -322,8 +325,8 @@ def _columns_holding(frame: pd.DataFrame, character: str) -> list[str]:
 
 def _canonical_header(cells: list[str], canonical: tuple[str, ...]) -> Headers:
     """Distinct column names for a header row, by position (two cells written alike get two
-    names, the second suffixed; a blank cell is ``unnamed_<n>``), and the currencies its price
-    headers name."""
+    names, the second suffixed; a blank cell is ``unnamed_<n>``), and the currencies and units
+    its price headers name."""
     raw = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cells)]
     return read_headers(raw, canonical)
 
@@ -362,8 +365,9 @@ def _header_with_range(
     exports) with a sub-header row naming the ends of a range under them (``od`` | ``do``,
     ``min`` | ``max``: :data:`RANGE_LOW_WORDS`, :data:`RANGE_HIGH_WORDS`) and nothing else
     (or only other such words) is a header of two rows: the two columns are ``price_low`` and
-    ``price_high``, in the currency the price header names. Read as one row, the second number
-    went to an unnamed column and the first was published as a point price. Once per table."""
+    ``price_high``, in the currency and per the unit the price header names. Read as one row,
+    the second number went to an unnamed column and the first was published as a point price.
+    Once per table."""
     read = _canonical_header(cells, canonical)
     if below is None or "price_low" not in canonical or "price_high" not in canonical:
         return read, False
@@ -385,11 +389,16 @@ def _header_with_range(
     for i in pairs:
         renamed[i : i + 2] = ["price_low", "price_high"]
     names = _canonical_header(renamed, canonical).names
-    currencies = {}  # by position: renaming may change which copy is ``_dup``
-    for name, code in read.currencies.items():
-        i = read.names.index(name)
-        currencies.update(dict.fromkeys(names[i : i + 2] if i in pairs else [names[i]], code))
-    return Headers(names, currencies), True
+
+    def by_position(codes: dict[str, str]) -> dict[str, str]:
+        """Codes by the new names: renaming may change which copy is ``_dup``."""
+        moved = {}
+        for name, code in codes.items():
+            i = read.names.index(name)
+            moved.update(dict.fromkeys(names[i : i + 2] if i in pairs else [names[i]], code))
+        return moved
+
+    return Headers(names, by_position(read.currencies), by_position(read.units)), True
 
 
 def _mark_beside_price(chunk: RawChunk) -> RawChunk:
@@ -430,7 +439,7 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
         repeats = _header_rows(chunk.frame, header.table, canonical)
         chunk = _mark_beside_price(_set_aside_ragged_rows(chunk, header))
-        chunk.currencies = header.currencies
+        chunk.currencies, chunk.units = header.currencies, header.units
         yield _mark_header_rows(chunk, repeats, header.table)
 
 
@@ -442,6 +451,8 @@ class CsvHeader:
     cells: int = 0  # header cells up to the last one holding a name: what every row must fill
     #: The currency a price column's header names (``Cijena (KM)``: ``{"price": "BAM"}``).
     currencies: dict[str, str] = field(default_factory=dict)
+    #: The unit a price column's header names (``Price per kg``: ``{"price": "per_kg"}``).
+    units: dict[str, str] = field(default_factory=dict)
     table: TableHeader | None = None  # to tell the header written again below
 
 
@@ -478,6 +489,7 @@ def _csv_chunks(path, canonical, chunk_rows, layout, header: CsvHeader) -> Itera
         header.names[:] = found_header.names
         header.cells = len(_cells_as_read(cells))
         header.currencies.update(found_header.currencies)
+        header.units.update(found_header.units)
         header.table = TableHeader.of(header_row, cells, canonical, below=two_rows and below[1])
         if two_rows:  # a sub-header row (od | do): part of the header, not a row read
             header_row, lines = below[0], below[2]
@@ -844,9 +856,13 @@ def _unlike(read: Headers, header: TableHeader) -> str:
         if first != second:
             first = "nothing" if first is None else first
             return f"column {position} is {second or 'blank'} where row {header.row} has {first}"
-    said = ", ".join(f"{column} in {code}" for column, code in sorted(read.currencies.items()))
-    before = ", ".join(f"{c} in {code}" for c, code in sorted(header.read.currencies.items()))
-    return f"currency named: {said or 'none'} where row {header.row} names {before or 'none'}"
+    if read.currencies != header.read.currencies:  # else the units differ
+        what, codes, before, joiner = "currency", read.currencies, header.read.currencies, " in "
+    else:
+        what, codes, before, joiner = "unit", read.units, header.read.units, " "  # price per_kg
+    said = ", ".join(column + joiner + code for column, code in sorted(codes.items()))
+    before = ", ".join(column + joiner + code for column, code in sorted(before.items()))
+    return f"{what} named: {said or 'none'} where row {header.row} names {before or 'none'}"
 
 
 def _mark_header_rows(chunk: RawChunk, repeats: list[int], header: TableHeader) -> RawChunk:
@@ -891,7 +907,9 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                     head.append(cells)  # the row below the header
                     texts.append([_cell_text(v) for v in cells])
                 below = texts[found + 1] if found + 1 < len(texts) else None
-                (header, currencies), two_rows = _header_with_range(texts[found], below, canonical)
+                (header, currencies, units), two_rows = _header_with_range(
+                    texts[found], below, canonical
+                )
                 table = TableHeader.of(
                     found + 1, texts[found], canonical, sheet.title, two_rows and below
                 )
@@ -900,7 +918,7 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
                 numbered = _concat(first, later)
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
-                    chunk.currencies = currencies
+                    chunk.currencies, chunk.units = currencies, units
                     repeats = _header_rows(chunk.frame, table, canonical)
                     yield _mark_header_rows(_mark_beside_price(chunk), repeats, table)
         finally:
@@ -986,7 +1004,7 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         frame.index = pd.Index(numbers, name="row_number")
         stored = _stored_decimals(values.set_axis(frame.columns, axis=1).set_axis(frame.index))
         frame = _with_verdicts(frame, unreadable) if unreadable else frame
-        yield RawChunk(frame, "", headers.currencies, stored)
+        yield RawChunk(frame, "", headers.currencies, headers.units, stored_decimals=stored)
 
 
 def _with_verdicts(frame: pd.DataFrame, unreadable: dict[int, _Unreadable]) -> pd.DataFrame:

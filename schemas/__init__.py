@@ -21,7 +21,7 @@ class Contract:
     columns: tuple[str, ...]
     text_columns: tuple[str, ...]
     number_columns: tuple[str, ...]
-    #: ``prepare(raw, conventions, currencies, stored_decimals)``: the typed frame of a chunk
+    #: ``prepare(raw, conventions, currencies, stored_decimals, units)``: the typed frame of a chunk
     #: of raw rows (:func:`schemas.prepare.prepare`).
     prepare: Callable[..., pd.DataFrame]
     model: type[pa.DataFrameModel]

@@ -18,7 +18,7 @@ becomes ``price_min``), so the scraper spellings below cover them too.
 
 A price header naming a currency (``Cijena (KM)``, ``Iznos KM``, ``Price low (€)``) needs no line
 here: the currency is taken out and the rest matched against this table
-(:func:`schemas.columns.header_currency`), so ``iznos`` covers ``Iznos KM`` and ``Iznos u eurima``.
+(:func:`schemas.columns.header_price`), so ``iznos`` covers ``Iznos KM`` and ``Iznos u eurima``.
 """
 
 from __future__ import annotations

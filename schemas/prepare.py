@@ -112,6 +112,7 @@ def add_price_texts(
     raw: pd.DataFrame,
     currencies: Mapping[str, str | pd.Series] | None = None,
     stored_decimals: pd.DataFrame | None = None,
+    header_units: Mapping[str, str | pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Read prices written as text, in a ``price`` column or in the price columns.
 
@@ -127,6 +128,11 @@ def add_price_texts(
     fills a blank currency and meets the same rule; a cell naming another one (``1500 EUR``
     under ``Cijena (KM)``) names two, and its row is quarantined. Two headers naming different
     currencies (``Price low (EUR)``, ``Price high (KM)``) quarantine the rows that fill both.
+
+    ``header_units`` are the units the file's price headers name (``{"price": "per_person"}``
+    for ``Price per person (EUR)``), read the same way as a unit written after each filled cell
+    (``1500 € po osobi``): it fills a blank unit, and a unit column, a cell's own unit or another
+    header saying otherwise quarantines the row (``price_unit_text``).
     """
     named = pd.DataFrame(index=typed.index)  # the currency each price cell names
     units = pd.DataFrame(index=typed.index)  # the unit each price cell names (50 €/g)
@@ -147,7 +153,8 @@ def add_price_texts(
     units["price"] = parsed["unit"]
     # Before the price text fills the price columns: their text is still each cell's own.
     written = {column: typed[f"{column}_text"] for column in PRICE_NUMBERS} | {"price": price}
-    headed, against_header = _header_currencies(named, written, currencies or {})
+    headed, against_header = _header_labels(named, written, currencies or {})
+    headed_units, units_against_header = _header_labels(units, written, header_units or {})
     columns_blank = typed[[f"{c}_text" for c in PRICE_NUMBERS]].isna().all(axis=1)
     typed["price_amount_text"] = _amounts_against_columns(typed, parsed, price, columns_blank)
     fill = parsed.index[(parsed["readable"] == 1) & columns_blank.reindex(parsed.index)]
@@ -155,50 +162,44 @@ def add_price_texts(
         typed.loc[fill, column] = parsed.loc[fill, column.removeprefix("price_")]
         has_value = parsed.loc[fill, column.removeprefix("price_")].notna()
         typed.loc[has_value.index[has_value], f"{column}_text"] = price
-    stated = typed["currency"]
-    in_text = pd.Series(pd.NA, index=typed.index, dtype="string")
-    for column in named:  # the first currency any price cell names (column by column: fast)
-        in_text = in_text.fillna(named[column])
-    several = pd.Series(False, index=typed.index)
-    for column in named:
-        several |= (named[column].notna() & (named[column] != in_text)).fillna(False)
-    disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False) & ~several
-    conflict = pd.Series(pd.NA, index=typed.index, dtype="string")
+    conflict, typed["currency"] = _against_column(named, headed, typed["currency"], "currency")
+    typed["price_currency_text"] = against_header.fillna(conflict)
+    conflict, typed["unit"] = _against_column(units, headed_units, typed["unit"], "unit")
+    typed["price_unit_text"] = units_against_header.fillna(conflict)
+    return typed
+
+
+def _against_column(
+    named: pd.DataFrame, headed: pd.DataFrame, stated: pd.Series, column: str
+) -> tuple[pd.Series, pd.Series]:
+    """Where the currencies (or units) price cells name (``named``, by price column, from the
+    cell or its header: ``headed`` true where from the header) disagree with each other or
+    with the ``column`` giving them (``stated``), which (``BAM and EUR in the price texts``;
+    ``EUR in the price text, BAM in currency``; ``per_gram in the header of price, per_kg in
+    unit``); and ``stated`` with blanks filled by the first a cell names. Null where they
+    agree: a price per gram read as per kg would be a thousand times off, a price in KM read
+    in euros half its worth. Column by column, on whole columns."""
+    conflict = pd.Series(pd.NA, index=stated.index, dtype="string")
+    named = named.dropna(axis=1, how="all")  # most files name no unit after a price
+    if named.empty:
+        return conflict, stated
+    in_text = pd.Series(pd.NA, index=stated.index, dtype="string")
+    for said in named:
+        in_text = in_text.fillna(named[said])
+    several = pd.Series(False, index=stated.index)
+    for said in named:
+        several |= (named[said].notna() & (named[said] != in_text)).fillna(False)
     if several.any():
         parts = _where_said(named[several], headed).fillna("")
         joined = parts.iloc[:, 0].str.cat([parts[c] for c in parts.columns[1:]], sep="|")
         conflict[several] = per_distinct(joined, _several)
+    disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False) & ~several
     if disagree.any():
         said = _where_said(named[disagree], headed)
         first = said.iloc[:, 0]
-        for column in said.columns[1:]:
-            first = first.fillna(said[column])
-        conflict[disagree] = first + ", " + stated[disagree] + " in currency"
-    typed["price_currency_text"] = against_header.fillna(conflict)
-    typed["currency"] = stated.fillna(in_text)
-    typed["price_unit_text"], typed["unit"] = _units_against_column(units, typed["unit"])
-    return typed
-
-
-def _units_against_column(units: pd.DataFrame, stated: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Where the units price texts name (``50 €/g``: ``units``, by price column) disagree with
-    each other or with the unit column (``stated``), which: ``per_gram in the price text,
-    per_kg in unit``; and the unit column with blanks filled by the unit a text names. Null
-    where they agree: a price per gram read under ``per_kg`` would be a thousand times off."""
-    conflict = pd.Series(pd.NA, index=stated.index, dtype="string")
-    units = units.dropna(axis=1, how="all")  # most files write no unit after a price
-    if units.empty or not len(units.columns):
-        return conflict, stated
-    in_text = pd.Series(pd.NA, index=stated.index, dtype="string")
-    for column in units:
-        in_text = in_text.fillna(units[column])
-    for column in units:
-        differs = (units[column].notna() & (units[column] != in_text)).fillna(False)
-        said = in_text[differs] + " and " + units.loc[differs, column] + " in the price texts"
-        conflict[differs] = conflict[differs].fillna(said)
-    disagree = (stated.notna() & in_text.notna() & (stated != in_text)).fillna(False)
-    said = in_text[disagree] + " in the price text, " + stated[disagree] + " in unit"
-    conflict[disagree] = conflict[disagree].fillna(said)
+        for other in said.columns[1:]:
+            first = first.fillna(said[other])
+        conflict[disagree] = first + ", " + stated[disagree] + f" in {column}"
     return conflict, stated.fillna(in_text)
 
 
@@ -233,22 +234,22 @@ def _amounts_against_columns(
     return conflict
 
 
-def _header_currencies(
+def _header_labels(
     named: pd.DataFrame,
     written: Mapping[str, pd.Series],
-    currencies: Mapping[str, str | pd.Series],
+    codes: Mapping[str, str | pd.Series],
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Apply the currencies price headers name to ``named`` (in place) as if written in each
-    filled cell of their column (``written``: each price column's cells as read, null where
-    blank): where the cell names none, the header's fills it. A currency is a code for the
-    whole column, or one by row where the column's copies name different ones (null where
-    none does: :func:`schemas.repeated.merge_repeated`). Returns
-    where each header's currency was taken (True) and, per row, the first cell naming a
-    currency other than its header's (``EUR in the price text, BAM in the header of price``).
-    Once per column, on whole columns."""
-    headed = pd.DataFrame(False, index=named.index, columns=list(currencies))
+    """Apply the currencies (or the units) price headers name to ``named`` (in place) as if
+    written in each filled cell of their column (``written``: each price column's cells as
+    read, null where blank): where the cell names none, the header's fills it. A code is one
+    for the whole column, or one by row where the column's copies name different ones (null
+    where none does: :func:`schemas.repeated.merge_repeated`). Returns where each header's
+    code was taken (True) and, per row, the first cell naming a code other than its header's
+    (``EUR in the price text, BAM in the header of price``). Once per column, on whole
+    columns."""
+    headed = pd.DataFrame(False, index=named.index, columns=list(codes))
     against = pd.Series(pd.NA, index=named.index, dtype="string")
-    for column, code in currencies.items():
+    for column, code in codes.items():
         if isinstance(code, str):
             code = pd.Series(code, index=named.index, dtype="string")
         own = named[column]
@@ -262,8 +263,9 @@ def _header_currencies(
 
 
 def _where_said(named: pd.DataFrame, headed: pd.DataFrame) -> pd.DataFrame:
-    """Each currency a price cell names, and where: ``EUR in the price text``, or ``BAM in the
-    header of price`` where it came from the column's header. Only for rows in conflict."""
+    """Each currency (or unit) a price cell names, and where: ``EUR in the price text``, or
+    ``BAM in the header of price`` where it came from the column's header. Only for rows in
+    conflict."""
     said = pd.DataFrame(index=named.index)
     for column in named:
         where = pd.Series(" in the price text", index=named.index, dtype="string")
@@ -274,8 +276,8 @@ def _where_said(named: pd.DataFrame, headed: pd.DataFrame) -> pd.DataFrame:
 
 
 def _several(joined: pd.Series) -> pd.Series:
-    """The conflict of price cells naming different currencies, once per distinct set: ``BAM
-    and EUR in the price texts``, or each currency with where it was said when a header said
+    """The conflict of price cells naming different currencies (or units), once per distinct
+    set: ``BAM and EUR in the price texts``, or each with where it was said when a header said
     one (``EUR in the header of price_low, BAM in the header of price_high``)."""
 
     def describe(text: str) -> str:

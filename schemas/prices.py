@@ -61,15 +61,19 @@ def prepare_prices(
     conventions: Conventions | None = None,
     currencies: Mapping[str, str] | None = None,
     stored_decimals: pd.DataFrame | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Typed frame of a chunk of raw price rows, ready for :class:`PriceObservations`;
-    ``currencies`` are those the file's price headers name (``{"price": "BAM"}`` for
-    ``Cijena (KM)``: :func:`schemas.columns.read_headers`), ``stored_decimals`` the cells it
-    stored as numbers (:func:`schemas.prepare.prepare`)."""
-    merged = merge_repeated(raw, PRICE_COLUMNS, currencies, stored_decimals)
+    ``currencies`` and ``units`` are those the file's price headers name (``{"price": "BAM"}``
+    and ``{"price": "per_gram"}`` for ``Cijena po gramu (KM)``:
+    :func:`schemas.columns.read_headers`), ``stored_decimals`` the cells it stored as numbers
+    (:func:`schemas.prepare.prepare`)."""
+    merged = merge_repeated(raw, PRICE_COLUMNS, currencies, stored_decimals, units)
     typed = prepare(merged.raw, PRICE_TEXT, PRICE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts
-    typed = add_price_texts(typed, merged.raw, merged.currencies, merged.stored_decimals)
+    typed = add_price_texts(
+        typed, merged.raw, merged.currencies, merged.stored_decimals, merged.units
+    )
     typed = apply_price_parts(typed, merged.raw, PRICE_COLUMNS, PRICE_NUMBERS)
     return add_places(typed)
 

@@ -43,6 +43,8 @@ class Merged(NamedTuple):
     #: The currency each price header names: a code for a whole column, or a Series, by row,
     #: where the copies of a column name different ones (that of the copy the row fills).
     currencies: dict[str, str | pd.Series]
+    #: The unit each price header names, likewise.
+    units: dict[str, str | pd.Series]
     #: Per row, the columns given twice with different values, and the values; null elsewhere.
     conflicts: pd.Series
 
@@ -70,22 +72,23 @@ def merge_repeated(
     columns: tuple[str, ...],
     currencies: Mapping[str, str] | None = None,
     stored_decimals: pd.DataFrame | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> Merged:
     """``raw`` with each contract column given more than once read as one, row by row, and the
     rows whose copies disagree (``currency is given in two columns that disagree: KM and
     EUR``). ``raw`` itself is left as read. Copies agree when their stripped text is equal
     (codes without case, currencies as ISO codes: ``KM`` and ``BAM`` agree) and, for a price
-    column, the headers name the same currency or none. Unchanged when nothing is repeated."""
-    currencies = dict(currencies or {})
+    column, the headers name the same currency and unit or none. Unchanged when nothing is
+    repeated."""
+    headers = {"currency": dict(currencies or {}), "unit": dict(units or {})}
     repeated = copies(raw.columns, columns)
     conflicts = pd.Series(pd.NA, index=raw.index, dtype="string")
     if not repeated:
-        return Merged(raw, stored_decimals, currencies, conflicts)
+        return Merged(raw, stored_decimals, headers["currency"], headers["unit"], conflicts)
     raw = raw.copy(deep=False)  # copy on write: the chunk's own columns stay as read
     stored_out = None if stored_decimals is None else stored_decimals.copy(deep=False)
     for column, names in repeated.items():
         cells = [blank_to_na(raw[name]) for name in names]
-        codes = [currencies.get(name) for name in names]
         merged = cells[0]
         for more in cells[1:]:
             merged = merged.fillna(more)
@@ -102,16 +105,25 @@ def merge_repeated(
                 if name in stored_out:
                     flags |= where & stored_out[name].reindex(raw.index, fill_value=False)
             stored_out[column] = flags
-        for name in names[1:]:
-            currencies.pop(name, None)
-        if len(set(codes)) > 1:
-            by_row = pd.Series(pd.NA, index=raw.index, dtype="string")
-            for code, where in zip(codes, taken, strict=True):
-                if code is not None:
-                    by_row[where] = code
-            currencies[column] = by_row
+        # What each copy's header names (a currency, a unit) holds for the rows it gives.
+        named = {}
+        for what, codes in headers.items():
+            named[what] = [codes.pop(name, None) for name in names]
+            if len(set(named[what])) > 1:
+                by_row = pd.Series(pd.NA, index=raw.index, dtype="string")
+                for code, where in zip(named[what], taken, strict=True):
+                    if code is not None:
+                        by_row[where] = code
+                codes[column] = by_row
+            elif named[what][0] is not None:
+                codes[column] = named[what][0]
         if column not in PRIVATE_COLUMNS:
-            said = [_as_said(cell, code) for cell, code in zip(cells, codes, strict=True)]
+            said = [
+                _as_said(cell, currency, unit)
+                for cell, currency, unit in zip(
+                    cells, named["currency"], named["unit"], strict=True
+                )
+            ]
             keys = [_key(column, text) for text in said]
             first = keys[0]
             for key in keys[1:]:
@@ -122,12 +134,14 @@ def merge_repeated(
             if differ.any():
                 text = _conflict(column, [s[differ] for s in said])
                 conflicts[differ] = (conflicts[differ] + "; ").fillna("") + text
-    return Merged(raw, stored_out, currencies, conflicts)
+    return Merged(raw, stored_out, headers["currency"], headers["unit"], conflicts)
 
 
-def _as_said(cells: pd.Series, code: str | None) -> pd.Series:
-    """A copy's cells as the reason shows them: with the currency its header names."""
-    return cells if code is None else cells + f" (under a header naming {code})"
+def _as_said(cells: pd.Series, currency: str | None, unit: str | None) -> pd.Series:
+    """A copy's cells as the reason shows them: with the currency and the unit its header
+    names (``1500 (under a header naming EUR per_person)``)."""
+    named = " ".join(code for code in (currency, unit) if code is not None)
+    return cells + f" (under a header naming {named})" if named else cells
 
 
 def _key(column: str, said: pd.Series) -> pd.Series:

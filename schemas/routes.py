@@ -39,11 +39,13 @@ def prepare_routes(
     conventions: Conventions | None = None,
     currencies: Mapping[str, str] | None = None,
     stored_decimals: pd.DataFrame | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Typed frame of a chunk of raw route rows, ready for :class:`RouteObservations`.
-    Counts have no currency: a header naming one (``Vrijednost (EUR)``) is an unknown column
-    for routes, so ``currencies`` is always empty here. A column the chunk gives more than
-    once is read as one, row by row (:func:`schemas.repeated.merge_repeated`)."""
+    Counts have no currency or unit: a header naming one (``Vrijednost (EUR)``) is an unknown
+    column for routes, so ``currencies`` and ``units`` are always empty here. A column the
+    chunk gives more than once is read as one, row by row
+    (:func:`schemas.repeated.merge_repeated`)."""
     merged = merge_repeated(raw, ROUTE_COLUMNS, None, stored_decimals)
     typed = prepare(merged.raw, ROUTE_TEXT, ROUTE_NUMBERS, conventions, merged.stored_decimals)
     typed["repeated_column_text"] = merged.conflicts

@@ -41,9 +41,10 @@ UNIT_LABELS: dict[str, str] = {
 }  # fmt: skip
 
 #: Words that join an amount to what it is per: ``per`` (English, Albanian ``për``), ``po``
-#: (Bosnian, Croatian, Serbian, Macedonian ``по``), ``za`` (``за``), ``pro``, and ``/``. A
+#: (Bosnian, Croatian, Serbian, Macedonian ``по``), ``za`` (``за``), ``pro``; and ``/``. A
 #: ``1`` after one is the one item (``per 1 kg``).
-_PER = r"(?:/|\bper\b|\bpo\b|\bza\b|\bpro\b)"
+PER_WORDS = ("per", "po", "za", "pro")
+_PER = "(?:/|" + "|".join(rf"\b{word}\b" for word in PER_WORDS) + ")"
 _UNIT_WORDS = "|".join(re.escape(w) for w in sorted(UNIT_LABELS, key=len, reverse=True))
 #: A unit at the end of a (folded) price text: ``... /g``, ``... per kilo``, ``... po osobi``.
 _TRAILING_UNIT = re.compile(rf"\s*{_PER}\s*(?:1\s*)?(?P<unit>{_UNIT_WORDS})\.?\s*$")

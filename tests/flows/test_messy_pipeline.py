@@ -152,6 +152,33 @@ def test_a_price_header_naming_its_currency_stages_its_prices_in_it_and_in_euros
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_a_price_header_naming_its_unit_stages_its_prices_per_it(workspace):
+    # Price per person (EUR) was an unknown part of the price: every row was quarantined.
+    ws = workspace
+    rows = [
+        {"obs_id": "P1", "price": "1500", "unit": ""},  # per person, from the header
+        {"obs_id": "P2", "price": "2.000 €"},  # the unit column agreeing
+        {"obs_id": "P3", "price": "1500", "unit": "per_kg"},  # the unit column disagreeing
+    ]
+    headers = {"price": "Price per person (EUR)", "unit": "Unit"}
+    (ws.raw / "prices" / "ads.csv").write_text(
+        smuggling_csv(*rows, headers=headers), encoding="utf-8"
+    )
+    summary = ws.run()
+    assert (summary.rows_read, summary.rows_staged, summary.rows_quarantined) == (3, 2, 1)
+    assert ws.query(
+        "SELECT obs_id, currency, unit, price_point_eur FROM stg_price_observations ORDER BY 1"
+    ) == [("P1", "EUR", "per_person", 1500), ("P2", "EUR", "per_person", 2000)]
+    ((obs_id, rules, reasons),) = ws.query("SELECT obs_id, rules, reasons FROM quarantine_rows")
+    assert (obs_id, rules) == ("P3", ["unit_matches_price_text"])
+    assert "per_person in the header of price, per_kg in unit" in reasons
+    ((layout,),) = ws.query("SELECT layout FROM ingest_files")
+    assert layout.endswith(
+        "; currency named by the header: price in EUR; unit named by the header: price per_person"
+    )
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_a_file_whose_day_month_order_cannot_be_decided_is_reported(workspace):
     ws = workspace
     (ws.raw / "prices" / "slashes.csv").write_text(

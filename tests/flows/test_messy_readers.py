@@ -631,6 +631,55 @@ def test_a_field_table_of_drug_prices_reads_its_units_as_written(tmp_path, encod
     }
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # Arrow, and the csv module
+def test_a_price_header_naming_its_unit_reads_every_cell_per_it(tmp_path, encoding):
+    # Cijena po gramu (KM) was an unknown part of the price: every row was quarantined.
+    path = tmp_path / "droga.csv"
+    path.write_text(
+        "tok,Droga,nivo,Grad,Država,Datum,Cijena po gramu (KM),Jedinica,Izvor\n"
+        "drugs,cocaine,retail,Sarajevo,BA,03.2021,80,,Synthetic\n"  # per gram, from the header
+        "drugs,heroin,retail,Tuzla,BA,03.2021,40,g,Synthetic\n"  # the unit column agreeing
+        "drugs,heroin,retail,Tuzla,BA,03.2021,od 35 do 45,,Synthetic\n"  # a range
+        "drugs,cocaine,wholesale,Tuzla,BA,03.2021,70,kg,Synthetic\n"  # the column disagreeing
+        'drugs,cocaine,wholesale,Tuzla,BA,03.2021,"70.000 KM/kg",,Synthetic\n',  # the cell
+        encoding=encoding,
+    )
+    (chunk,) = read_all(path)
+    assert (chunk.currencies, chunk.units) == ({"price": "BAM"}, {"price": "per_gram"})
+    valid, failures, _ = judged(path)
+    staged = valid[["commodity", "price_low", "price_high", "price_point", "currency", "unit"]]
+    assert staged.fillna(0).values.tolist() == [
+        ["cocaine", 0, 0, 80, "BAM", "per_gram"], ["heroin", 0, 0, 40, "BAM", "per_gram"],
+        ["heroin", 35, 45, 0, "BAM", "per_gram"],
+    ]  # fmt: skip
+    by_row = {row: (rule, case) for row, _, rule, case in failures.itertuples(index=False)}
+    assert by_row == {
+        5: ("unit_matches_price_text", "per_gram in the header of price, per_kg in unit"),
+        6: ("unit_matches_price_text", "per_kg in the price text, per_gram in the header of price"),
+    }
+
+
+def test_a_json_price_object_keyed_by_its_unit_is_read_per_that_unit(tmp_path):
+    # {"price": {"per_kg": 35000}} flattens to price_per_kg: a price per kg, not a part.
+    path = tmp_path / "listings.jsonl"
+    drug = {"flow": "drugs", "commodity": "cocaine", "market_level": "wholesale",
+            "location_country": "RS", "date": "2021-06", "source_title": "Synthetic"}  # fmt: skip
+    path.write_text(
+        json.dumps({**drug, "price": {"per_kg": 35000, "currency": "EUR"}})
+        + "\n"
+        + json.dumps({**drug, "price": {"per_kg": 36000, "currency": "EUR"}, "unit": "gram"})
+        + "\n",
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path)
+    assert valid[["price_point", "currency", "unit"]].values.tolist() == [
+        [35_000, "EUR", "per_kg"],
+    ]
+    assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
+        [2, "unit_matches_price_text", "per_kg in the header of price, per_gram in unit"],
+    ]
+
+
 def test_price_bounds_whose_headers_name_two_currencies_quarantine_rows_giving_both(tmp_path):
     path = tmp_path / "bounds.csv"
     path.write_text(
@@ -1076,7 +1125,7 @@ RANGE_ROW = LEG.split(",")[:-1]
 RANGE_LEG = ",".join(RANGE_ROW)
 
 
-def _range_book(path, subheader):
+def _range_book(path, subheader, price_header="Cijena (KM)"):
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -1085,7 +1134,8 @@ def _range_book(path, subheader):
     sheet.append(["Pregled cijena krijumčarenja"])
     sheet.append(["Izvor:", "terenski rad", "Datum:", "07.2020"])
     sheet.append([])
-    sheet.append([cell or None for cell in RANGE_HEADER])
+    header = [price_header if cell == "Cijena (KM)" else cell for cell in RANGE_HEADER]
+    sheet.append([cell or None for cell in header])
     column = RANGE_HEADER.index("Cijena (KM)") + 1
     sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 1)
     if subheader:
@@ -1110,6 +1160,20 @@ def test_a_merged_price_header_over_od_and_do_reads_a_range_in_its_currency(tmp_
     (chunk,) = read_all(path)
     assert chunk.frame.index.tolist() == [6, 7]  # the sub-header, row 5, is no row read
     assert not any(name.startswith("unnamed") for name in chunk.frame.columns)
+
+
+def test_a_merged_price_header_naming_its_unit_reads_both_ends_per_it(tmp_path):
+    path = tmp_path / "merged.xlsx"
+    _range_book(path, ["od", "do"], price_header="Cijena po osobi (KM)")
+    (chunk,) = read_all(path)
+    assert chunk.units == {"price_low": "per_person", "price_high": "per_person"}
+    valid, failures, currencies = judged(path)
+    assert currencies == {"price_low": "BAM", "price_high": "BAM"}
+    assert failures.empty
+    prices = valid[["obs_id", "price_low", "price_high", "currency", "unit"]]
+    assert prices.fillna(0).values.tolist() == [
+        ["R1", 1000, 2000, "BAM", "per_person"], ["R2", 3000, 0, "BAM", "per_person"],
+    ]  # fmt: skip
 
 
 def _range_csv(path, subheader, encoding, rows):

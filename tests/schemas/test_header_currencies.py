@@ -39,7 +39,7 @@ from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS, read_headers
 def test_a_price_header_naming_a_currency_is_that_price_column_in_that_currency(
     header, column, currency
 ):
-    assert read_headers([header], PRICE_COLUMNS) == ([column], {column: currency})
+    assert read_headers([header], PRICE_COLUMNS) == ([column], {column: currency}, {})
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_a_price_header_naming_a_currency_is_that_price_column_in_that_currency(
         ("Valuta (EUR)", "valuta_eur"),
         ("Vrijednost (EUR)", "vrijednost_eur"),
         ("price_eur_km", "price_eur_km"),  # two currencies name none
-        ("Price per person (EUR)", "price_per_person_eur"),
+        ("Price per 10 g (EUR)", "price_per_10_g_eur"),  # per 10 g is no unit: not read
         ("KM", "km"),
         ("€", "unnamed"),
         ("Price Low", "price_low"),  # a column's own name, no currency in it
@@ -59,12 +59,12 @@ def test_a_price_header_naming_a_currency_is_that_price_column_in_that_currency(
     ],
 )
 def test_other_headers_name_no_currency_and_match_as_before(header, name):
-    assert read_headers([header], PRICE_COLUMNS) == ([name], {})
+    assert read_headers([header], PRICE_COLUMNS) == ([name], {}, {})
 
 
 @pytest.mark.parametrize("header", ["Cijena (KM)", "Vrijednost (EUR)", "Value (EUR)", "Iznos KM"])
 def test_route_counts_have_no_currency_so_such_headers_stay_unknown(header):
-    names, currencies = read_headers([header], ROUTE_COLUMNS)
+    names, currencies, _ = read_headers([header], ROUTE_COLUMNS)
     assert currencies == {} and names[0] not in ROUTE_COLUMNS
 
 
@@ -74,4 +74,5 @@ def test_the_second_header_of_a_column_keeps_the_currency_it_names():
     assert read_headers(headers, PRICE_COLUMNS) == (
         ["price", "price_dup", "price_low", "price_high"],
         {"price": "BAM", "price_dup": "EUR", "price_low": "EUR", "price_high": "BAM"},
+        {},
     )
