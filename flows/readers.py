@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
+from flows.json_depth import MOST_JSON_DEPTH, too_deep_at
 from schemas.buffers import text_bytes
 from schemas.columns import (
     BESIDE_PRICE_COLUMN,
@@ -993,6 +994,13 @@ def _read_json(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         )
     )
     is_lines = isinstance(first, dict) and not wrapper
+    if not is_lines and (line := too_deep_at(path, layout.encoding)) is not None:
+        # Before ijson, whose memory grows with the square of the depth (JSON Lines are
+        # parsed a line at a time, and a line nested too deeply is quarantined alone).
+        raise UnreadableFile(
+            f"JSON nested more than {MOST_JSON_DEPTH} levels deep on line {line}: no record"
+            " nests so deep, so the file is not parsed"
+        )
     records = _line_records(path, layout) if is_lines else _array_records(path, layout)
     for batch in _batches(records, min(chunk_rows, JSON_CHUNK_ROWS)):
         numbers = [number for number, _ in batch]

@@ -1401,6 +1401,21 @@ def test_a_json_key_written_twice_in_a_record_is_a_column_given_twice(tmp_path, 
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_json_array_nested_too_deeply_is_refused_before_it_is_parsed(tmp_path, wrapped):
+    # ijson keeps a path per level that grows with the depth: a 200 KB array holding one
+    # record 100,000 levels deep took 23 GB and the run was killed. 5,000 levels here (a
+    # RecursionError in pandas without the scan), so that a regression cannot exhaust CI.
+    deep = '{"a": ' * 5_000 + "1" + "}" * 5_000
+    records = [json.dumps({**AD, "id": "R1"}), deep, json.dumps({**AD, "id": "R3"})]
+    body = "[\n" + ",\n".join(records) + "\n]"
+    path = tmp_path / "deep.json"
+    path.write_text('{"results":\n' + body + "}" if wrapped else body, encoding="utf-8")
+    line = 4 if wrapped else 3  # the line the deep record starts nesting on
+    with pytest.raises(UnreadableFile, match=f"nested more than 64 levels deep on line {line}"):
+        read_all(path)
+
+
 def test_a_json_line_nested_too_deeply_is_quarantined_and_the_other_lines_read(tmp_path):
     # A record 100,000 levels deep raised RecursionError and failed the whole file.
     deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
