@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -78,12 +79,26 @@ def as_stopped(err: BaseException) -> BaseException:
     return stopped
 
 
+def _unraisable(hook):
+    """``sys.unraisablehook`` that passes over :class:`RunStopped`: a signal handled inside a
+    weakref callback or ``__del__`` cannot raise there, and Python printed its traceback on
+    stderr ("Exception ignored in ..."). It is not lost: :func:`raise_if_received` raises it
+    at the run's next step. Anything else goes to ``hook``."""
+
+    def passing_stops(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, RunStopped):
+            hook(unraisable)
+
+    return passing_stops
+
+
 @contextmanager
 def cli_owns_signals():
     """For ``spotprices run``: SIGTERM and SIGINT raise :class:`RunStopped` in this process
     until the block ends, inside the flow too (:func:`noting_signals`)."""
     global _owned
     previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     _received.clear()
     _owned = True
     try:
@@ -91,6 +106,7 @@ def cli_owns_signals():
     finally:
         _owned = False
         _received.clear()
+        sys.unraisablehook = hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
