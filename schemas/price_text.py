@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import NamedTuple
 
 import pandas as pd
@@ -120,6 +121,8 @@ def amount(text: str) -> float | None:
     match = re.fullmatch(r"([\d.,' ]+?)\s?([a-z]*)", text.strip())
     if match is None:
         return None
+    if re.search(r"\d[ ']\d", match.group(1)) and not _GROUPED.fullmatch(match.group(1)):
+        return None  # a space groups thousands only as thousands are written: not 1500 200
     digits, suffix = match.group(1).replace(" ", "").replace("'", ""), match.group(2)
     marks = re.findall(r"[.,]", digits)
     if len(set(marks)) == 2:  # both marks: the last one is the decimal mark
@@ -146,12 +149,34 @@ def spell_currency_symbols(text: str) -> str:
     return re.sub(r"\bALL\b", " lek ", text)
 
 
+#: What a PDF, a word processor or a spreadsheet writes for ``-`` (hyphens, dashes, the minus
+#: sign: ``1500‐2000`` copied from a report is a range), for ``<=`` and ``>=``, and for ``~``.
+_SPELLED = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
+    | {"≤": "<=", "≥": ">=", "≈": "~"}
+)
+
+
+def _spelled(text: str) -> str:
+    """A price text with currency symbols as codes and dashes, bounds and ``≈`` as above; a
+    ``²`` after ``m`` (``€/m²``) as ``2``."""
+    return re.sub(r"(?<=m)²", "2", spell_currency_symbols(text)).translate(_SPELLED)
+
+
+def _hides_a_character(spelled: str) -> bool:
+    """Whether folding would drop a character that may change the amount: any character
+    outside ASCII but a letter, a mark or a space (``±``, ``×``, a footnote's ``¹``, a soft
+    hyphen, ``₽``, digits of another script). Dropped, ``1500±200`` read as 1,500,200 and
+    ``1500¹`` as 15,001: such a text is no price this parser reads, the row is quarantined."""
+    return any(
+        not ch.isascii() and unicodedata.category(ch)[0] not in "LMZ" for ch in spelled
+    )
+
+
 def _folded(text: str) -> tuple[str, set[str]]:
     """A price text folded for the patterns (symbols as codes, dashes as ``-``), and the
     currencies it names."""
-    marked = spell_currency_symbols(text)
-    folded = fold(marked.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-"))
-    folded = folded.replace("~", " ~ ")
+    folded = fold(_spelled(text)).replace("~", " ~ ")
     return folded, {CURRENCY_LABELS[m] for m in _CURRENCY_RE.findall(folded)}
 
 
@@ -166,7 +191,7 @@ def currency_named(text: object) -> str | None:
 
 def parse_price_text(text: object) -> PriceText | None:
     """Read one price text; None when it is not a price this parser understands."""
-    if not isinstance(text, str) or len(text) > 200:
+    if not isinstance(text, str) or len(text) > 200 or _hides_a_character(_spelled(text)):
         return None
     folded, currencies = _folded(text)
     if len(currencies) > 1:

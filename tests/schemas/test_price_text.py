@@ -123,6 +123,41 @@ def test_text_that_is_not_one_price_is_not_guessed(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # as a PDF, a word processor or a spreadsheet writes them
+        ("1500\u20102000 €", PriceText(1500, 2000, None, "EUR")),  # hyphen
+        ("1500\u20112000 EUR", PriceText(1500, 2000, None, "EUR")),  # non-breaking hyphen
+        ("1500\u22122000", PriceText(1500, 2000, None, None)),  # minus sign
+        ("1.500 \u2013 2.000 €", PriceText(1500, 2000, None, "EUR")),  # en dash
+        ("≤2000 €", PriceText(None, 2000, None, "EUR")),
+        ("≥ 1500 €", PriceText(1500, None, None, "EUR")),
+        ("≈700 €", PriceText(None, None, 700, "EUR")),
+        ("1\u00a0500 €", PriceText(None, None, 1500, "EUR")),  # a no-break space groups
+        ("50 €/m²", PriceText(None, None, 50, "EUR", "per_m2")),
+    ],
+)
+def test_dashes_and_signs_copied_from_documents_read_as_typed_ones(text, expected):
+    assert parse_price_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1500¹ €",  # a footnote marker: folded it was 15001
+        "2.000² KM",  # 2.0002
+        "1500 ± 200 €",  # 1,500,200
+        "1500×2 €",  # 15002
+        "1500\u00ad2000 €",  # a soft hyphen, invisible: 15,002,000
+        "1500 ₽",  # a currency no label names: read as the currency column's
+        "١٥٠٠ €",  # digits of another script: dropped, no amount left
+        "1500 200 €",  # a space grouping four digits groups nothing: 1,500,200
+    ],
+)
+def test_characters_folding_would_drop_leave_the_text_unread_not_a_new_number(text):
+    assert parse_price_text(text) is None
+
+
+@pytest.mark.parametrize(
     ("labels", "code"),
     [
         (["€", "EUR", "euro", "eura", "evra", "Евра"], "EUR"),
