@@ -35,10 +35,21 @@ def re_escape(char: str) -> str:
     return "\\" + char if char in ".^$*+?{}[]\\|()" else char
 
 
+#: Cells that say a value is missing, as statistics tools and spreadsheets write it: pandas'
+#: own defaults for ``read_csv`` (R's ``write.csv`` writes ``NA``, Excel ``#N/A``, Python
+#: ``None``, databases ``NULL``). Read as blank: ``NA`` in a country column was staged as
+#: Namibia, and every R export's row was quarantined for a number or date it did not give.
+MISSING_CELLS = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+
+
 def blank_to_na(series: pd.Series) -> pd.Series:
-    """Strip cells and turn empty strings into nulls, as pandas string dtype."""
+    """Strip cells and turn empty strings and :data:`MISSING_CELLS` into nulls, as pandas
+    string dtype. The raw layer keeps the cells as written."""
     text = series.astype("string").str.strip()
-    return text.mask(text == "")
+    return text.mask((text == "") | text.isin(MISSING_CELLS))
 
 
 def parse_number(series: pd.Series, decimal: str = ".") -> pd.Series:

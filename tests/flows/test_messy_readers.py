@@ -1428,3 +1428,32 @@ def test_a_json_line_nested_too_deeply_is_quarantined_and_the_other_lines_read(t
     assert failures[["row_number", "rule", "failure_case"]].values.tolist() == [
         [2, "record_readable", "nested too deeply to read"],
     ]
+
+
+def test_an_r_export_reads_its_na_cells_as_blank_never_as_namibia(tmp_path):
+    # R's write.csv writes a missing value as NA (a row-names column first): every row was
+    # quarantined for a number or date it did not give, and NA in a country column was staged
+    # as Namibia. pandas' read_csv defaults (N/A, #N/A, NULL, None, ...) are blank too.
+    path = tmp_path / "prices_from_R.csv"
+    path.write_text(
+        '"","obs_id","flow","commodity","market_level","origin_country","destination_country",'
+        '"location_country","period_start","period_end","price_low","price_high","price_point",'
+        '"currency","unit","source_title","quote","confidence"\n'
+        '"1","R1","people","smuggling_service","service","RS","HU",NA,"2020-01-01",NA,NA,NA,'
+        '2500,"EUR","per_person","Synthetic",NA,"high"\n'
+        '"2","R2","drugs","cocaine","retail",NA,NA,"ME","2020-05-01",NA,50,70,NA,"EUR",'
+        '"per_gram","Synthetic",#N/A,NULL\n'
+        '"3","R3","people","smuggling_service","service","BA",N/A,NA,"2020-06-01",NA,NA,NA,'
+        'n/a,"EUR","per_person","Synthetic",None,NA\n',
+        encoding="utf-8",
+    )
+    valid, failures, _ = judged(path)
+    countries = ["obs_id", "origin_country", "destination_country", "location_country"]
+    assert valid[countries].fillna("").values.tolist() == [
+        ["R1", "RS", "HU", ""], ["R2", "", "", "ME"],
+    ]  # fmt: skip
+    assert valid[["price_low", "price_point"]].fillna(0).values.tolist() == [[0, 2500], [50, 0]]
+    # n/a as the only price: a row without a price, not a text that does not read
+    assert failures[["row_number", "rule"]].values.tolist() == [[4, "price_given"]]
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[2, "location_country"] == "NA"  # the raw layer keeps it as written
