@@ -144,6 +144,8 @@ def _ingest_file(settings: Settings, item: FileItem, run_id: str) -> FileResult:
         return FileResult(item, rows_read, error=str(err), encoding=encoding, layout=layout)
     if conventions is not None and conventions.day_first is None:
         layout += " - dates like 03/04/2020 in this file are quarantined"
+    if file_layout.hidden_sheets:
+        layout += f"; {file_layout.hidden_note()}"
     for what, joiner in (("currency", " in "), ("unit", " ")):  # price in EUR, price per_kg
         # A column given twice (price, price_dup) is one column to the reader of the layout.
         columns = sorted({(column_of(column), code) for column, code in headed[what]})

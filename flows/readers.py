@@ -98,6 +98,15 @@ class FileLayout:
     encoding: str | None = None  # None for workbooks
     delimiter: str | None = None  # csv only
     sep_line: bool = False  # csv only: the first line is Excel's ``sep=;``, naming the delimiter
+    #: xlsx only: the sheets the workbook hides (an old draft, a list for a drop-down), which
+    #: are not read; filled by the reader as it passes over them, for the manifest's layout.
+    hidden_sheets: list[str] = field(default_factory=list, compare=False)
+
+    def hidden_note(self) -> str:
+        """``hidden sheets not read: 'Lists', 'old draft'``, or "" when none was passed over."""
+        if not self.hidden_sheets:
+            return ""
+        return "hidden sheets not read: " + ", ".join(map(repr, self.hidden_sheets))
 
     def describe(self) -> str:
         if self.kind == "csv":
@@ -203,7 +212,10 @@ def read_chunks(
     except Exception as err:  # any other library failure on a damaged file: record, go on
         raise UnreadableFile(f"{_what(layout)}: {type(err).__name__}: {_first_line(err)}") from err
     if rows == 0:
-        raise UnreadableFile(f"{_what(layout)} has no rows (a header alone, or nothing at all)")
+        hidden = f"; {layout.hidden_note()}" if layout.hidden_sheets else ""
+        raise UnreadableFile(
+            f"{_what(layout)} has no rows (a header alone, or nothing at all){hidden}"
+        )
 
 
 def _what(layout: FileLayout) -> str:
@@ -886,6 +898,9 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:
+                if sheet.sheet_state != "visible":  # hidden or very hidden: not the data
+                    layout.hidden_sheets.append(sheet.title)
+                    continue
                 # The size a sheet declares (``<dimension ref="A1:XFD1048576"/>``, as some
                 # exporters write it) is not trusted: openpyxl would pad every row to 16,384
                 # cells and every gap down to the last row declared (a 6 KB workbook read

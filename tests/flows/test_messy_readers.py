@@ -1457,3 +1457,37 @@ def test_an_r_export_reads_its_na_cells_as_blank_never_as_namibia(tmp_path):
     assert failures[["row_number", "rule"]].values.tolist() == [[4, "price_given"]]
     (chunk,) = read_all(path)
     assert chunk.frame.loc[2, "location_country"] == "NA"  # the raw layer keeps it as written
+
+
+def test_a_workbooks_hidden_sheets_are_not_read_and_the_layout_says_so(tmp_path):
+    # An old draft hidden beside this year's sheet was published too (a second RS->HU price
+    # at ten times the others), and a hidden list for a drop-down was quarantined row by row.
+    import openpyxl
+
+    path = tmp_path / "rs_2021.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "2021"
+    sheet.append(LEG_HEADER.split(",") + ["price_point", "currency"])
+    sheet.append(["P1", *LEG.split(","), 3000, "EUR"])
+    draft = book.create_sheet("2021 (old draft)")
+    draft.append(LEG_HEADER.split(",") + ["price_point", "currency"])
+    draft.append(["P1", *LEG.split(","), 30000, "EUR"])
+    draft.sheet_state = "hidden"
+    lists = book.create_sheet("Lists")
+    lists.append(["flow", "unit"])
+    lists.append(["people", "per_person"])
+    lists.sheet_state = "veryHidden"
+    book.save(path)
+    layout = describe_file(path)
+    chunks = list(read_chunks(path, PRICE_COLUMNS, 1000, layout))
+    assert [(c.sheet, c.frame["price_point"].tolist()) for c in chunks] == [("2021", ["3000"])]
+    assert layout.hidden_note() == "hidden sheets not read: '2021 (old draft)', 'Lists'"
+    # A workbook whose every table is hidden has no rows to read, and says why.
+    notes = book.create_sheet("Notes")
+    notes.append(["Prepared by the field team, 2021"])
+    book.active = notes
+    sheet.sheet_state = "hidden"
+    book.save(path)
+    with pytest.raises(UnreadableFile, match="hidden sheets not read: '2021', '2021 \\(old"):
+        read_all(path)
