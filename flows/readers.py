@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -942,10 +943,19 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
 
 
 def _sheet_value(cell) -> object:
-    """A workbook cell's value; a date the sheet shows as a month or a year only is that month
-    or year (``2020-05``, ``2020``). Excel turns ``May 2020`` or ``05/2020`` typed into a cell
-    into 1 May 2020 shown ``mmm-yy``: the period a person sees is the month, not its first day."""
+    """A workbook cell's value as the sheet shows it: a date shown as a month or a year only
+    is that month or year (``2020-05``, ``2020``), a number shown as a percentage is that
+    percentage (0.015 shown ``1.5%`` is 1.5).
+
+    Excel turns ``May 2020`` or ``05/2020`` typed into a cell into 1 May 2020 shown
+    ``mmm-yy``: the period a person sees is the month, not its first day. Excel turns ``1.5%``
+    typed into a cell into 0.015: read as stored, an estimate in ``percent_of_gdp`` was
+    published a hundred times too small."""
     value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "%" in _shown(cell.number_format):
+            return float(Decimal(repr(value)) * 100)  # exact: 0.015 is 1.5, not 1.5000000000000002
+        return value
     if not isinstance(value, dt.date):
         return value
     shown = _date_parts(cell.number_format)
@@ -954,11 +964,17 @@ def _sheet_value(cell) -> object:
     return f"{value:%Y-%m}" if "m" in shown else f"{value:%Y}"
 
 
+@functools.lru_cache(maxsize=256)  # a workbook has a few formats; a number cell each
+def _shown(number_format: str | None) -> str:
+    """What an Excel number format's first section shows of the value: quoted text, escaped
+    characters and ``[...]`` codes left out (``0.0"%"`` shows a percent sign, not a percentage)."""
+    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "").split(";")[0]
+
+
 def _date_parts(number_format: str) -> set[str]:
     """The date and time letters (``d``, ``m``, ``y``, ``h``, ``s``) an Excel number format's
-    first section shows; quoted text, escaped characters and ``[...]`` codes left out."""
-    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "").split(";")[0]
-    return set(re.findall(r"[dmyhs]", section.lower()))
+    first section shows."""
+    return set(re.findall(r"[dmyhs]", _shown(number_format).lower()))
 
 
 def _check_workbook(handle) -> None:

@@ -1491,3 +1491,25 @@ def test_a_workbooks_hidden_sheets_are_not_read_and_the_layout_says_so(tmp_path)
     book.save(path)
     with pytest.raises(UnreadableFile, match="hidden sheets not read: '2021', '2021 \\(old"):
         read_all(path)
+
+
+def test_a_workbooks_percentages_are_read_as_the_percent_shown(tmp_path):
+    # Excel stores 1.5% typed into a cell as 0.015: an estimate in percent_of_gdp was
+    # published a hundred times too small. A % written as text in a format ("0.0"%"") is no
+    # percentage: the number is as shown, as stored.
+    import openpyxl
+
+    path = tmp_path / "estimates.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = ["obs_id", "flow", "commodity", "market_level", "location_country", "date"]
+    sheet.append([*header, "price_point", "unit", "source_title"])
+    share = ["money", "laundering_share", "estimate", "AL", "2020"]
+    for obs_id, value, shown in [("E1", 0.015, "0.0%"), ("E2", 0.1, "0%"), ("E3", 5.5, '0.0"%"')]:
+        sheet.append([obs_id, *share, value, "percent_of_gdp", "Synthetic"])
+        sheet.cell(sheet.max_row, 7).number_format = shown
+    book.save(path)
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    shares = valid[["obs_id", "price_point"]].values.tolist()
+    assert shares == [["E1", 1.5], ["E2", 10], ["E3", 5.5]]
