@@ -87,7 +87,7 @@ def _failure_table(found: list[pd.DataFrame], typed: pd.DataFrame) -> pd.DataFra
 SENTENCE_COLUMNS = (
     "price_currency_text", "price_amount_text", "price_unit_text", "place_country_text",
     "repeated_column_text", "header_row_text", "record_error_text", "row_width_text",
-    "beside_price_text", "price_part_text",
+    "beside_price_text", "price_part_text", "summary_row_text",
 )  # fmt: skip
 #: Helper columns holding a cell of the file as read, by the file's column.
 CELL_COLUMNS = {"price_text": "price"}

@@ -58,6 +58,7 @@ class ObservationRules(pa.DataFrameModel):
     row_width_text: Text = pa.Field(nullable=True)
     repeated_column_text: Text = pa.Field(nullable=True)
     header_row_text: Text = pa.Field(nullable=True)
+    summary_row_text: Text = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -86,6 +87,13 @@ class ObservationRules(pa.DataFrameModel):
     def row_is_header(cls, repeat: Text) -> Series[bool]:
         """this row repeats the header (a second table or a pasted export?): it holds no data"""
         return repeat.isna()
+
+    @pa.check("summary_row_text", ignore_na=False)
+    def row_is_observation(cls, label: Text) -> Series[bool]:
+        """this row must be an observation, not a total, an average or a median of the rows above it"""  # noqa: E501
+        # Published, an average counted once more in the medians, a total stood as a price
+        # (schemas.summary_rows). The reason names the cell: ``origin_place = Ukupno / Total``.
+        return label.isna()
 
     @pa.check("confidence")
     def confidence_known(cls, confidence: Text) -> Series[bool]:

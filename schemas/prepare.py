@@ -18,6 +18,7 @@ from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_n
 from schemas.periods import parse_period
 from schemas.places import normalise_country
 from schemas.price_text import currency_named, normalise_currency, parse_price_text
+from schemas.summary_rows import summary_labels
 from schemas.units import normalise_unit
 
 COUNTRY_COLUMNS = (
@@ -104,6 +105,8 @@ def prepare(
     # A row repeating the file's header (a second table, a pasted export), kept as read and
     # quarantined as row_is_header alone.
     typed["header_row_text"] = _cells(raw, HEADER_ROW_COLUMN)
+    # A table's Total, Average or Prosjek row: quarantined as row_is_observation.
+    typed["summary_row_text"] = summary_labels(typed)
     return typed
 
 

@@ -168,9 +168,7 @@ def _hides_a_character(spelled: str) -> bool:
     outside ASCII but a letter, a mark or a space (``±``, ``×``, a footnote's ``¹``, a soft
     hyphen, ``₽``, digits of another script). Dropped, ``1500±200`` read as 1,500,200 and
     ``1500¹`` as 15,001: such a text is no price this parser reads, the row is quarantined."""
-    return any(
-        not ch.isascii() and unicodedata.category(ch)[0] not in "LMZ" for ch in spelled
-    )
+    return any(not ch.isascii() and unicodedata.category(ch)[0] not in "LMZ" for ch in spelled)
 
 
 def _folded(text: str) -> tuple[str, set[str]]:
