@@ -933,13 +933,77 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 start = found + 1 + two_rows  # the first row below the header (and od | do)
                 first = [(start + 1 + n, cells) for n, cells in enumerate(head[start:])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
-                numbered = _concat(first, later)
+                numbered = _filled_down(_concat(first, later), _merged_down(sheet, start))
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies, chunk.units = currencies, units
                     repeats = _header_rows(chunk.frame, table, canonical)
                     yield _mark_header_rows(_mark_beside_price(chunk), repeats, table)
         finally:
             book.close()
+
+
+#: A merged cell's range in a sheet's XML: ``<mergeCell ref="E2:E4"/>``, any namespace prefix.
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}\d+:[A-Z]{1,3}\d+)"')
+
+
+def _merged_down(sheet, header_end: int) -> list[tuple[int, int, int]]:
+    """The merged cells running down the table's rows (below row ``header_end``), as ``(top
+    row, bottom row, column index)``, top first: the top row's cell holds the value. Only a
+    range's first column: a cell merged across columns holds one value, in its first.
+    openpyxl's read-only mode reads no merges, so the sheet's XML is scanned for them
+    (decompressed once more, a byte search)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    merged = []
+    for ref in _merge_refs(sheet):
+        column, top, _, bottom = range_boundaries(ref)
+        if top > header_end and bottom > top:
+            merged.append((top, bottom, column - 1))
+    return sorted(merged)
+
+
+def _merge_refs(sheet) -> Iterator[str]:
+    """The ranges of a read-only sheet's merged cells (``E2:E4``), from its XML, read a
+    block at a time; a tag a block cuts is read with the next."""
+    tail = b""
+    with sheet._get_source() as source:
+        while block := source.read(1 << 20):
+            text = tail + block
+            cut = max(text.rfind(b"<"), 0)
+            tail = text[cut:]
+            if b"mergeCell" in text:  # most blocks hold none: a byte search, no regex
+                for ref in _MERGE_CELL.findall(text, 0, cut):
+                    yield ref.decode()
+    for ref in _MERGE_CELL.findall(tail):
+        yield ref.decode()
+
+
+def _filled_down(
+    numbered: Iterable[tuple[int, list]], merged: list[tuple[int, int, int]]
+) -> Iterator[tuple[int, list]]:
+    """The numbered rows with each cell a merged cell covers holding the merged cell's value,
+    as the sheet shows it in every row the merge spans: read as written, the rows below the
+    first were blank there (a leg ``? -> AT`` where the sheet shows ``RS -> AT``). One pass,
+    keeping only the merges the current row is in."""
+    if not merged:
+        yield from numbered
+        return
+    waiting = iter(merged)
+    upcoming = next(waiting, None)
+    spanning: list[tuple[int, int, object]] = []  # (bottom row, column, value)
+    for number, cells in numbered:
+        spanning = [merge for merge in spanning if merge[0] >= number]
+        if spanning:
+            width = max(column for _, column, _ in spanning) + 1
+            cells = list(cells) + [None] * (width - len(cells))
+            for _, column, value in spanning:
+                cells[column] = value
+        while upcoming is not None and upcoming[0] <= number:
+            top, bottom, column = upcoming
+            value = cells[column] if top == number and column < len(cells) else None
+            spanning.append((bottom, column, value))
+            upcoming = next(waiting, None)
+        yield number, cells
 
 
 def _sheet_value(cell) -> object:

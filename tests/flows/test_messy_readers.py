@@ -1513,3 +1513,32 @@ def test_a_workbooks_percentages_are_read_as_the_percent_shown(tmp_path):
     assert failures.empty
     shares = valid[["obs_id", "price_point"]].values.tolist()
     assert shares == [["E1", 1.5], ["E2", 10], ["E3", 5.5]]
+
+
+def test_a_cell_merged_down_a_workbooks_rows_gives_its_value_to_each_of_them(tmp_path):
+    # A field sheet merges the origin over the legs leaving it: read as written, the rows
+    # below the first were blank there and published as legs from nowhere (? -> AT).
+    import openpyxl
+
+    path = tmp_path / "legs.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Pregled cijena 2021"])  # a title merged across, above the header
+    sheet.merge_cells("A1:E1")
+    sheet.append(["obs_id", "origin_country", "destination_country", "price_point", "source"])
+    sheet.append(["P1", "RS", "HU", 3000, "Field notes"])
+    sheet.append(["P2", None, "AT", 5000, "Interview"])
+    sheet.append(["P3", None, "DE", 7000, None])
+    sheet.append(["P4", "BA", "HR", 2000, None])
+    sheet.merge_cells("B3:B5")  # RS over P1, P2, P3
+    sheet.merge_cells("E4:E6")  # one source over P2, P3, P4
+    sheet.merge_cells("C6:D6")  # merged across: its value stays in its first column
+    book.save(path)
+    (chunk,) = read_all(path)
+    cells = chunk.frame[["obs_id", "origin_country", "destination_country", "source_title"]]
+    assert cells.fillna("").values.tolist() == [
+        ["P1", "RS", "HU", "Field notes"], ["P2", "RS", "AT", "Interview"],
+        ["P3", "RS", "DE", "Interview"], ["P4", "BA", "HR", "Interview"],
+    ]  # fmt: skip
+    # C6:D6 holds HR in C6 alone (the merge blanked D6): D6 is not given it
+    assert chunk.frame["price_point"].fillna("").tolist() == ["3000", "5000", "7000", ""]
