@@ -51,6 +51,25 @@ def test_local_headers_match_through_the_alias_table_accent_and_script_blind():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("header", "columns", "column"),
+    [  # Serbian ekavian and Cyrillic beside the ijekavian spelling; English
+        ("Држава порекла", "prices", "origin_country"),
+        ("Zemlja porijekla", "prices", "origin_country"),
+        ("Country of origin", "prices", "origin_country"),
+        ("Country of destination", "prices", "destination_country"),
+        ("Route", "routes", "route_or_leg"),
+        ("Relacija", "routes", "route_or_leg"),
+    ],
+)
+def test_more_spellings_of_a_column_match_through_the_alias_table(header, columns, column):
+    # Држава порекла was an unknown column: the origin of every row it gave was lost.
+    from schemas.columns import PRICE_COLUMNS, ROUTE_COLUMNS, read_headers
+
+    contract = PRICE_COLUMNS if columns == "prices" else ROUTE_COLUMNS
+    assert read_headers([header], contract).names == [column]
+
+
 @pytest.mark.parametrize("text", ["inf", "Infinity", "-inf", "1e400", "nan", "NaN"])
 def test_non_finite_numbers_are_not_numbers(text):
     assert parse_number(pd.Series([text])).isna().all()
