@@ -381,14 +381,19 @@ def _header_with_range(
     (or only other such words) is a header of two rows: the two columns are ``price_low`` and
     ``price_high``, in the currency and per the unit the price header names. Read as one row,
     the second number went to an unnamed column and the first was published as a point price.
+
+    Any other header of two rows (group labels over the columns they head, as report tables
+    write them: ``Origin`` over ``Country`` | ``Place``) is read by :func:`_grouped_header`.
     Once per table."""
     read = _canonical_header(cells, canonical)
-    if below is None or "price_low" not in canonical or "price_high" not in canonical:
+    if below is None:
         return read, False
     keys = [header_key(cell) for cell in below]
     ends = RANGE_LOW_WORDS | RANGE_HIGH_WORDS
-    if not any(keys) or any(key and key not in ends for key in keys):
-        return read, False
+    ranges = "price_low" in canonical and "price_high" in canonical
+    if not ranges or not any(keys) or any(key and key not in ends for key in keys):
+        grouped = _grouped_header(cells, below, canonical)
+        return (read, False) if grouped is None else (grouped, True)
     pairs = [
         i
         for i in range(min(len(read.names), len(keys) - 1))
@@ -413,6 +418,43 @@ def _header_with_range(
         return moved
 
     return Headers(names, by_position(read.currencies), by_position(read.units)), True
+
+
+def _grouped_header(
+    cells: list[str], below: list[str], canonical: tuple[str, ...]
+) -> Headers | None:
+    """A header of two rows, group labels over the columns they head (``Origin`` merged over
+    ``Country`` | ``Place``, ``Price per person (EUR)`` over ``min`` | ``max``), read as one:
+    each column is named by its group and its own label together where that names a contract
+    column (``Origin Country``: ``origin_country``; ``Price per person (EUR) min``:
+    ``price_low`` in EUR per person), else by its own label (``Leg`` over ``flow``: ``flow``).
+    A group label heads the blank cells to its right, as a merged cell reads and exports.
+
+    Only when the row below is a header too (:func:`_table_header`) and together they name more
+    columns than either alone; else None. Read as one row, the row below was taken for a second
+    table's header and the file failed ("put it in its own file or sheet")."""
+    sub = _table_header(_cells_as_read(below), canonical)
+    if sub is None:
+        return None
+    width = max(len(cells), len(below))
+    labels, group = [], ""
+    for i in range(width):
+        own = below[i].strip() if i < len(below) else ""
+        group = (cells[i].strip() if i < len(cells) else "") or group
+        joined = f"{group} {own}"
+        if not own or not group or header_key(group) == header_key(own):
+            labels.append(own or group)
+        elif column_of(read_headers([joined], canonical).names[0]) in canonical:
+            labels.append(joined)
+        else:
+            labels.append(own)
+    grouped = _canonical_header(labels, canonical)
+
+    def named(headers: Headers) -> int:
+        return len({name for name in headers.names if name in canonical})
+
+    most = max(named(_canonical_header(cells, canonical)), named(sub))
+    return grouped if named(grouped) > most else None
 
 
 def _mark_beside_price(chunk: RawChunk) -> RawChunk:

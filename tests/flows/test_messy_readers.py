@@ -1542,3 +1542,52 @@ def test_a_cell_merged_down_a_workbooks_rows_gives_its_value_to_each_of_them(tmp
     ]  # fmt: skip
     # C6:D6 holds HR in C6 alone (the merge blanked D6): D6 is not given it
     assert chunk.frame["price_point"].fillna("").tolist() == ["3000", "5000", "7000", ""]
+
+
+#: A report table's header of two rows: group labels over the columns they head.
+GROUPED_HEADER = [
+    ["Leg", "", "Origin", "", "Destination", "", "Price per person (EUR)", "", "Period", "Izvor"],
+    ["flow", "unit", "Country", "Place", "Country", "Place", "min", "max", "", "Izvor"],
+]
+GROUPED_ROWS = [
+    ["people", "per_person", "BA", "Bihać", "HR", "", "1500", "2000", "2020", "GI-TOC 2021"],
+    ["people", "per_person", "GR", "", "MK", "Gevgelija", "500", "700", "2020", "GI-TOC 2021"],
+]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_header_of_group_labels_over_column_labels_is_read_as_one(tmp_path, kind):
+    # Read as one row, the row of column labels was a second table's header: the file failed
+    # ("put it in its own file or sheet") and none of its rows was read.
+    if kind == "xlsx":
+        import openpyxl
+
+        path = tmp_path / "table2.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["Table 2: smuggling fees per leg, 2020"])
+        for row in GROUPED_HEADER + GROUPED_ROWS:
+            sheet.append([cell or None for cell in row])
+        for start in ("A2:B2", "C2:D2", "E2:F2", "G2:H2"):
+            sheet.merge_cells(start)
+        book.save(path)
+    else:
+        path = tmp_path / "table2.csv"
+        lines = ["Table 2: smuggling fees per leg, 2020"] + [
+            ",".join(row) for row in GROUPED_HEADER + GROUPED_ROWS
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (chunk,) = read_all(path)
+    assert (chunk.currencies, chunk.units) == (
+        {"price_low": "EUR", "price_high": "EUR"},
+        {"price_low": "per_person", "price_high": "per_person"},
+    )
+    assert chunk.frame.index.tolist() == [4, 5]  # title, group labels, column labels
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    columns = ["flow", "origin_country", "origin_place", "destination_country",
+               "destination_place", "price_low", "price_high", "currency", "unit"]  # fmt: skip
+    assert valid[columns].fillna("").values.tolist() == [
+        ["people", "BA", "Bihać", "HR", "", 1500, 2000, "EUR", "per_person"],
+        ["people", "GR", "", "MK", "Gevgelija", 500, 700, "EUR", "per_person"],
+    ]
