@@ -37,7 +37,9 @@ from schemas.columns import (
     DUP_SUFFIX,
     HEADER_ROW_COLUMN,
     JSON_VERDICT_COLUMNS,
+    NOTE_ROW_COLUMN,
     RAGGED_ROW_COLUMNS,
+    READER_COLUMNS,
     Headers,
     column_of,
     header_key,
@@ -494,7 +496,7 @@ def _read_csv(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawCh
     for chunk in _csv_chunks(path, canonical, chunk_rows, layout, header):
         _refuse_runaway_quotes(chunk.frame, path, layout, len(header.names))
         repeats = _header_rows(chunk.frame, header.table, canonical)
-        chunk = _mark_beside_price(_set_aside_ragged_rows(chunk, header))
+        chunk = _mark_beside_price(_set_aside_notes(_set_aside_ragged_rows(chunk, header)))
         chunk.currencies, chunk.units = header.currencies, header.units
         yield _mark_header_rows(chunk, repeats, header.table)
 
@@ -677,6 +679,53 @@ def _set_aside_ragged_rows(chunk: RawChunk, header: CsvHeader) -> RawChunk:
         ]
         frame[reason_column] = pd.Series(reasons, index=rows.index, dtype="string")
     return RawChunk(frame, chunk.sheet)
+
+
+#: A cell reading as prose: four words or more, or 60 characters (``Izvor: terenski intervjui,
+#: jul-okt 2020``), not an id, a code or a place.
+_PROSE = r"\S+\s+\S+\s+\S+\s+\S|.{60}"
+
+
+def _set_aside_notes(chunk: RawChunk) -> RawChunk:
+    """The chunk with the rows that are a note written in the table set aside: one cell
+    filled, the first, reading as prose (a footnote or a source line typed below the table,
+    ``Napomena: ...``). Read as a row, its text was the row's ``obs_id``, published in the
+    quarantine and its CSV extract; a note may name people. Its cells are kept, as read, in
+    ``row_cells`` (private), every column blank, and the reason in ``note_row_error`` (rule
+    ``row_is_observation``), never the text. One Arrow regex over the first column; the other
+    columns are looked at only in the rows it matches."""
+    frame = chunk.frame
+    own = [c for c in frame.columns if c not in READER_COLUMNS]
+    if frame.empty or not own:
+        return chunk
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = frame[own[0]].astype("string")
+    found = pc.match_substring_regex(pa.array(first.array), _PROSE)  # RE2: 5 ms, not 125
+    prose = pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=frame.index)
+    if not prose.any():
+        return chunk
+    rest = frame.loc[prose, own[1:]].astype("string")
+    alone = rest.apply(lambda column: column.fillna("").str.strip().eq("")).all(axis=1)
+    notes = alone.index[alone]
+    if not len(notes):
+        return chunk
+    frame = frame.copy()
+    cells_column = RAGGED_ROW_COLUMNS[0]
+    if cells_column not in frame:
+        frame[cells_column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame.loc[notes, cells_column] = [
+        json.dumps([text], ensure_ascii=False) for text in first[notes]
+    ]
+    frame[NOTE_ROW_COLUMN] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame.loc[notes, NOTE_ROW_COLUMN] = [
+        f"a note of {len(text.strip()):,} characters in {own[0]}, not shown"
+        for text in first[notes]
+    ]
+    frame.loc[notes, own] = pd.NA
+    chunk.frame = frame
+    return chunk
 
 
 def _cells_as_read(cells: list) -> list[str]:
@@ -979,7 +1028,8 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies, chunk.units = currencies, units
                     repeats = _header_rows(chunk.frame, table, canonical)
-                    yield _mark_header_rows(_mark_beside_price(chunk), repeats, table)
+                    chunk = _mark_beside_price(_set_aside_notes(chunk))
+                    yield _mark_header_rows(chunk, repeats, table)
         finally:
             book.close()
 

@@ -56,11 +56,16 @@ HEADER_ROW_COLUMN = "header_row_error"
 #: Why a row's number under no header beside a price column is not read (a range whose header
 #: names one column?): rule ``price_beside_unnamed``.
 BESIDE_PRICE_COLUMN = "beside_price_error"
+#: Why a row is a note written in the table (a footnote, a source line): rule
+#: ``row_is_observation``; its text is kept private, in ``row_cells``.
+NOTE_ROW_COLUMN = "note_row_error"
 #: Columns only the file reader sets, never a file. A header that normalises to one of them is
 #: an unknown column like any other, kept under a suffixed key, so that no file can pose as the
 #: reader's verdict (and have its text published as a reason).
 READER_COLUMNS = (
-    JSON_VERDICT_COLUMNS + RAGGED_ROW_COLUMNS + (HEADER_ROW_COLUMN, BESIDE_PRICE_COLUMN)
+    JSON_VERDICT_COLUMNS
+    + RAGGED_ROW_COLUMNS
+    + (HEADER_ROW_COLUMN, BESIDE_PRICE_COLUMN, NOTE_ROW_COLUMN)
 )
 
 

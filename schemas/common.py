@@ -29,7 +29,8 @@ Text = Series[pd.StringDtype]
 #: does not parse, a CSV row with more or fewer cells than its header): its columns are blank,
 #: so the other rules would only report blanks; such a row is quarantined with this rule alone.
 #: So is a row that repeats the header: its cells are column names, which every rule rejects.
-UNREAD_RECORD_RULES = ("record_readable", "row_width", "row_is_header")
+#: And so is a row that is no observation (a total, a note written in the table).
+UNREAD_RECORD_RULES = ("record_readable", "row_width", "row_is_header", "row_is_observation")
 
 #: C0 control characters other than tab, line feed and carriage return, and DEL: no source
 #: writes them, a damaged or binary file does, and a worksheet cannot hold most of them.
@@ -90,9 +91,10 @@ class ObservationRules(pa.DataFrameModel):
 
     @pa.check("summary_row_text", ignore_na=False)
     def row_is_observation(cls, label: Text) -> Series[bool]:
-        """this row must be an observation, not a total, an average or a median of the rows above it"""  # noqa: E501
+        """this row must be an observation, not a total, an average or a median of the rows above it, nor a note written in the table"""  # noqa: E501
         # Published, an average counted once more in the medians, a total stood as a price
-        # (schemas.summary_rows). The reason names the cell: ``origin_place = Ukupno / Total``.
+        # (schemas.summary_rows). The reason names the cell: ``origin_place = Ukupno / Total``;
+        # a note's text is never shown (flows.readers._set_aside_notes).
         return label.isna()
 
     @pa.check("confidence")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from schemas.columns import BESIDE_PRICE_COLUMN, HEADER_ROW_COLUMN
+from schemas.columns import BESIDE_PRICE_COLUMN, HEADER_ROW_COLUMN, NOTE_ROW_COLUMN
 from schemas.distinct import per_distinct
 from schemas.parsing import Conventions, ambiguous_numbers, blank_to_na, parse_number
 from schemas.periods import parse_period
@@ -105,8 +105,9 @@ def prepare(
     # A row repeating the file's header (a second table, a pasted export), kept as read and
     # quarantined as row_is_header alone.
     typed["header_row_text"] = _cells(raw, HEADER_ROW_COLUMN)
-    # A table's Total, Average or Prosjek row: quarantined as row_is_observation.
-    typed["summary_row_text"] = summary_labels(typed)
+    # A table's Total, Average or Prosjek row, or a note written in it (the reader's reason):
+    # quarantined as row_is_observation.
+    typed["summary_row_text"] = _cells(raw, NOTE_ROW_COLUMN).fillna(summary_labels(typed))
     return typed
 
 

@@ -1591,3 +1591,40 @@ def test_a_header_of_group_labels_over_column_labels_is_read_as_one(tmp_path, ki
         ["people", "BA", "Bihać", "HR", "", 1500, 2000, "EUR", "per_person"],
         ["people", "GR", "", "MK", "Gevgelija", 500, 700, "EUR", "per_person"],
     ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_note_written_below_a_table_is_set_aside_and_its_text_kept_private(tmp_path, kind):
+    # Read as a row, a footnote was the row's obs_id, published in the quarantine and its CSV
+    # extract; a note may name people. A row of one short cell (an id alone) is a row.
+    note = "Napomena: cijene od informanta Marka B., Velika Kladuša, jul 2020."
+    rows = [
+        ["P1", *LEG.split(","), "1500", "EUR"],
+        ["P2", *[""] * len(LEG.split(",")), "", ""],
+        [note, *[""] * (len(LEG.split(",")) + 2)],
+    ]
+    header = LEG_HEADER.split(",") + ["price_point", "currency"]
+    if kind == "csv":
+        path = tmp_path / "notes.csv"
+        path.write_text(
+            "\n".join(",".join(f'"{c}"' for c in row) for row in [header, *rows]) + "\n",
+            encoding="utf-8",
+        )
+    else:
+        import openpyxl
+
+        path = tmp_path / "notes.xlsx"
+        book = openpyxl.Workbook()
+        for row in [header, *rows]:
+            book.active.append([cell or None for cell in row])
+        book.active.merge_cells(f"A4:{openpyxl.utils.get_column_letter(len(header))}4")
+        book.save(path)
+    (chunk,) = read_all(path)
+    assert chunk.frame.loc[4, "row_cells"] == json.dumps([note], ensure_ascii=False)
+    assert chunk.frame.loc[4, header].isna().all()  # in no column: obs_id is blank
+    valid, failures, _ = judged(path)
+    assert valid["obs_id"].tolist() == ["P1"]
+    by_row = {row: (rule, case) for row, _, rule, case in failures.itertuples(index=False)}
+    assert by_row[4] == ("row_is_observation", "a note of 66 characters in obs_id, not shown")
+    assert by_row[3][0] != "row_is_observation"  # P2 alone: a row lacking its cells
+    assert "Marka" not in failures.to_csv()
