@@ -30,7 +30,7 @@ import pandas as pd
 
 from flows.encodings import NotText, detect_encoding, read_sample, sniff_kind
 from flows.json_depth import MOST_JSON_DEPTH, too_deep_at
-from schemas.buffers import text_bytes
+from schemas.buffers import arrow_chunks, text_bytes
 from schemas.columns import (
     BESIDE_PRICE_COLUMN,
     CURRENCY_HEADER_COLUMNS,
@@ -929,8 +929,7 @@ def _header_rows(
         return []
     pieces = []  # every column's Arrow chunks, column after column
     for column in frame:
-        cells = pa.array(frame[column].array).cast(pa.large_string())
-        pieces += cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+        pieces += arrow_chunks(frame[column], pa.large_string())
     found = pc.is_in(pa.chunked_array(pieces, pa.large_string()), value_set=header.spellings)
     by_column = found.to_numpy(zero_copy_only=False).reshape(len(frame.columns), len(frame))
     hits = by_column.sum(axis=0, dtype=np.int32)

@@ -16,12 +16,19 @@ import pandas as pd
 import pyarrow
 
 
+def arrow_chunks(cells: pd.Series, cast: pyarrow.DataType | None = None) -> list[pyarrow.Array]:
+    """The Arrow arrays holding a text column (zero-copy for Arrow-backed text): one, or a
+    chunked column's chunks; cast first when ``cast`` is given."""
+    arrow = pyarrow.array(cells.array)
+    arrow = arrow if cast is None else arrow.cast(cast)
+    return arrow.chunks if isinstance(arrow, pyarrow.ChunkedArray) else [arrow]
+
+
 def text_bytes(cells: pd.Series) -> Iterator[np.ndarray]:
     """The data buffers of ``cells`` as arrays of bytes (zero-copy for Arrow-backed text).
     In UTF-8 a byte below 0x80 is always a character of its own, so an ASCII byte found here
     is that character."""
-    arrow = pyarrow.array(cells.array)
-    for chunk in arrow.chunks if isinstance(arrow, pyarrow.ChunkedArray) else [arrow]:
+    for chunk in arrow_chunks(cells):
         data = chunk.buffers()[-1]
         if data is not None:
             yield np.frombuffer(data, dtype=np.uint8)

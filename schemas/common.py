@@ -20,7 +20,7 @@ import pandera.pandas as pa
 import pyarrow
 from pandera.typing import Series
 
-from schemas.buffers import text_bytes
+from schemas.buffers import arrow_chunks, text_bytes
 from schemas.vocabulary import CONFIDENCE_LEVELS, COUNTRY_CODES
 
 Text = Series[pd.StringDtype]
@@ -164,9 +164,8 @@ def text_fits_a_cell_rule(*columns: str):
 def _longest_in_bytes(text: pd.Series) -> int:
     """The byte length of the column's longest cell (a character is one byte or more), from
     the Arrow offsets of its cells: 0.1 ms a column, against 0.5 ms measuring every cell."""
-    arrow = pyarrow.array(text.array)
     longest = 0
-    for chunk in arrow.chunks if isinstance(arrow, pyarrow.ChunkedArray) else [arrow]:
+    for chunk in arrow_chunks(text):
         if len(chunk) == 0 or chunk.null_count == len(chunk):
             continue
         width = np.int64 if pyarrow.types.is_large_string(chunk.type) else np.int32
