@@ -74,6 +74,8 @@ def gazetteer() -> tuple[dict[str, Place], dict[str, Place], dict[str, Place]]:
             names += [a for a in row["aliases"].split("|") if a]
             for name in names:
                 exact.setdefault(name.strip().lower(), place)
+                if not _key(name):  # a script folding drops (Ειδομένη): as written only, else
+                    continue  # every Greek or Arabic name, folded to nothing, was Idomeni
                 folded.setdefault(_key(name), place)
                 if place.kind == "country":
                     countries.setdefault(_key(name), place)
@@ -135,7 +137,9 @@ def resolve(text: str) -> Resolution:
         if score >= FUZZY_THRESHOLD and Levenshtein.distance(key, name) <= FUZZY_MOST_EDITS:
             place = folded[name]
             return Resolution(place.place_id, place.countries, "fuzzy")
-    names = "; ".join(f"{name} -> {folded[name].place_id} ({score:.0f})" for name, score, _ in best)
+    names = "; ".join(
+        f"{name} -> {folded[name].place_id} ({score:.0f})" for name, score, _ in best if score
+    )  # none for a name in a script folding drops: nothing is alike
     return Resolution(None, (), "unresolved", names or None)
 
 

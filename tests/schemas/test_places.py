@@ -36,6 +36,11 @@ from tests.schemas.test_price_rules import check
         ("Prizren, Kosovo", "prizren", "exact"),
         ("Zagreb", None, "unresolved"),
         ("EU (via Bosnia and Herzegovina)", None, "unresolved"),  # names a country, is none
+        ("Ειδομένη", "idomeni", "exact"),  # the gazetteer's Greek name, as written
+        # Greek and Arabic script folds to nothing: every such name matched Idomeni's
+        ("Θεσσαλονίκη", None, "unresolved"),
+        ("Αθήνα", None, "unresolved"),
+        ("كابل", None, "unresolved"),
     ],
 )
 def test_place_strings_resolve_or_stay_unresolved(text, place_id, match):
