@@ -42,6 +42,7 @@ def re_escape(char: str) -> str:
 MISSING_CELLS = (
     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    "na",  # not pandas': lower-cased NA, as in a country column (na -> IR was Namibia)
 )  # fmt: skip
 
 

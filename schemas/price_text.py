@@ -18,6 +18,7 @@ and the row is quarantined with the text as written.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -153,7 +154,9 @@ def spell_currency_symbols(text: str) -> str:
 #: sign: ``1500‐2000`` copied from a report is a range), for ``<=`` and ``>=``, and for ``~``.
 _SPELLED = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
-    | {"≤": "<=", "≥": ">=", "≈": "~"}
+    | {"≤": "<=", "≥": ">=", "≈": "~", "\u2019": "'", "\u2026": " "}  # 1’500; 2000 €…
+    # quotes around a price, and the invisible characters word processors put in text
+    | dict.fromkeys("\u201c\u201d\u201e\u00ab\u00bb\u2018\u200b\u200c\u200d\u2060\ufeff")
 )
 
 
@@ -165,10 +168,19 @@ def _spelled(text: str) -> str:
 
 def _hides_a_character(spelled: str) -> bool:
     """Whether folding would drop a character that may change the amount: any character
-    outside ASCII but a letter, a mark or a space (``±``, ``×``, a footnote's ``¹``, a soft
-    hyphen, ``₽``, digits of another script). Dropped, ``1500±200`` read as 1,500,200 and
-    ``1500¹`` as 15,001: such a text is no price this parser reads, the row is quarantined."""
-    return any(not ch.isascii() and unicodedata.category(ch)[0] not in "LMZ" for ch in spelled)
+    outside ASCII but a space, an accent or a letter folding keeps (``±``, ``×``, a footnote's
+    ``¹``, a soft hyphen, ``₽``, digits of another script, a Greek or Arabic word). Dropped,
+    ``1500±200`` read as 1,500,200, ``1500¹`` as 15,001 and ``3 χιλιάδες ευρώ`` (three
+    thousand) as 3: such a text is no price this parser reads, the row is quarantined."""
+    return any(not ch.isascii() and not _kept(ch) for ch in spelled)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept(ch: str) -> bool:
+    """Whether folding keeps what a character says: a space, an accent, or a letter it
+    spells in ASCII (``č``, ``ш``, ``ё``), not one it drops (``χ``, ``ه``)."""
+    kind = unicodedata.category(ch)[0]
+    return kind in "MZ" or (kind == "L" and bool(fold(ch)))
 
 
 def _folded(text: str) -> tuple[str, set[str]]:

@@ -134,6 +134,11 @@ def test_text_that_is_not_one_price_is_not_guessed(text):
         ("≈700 €", PriceText(None, None, 700, "EUR")),
         ("1\u00a0500 €", PriceText(None, None, 1500, "EUR")),  # a no-break space groups
         ("50 €/m²", PriceText(None, None, 50, "EUR", "per_m2")),
+        ("1\u2019500 €", PriceText(None, None, 1500, "EUR")),  # a typographic apostrophe
+        ("\u201c1500 €\u201d", PriceText(None, None, 1500, "EUR")),  # quoted
+        ("«1500 €»", PriceText(None, None, 1500, "EUR")),
+        ("1500 €\u200b", PriceText(None, None, 1500, "EUR")),  # a zero-width space
+        ("2000\u20132500 €\u2026", PriceText(2000, 2500, None, "EUR")),  # an ellipsis
     ],
 )
 def test_dashes_and_signs_copied_from_documents_read_as_typed_ones(text, expected):
@@ -151,6 +156,11 @@ def test_dashes_and_signs_copied_from_documents_read_as_typed_ones(text, expecte
         "1500 ₽",  # a currency no label names: read as the currency column's
         "١٥٠٠ €",  # digits of another script: dropped, no amount left
         "1500 200 €",  # a space grouping four digits groups nothing: 1,500,200
+        # words in a script folding drops: read without them, the amount or bound was wrong
+        "3 χιλιάδες ευρώ",  # three thousand: read as 3
+        "2-3 χιλ. €",  # 2-3 thousand: read as 2 to 3
+        "έως 4000 €",  # up to: read as a point
+        "3 هزار €",  # three thousand
     ],
 )
 def test_characters_folding_would_drop_leave_the_text_unread_not_a_new_number(text):
