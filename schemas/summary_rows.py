@@ -18,18 +18,23 @@ import pyarrow.compute as pc
 LABEL_COLUMNS = ("obs_id", "origin_place", "destination_place", "location_place", "route_or_leg")
 
 #: Words opening a summary row's label, in English and the region's languages (Bosnian,
-#: Croatian, Serbian and Montenegrin in Latin and Cyrillic, Macedonian, Albanian, Turkish,
-#: German), as whole words, in any case.
+#: Croatian, Serbian and Montenegrin in Latin and Cyrillic, Macedonian, Albanian, Greek,
+#: Hungarian, Turkish, German), as whole words, in any case. Not Serbian ``prosek`` nor
+#: ``medijana``: Prosek is a village and Medijana a municipality of Niš, a hub of the route.
 SUMMARY_WORDS = (
     "total", "totals", "subtotal", "sum", "average", "avg", "mean", "median",
-    "ukupno", "sveukupno", "ukupan", "prosjek", "prosek", "prosječno", "prosečno",
-    "prosjecno", "prosecno", "medijan", "medijana", "укупно", "свеукупно", "просјек",
-    "просек", "просјечно", "просечно", "медијана", "вкупно", "gjithsej", "totali",
-    "mesatarja", "mesatare", "toplam", "ortalama", "insgesamt", "gesamt", "durchschnitt",
+    "ukupno", "sveukupno", "ukupan", "suma", "zbroj", "zbir", "prosjek", "prosječno",
+    "prosečno", "prosjecno", "prosecno", "prosječna", "prosečna", "prosjecna", "prosecna",
+    "srednja vrijednost", "srednja vrednost", "medijan", "укупно", "свеукупно", "збир",
+    "просјек", "просјечно", "просечно", "просјечна", "просечна", "вкупно", "gjithsej",
+    "totali", "mesatarja", "mesatare", "σύνολο", "μέσος όρος", "összesen", "átlag",
+    "toplam", "ortalama", "insgesamt", "gesamt", "summe", "durchschnitt",
 )  # fmt: skip
-#: A label opening with one of them (``Total``, ``Grand total``, ``Ukupno / Total``,
-#: ``Average 2020``); not a word merely starting so (``Sumartin``, ``Totalno``).
-_SUMMARY = r"(?i)^\s*(?:grand\s+|sub-?)?(?:" + "|".join(SUMMARY_WORDS) + r")(?:$|[^\pL\pN])"
+#: A label opening with one of them and ending there or going on after a space or a
+#: punctuation mark (``Total``, ``Grand total``, ``Ukupno / Total``, ``Average 2020``,
+#: ``Avg.``); not a word merely starting so (``Sumartin``, ``Totalno``) nor an id made of it
+#: (``SUM-11``, ``TOTAL_2``).
+_SUMMARY = r"(?i)^\s*(?:grand\s+|sub-?)?(?:" + "|".join(SUMMARY_WORDS) + r")(?:$|[\s/:;,.()\[\]])"
 
 
 def summary_labels(cells: pd.DataFrame) -> pd.Series:

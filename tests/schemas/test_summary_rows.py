@@ -13,8 +13,9 @@ from schemas.summary_rows import summary_labels
 @pytest.mark.parametrize(
     "label",
     ["Total", "TOTAL", "Grand total", "Subtotal", "Ukupno / Total", "Prosjek", "Prosječno",
-     "Average 2020", "Avg.", "Mean", "Median", "Medijana", "Вкупно", "Укупно", "Просек",
-     "Gjithsej", "Toplam", "Sum"],
+     "Prosječna cijena", "Average 2020", "Avg.", "Mean", "Median", "Вкупно", "Укупно",
+     "Просечна цена", "Gjithsej", "Toplam", "Sum", "Suma", "Zbroj", "Zbir", "Σύνολο",
+     "Összesen", "Átlag", "Summe", "Srednja vrijednost", "Total:"],
 )  # fmt: skip
 def test_a_label_opening_with_a_summary_word_marks_its_row(label):
     cells = pd.DataFrame({"origin_place": [label]}, dtype="string")
@@ -22,9 +23,26 @@ def test_a_label_opening_with_a_summary_word_marks_its_row(label):
 
 
 @pytest.mark.parametrize(
-    "label", ["Sumartin", "Totalno", "Bihać", "Sarajevo (average of 3 sources)", "Medina", None]
+    "label",
+    [
+        "Sumartin",
+        "Totalno",
+        "Bihać",
+        "Sarajevo (average of 3 sources)",
+        "Medina",
+        None,
+        # places of the route that are also words for an average or a median in Serbian
+        "Medijana",
+        "Medijana, Niš",
+        "Медијана",
+        "Prosek",
+        # ids made of such a word
+        "SUM-11",
+        "TOTAL_2",
+        "AVG-7",
+    ],
 )
-def test_places_and_words_only_starting_alike_are_observations(label):
+def test_places_ids_and_words_only_starting_alike_are_observations(label):
     cells = pd.DataFrame({"origin_place": [label], "obs_id": ["T1"]}, dtype="string")
     assert summary_labels(cells).isna().all()
 
