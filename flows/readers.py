@@ -422,6 +422,11 @@ def _header_with_range(
     return Headers(names, by_position(read.currencies), by_position(read.units)), True
 
 
+#: A place column: where it is (``origin``, ``destination``, ``location``) and what (``country``,
+#: ``place``). A group naming where over a label naming what names both: ``To`` over ``City``.
+_PLACE_COLUMN = re.compile(r"(origin|destination|location)_(country|place)")
+
+
 def _grouped_header(
     cells: list[str], below: list[str], canonical: tuple[str, ...]
 ) -> Headers | None:
@@ -429,27 +434,26 @@ def _grouped_header(
     ``Country`` | ``Place``, ``Price per person (EUR)`` over ``min`` | ``max``), read as one:
     each column is named by its group and its own label together where that names a contract
     column (``Origin Country``: ``origin_country``; ``Price per person (EUR) min``:
-    ``price_low`` in EUR per person), else by its own label (``Leg`` over ``flow``: ``flow``).
-    A group label heads the blank cells to its right, as a merged cell reads and exports.
+    ``price_low`` in EUR per person), by where its group says and what its label says for a
+    place (``Odredište`` over ``Grad``, ``To`` over ``City``: ``destination_place``), else by
+    its own label (``Leg`` over ``flow``: ``flow``). A group label heads the blank cells to its
+    right, as a merged cell reads and exports.
 
-    Only when the row below is a header too (:func:`_table_header`) and together they name more
-    columns than either alone; else None. Read as one row, the row below was taken for a second
-    table's header and the file failed ("put it in its own file or sheet")."""
-    sub = _table_header(_cells_as_read(below), canonical)
-    if sub is None:
+    Only when the row below is a header too (most of its filled cells name columns, a column
+    named twice counting: ``Country`` | ``Place`` | ``Country`` | ``Place``) and together they
+    name more columns than either alone; else None. Read as one row, the row below was taken
+    for a second table's header and the file failed ("put it in its own file or sheet")."""
+    labels_below = _cells_as_read(below)
+    sub = _canonical_header(labels_below, canonical)
+    filled = [name for cell, name in zip(labels_below, sub.names, strict=True) if cell.strip()]
+    if 2 * sum(column_of(name) in canonical for name in filled) <= max(len(filled), 3):
         return None
     width = max(len(cells), len(below))
     labels, group = [], ""
     for i in range(width):
         own = below[i].strip() if i < len(below) else ""
         group = (cells[i].strip() if i < len(cells) else "") or group
-        joined = f"{group} {own}"
-        if not own or not group or header_key(group) == header_key(own):
-            labels.append(own or group)
-        elif column_of(read_headers([joined], canonical).names[0]) in canonical:
-            labels.append(joined)
-        else:
-            labels.append(own)
+        labels.append(_grouped_label(group, own, canonical))
     grouped = _canonical_header(labels, canonical)
 
     def named(headers: Headers) -> int:
@@ -457,6 +461,25 @@ def _grouped_header(
 
     most = max(named(_canonical_header(cells, canonical)), named(sub))
     return grouped if named(grouped) > most else None
+
+
+def _grouped_label(group: str, own: str, canonical: tuple[str, ...]) -> str:
+    """The label a column of a header of two rows is read by (:func:`_grouped_header`)."""
+    if not own or not group or header_key(group) == header_key(own):
+        return own or group
+    joined = f"{group} {own}"
+    if column_of(read_headers([joined], canonical).names[0]) in canonical:
+        return joined
+    where = _PLACE_COLUMN.fullmatch(read_headers([group], canonical).names[0])
+    what = _PLACE_COLUMN.fullmatch(read_headers([own], canonical).names[0])
+    if where and what and f"{where[1]}_{what[2]}" in canonical:
+        return f"{where[1]}_{what[2]}"
+    if what or header_key(own) in RANGE_LOW_WORDS | RANGE_HIGH_WORDS:
+        # A label saying what only under its group (min, max, Country, City) under a group
+        # naming no column of that kind (Persons per boat over min | max): not a price bound
+        # nor a location, an unknown (private) column as its words say.
+        return joined
+    return own
 
 
 def _mark_beside_price(chunk: RawChunk) -> RawChunk:

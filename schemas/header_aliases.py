@@ -65,6 +65,7 @@ HEADER_ALIASES: dict[str, str] = {
     "mjesto": "location_place", "mesto": "location_place", "grad": "location_place",
     "lokacija": "location_place", "vendi": "location_place", "qyteti": "location_place",
     "location": "location_place", "location_city": "location_place", "city": "location_place",
+    "place": "location_place",
     "drzava": "location_country", "zemlja": "location_country", "shteti": "location_country",
     "location_country_code": "location_country", "country": "location_country",
     # what and how much

@@ -1628,3 +1628,27 @@ def test_a_note_written_below_a_table_is_set_aside_and_its_text_kept_private(tmp
     assert by_row[4] == ("row_is_observation", "a note of 66 characters in obs_id, not shown")
     assert by_row[3][0] != "row_is_observation"  # P2 alone: a row lacking its cells
     assert "Marka" not in failures.to_csv()
+
+
+def test_a_group_saying_where_over_labels_saying_what_names_the_place_columns(tmp_path):
+    # From | Odredište over Country | City | Država | Grad: each label alone is the row's
+    # location, and the legs were published from and to nowhere. Persons per boat over
+    # min | max is no price range: read as one, min and max were taken for its bounds.
+    path = tmp_path / "boats.csv"
+    path.write_text(
+        "ID,From,,Odredište,,Persons per boat,,Price per person (EUR),Period,Flow,Commodity,Izvor\n"
+        ",Country,City,Država,Grad,min,max,,,,,\n"
+        "K1,TR,Ayvalık,GR,Lesvos,20,45,2500,2023,people,smuggling_service,Interview\n",
+        encoding="utf-8",
+    )
+    (chunk,) = read_all(path)
+    assert chunk.frame.columns[:7].tolist() == [
+        "obs_id", "origin_country", "origin_place", "destination_country", "destination_place",
+        "persons_per_boat_min", "persons_per_boat_max",
+    ]  # fmt: skip
+    valid, failures, _ = judged(path)
+    assert failures.empty
+    columns = ["origin_country", "origin_place", "destination_country", "destination_place"]
+    assert valid[columns + ["price_point", "unit"]].values.tolist() == [
+        ["TR", "Ayvalık", "GR", "Lesvos", 2500, "per_person"],
+    ]
