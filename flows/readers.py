@@ -1097,8 +1097,8 @@ def _filled_down(
 ) -> Iterator[tuple[int, list]]:
     """The numbered rows with each cell a merged cell covers holding the merged cell's value,
     as the sheet shows it in every row the merge spans: read as written, the rows below the
-    first were blank there (a leg ``? -> AT`` where the sheet shows ``RS -> AT``). One pass,
-    keeping only the merges the current row is in."""
+    first were blank there (a leg ``? -> AT`` where the sheet shows ``RS -> AT``). Rows of two
+    filled cells or more only. One pass, keeping only the merges the current row is in."""
     if not merged:
         yield from numbered
         return
@@ -1107,7 +1107,9 @@ def _filled_down(
     spanning: list[tuple[int, int, object]] = []  # (bottom row, column, value)
     for number, cells in numbered:
         spanning = [merge for merge in spanning if merge[0] >= number]
-        if spanning:
+        # Not into a blank row nor a row of one cell (a note below the table, which a merged
+        # source column runs past): filled, a spacer became a row and a note a published one.
+        if spanning and sum(_cell_text(cell).strip() != "" for cell in cells) >= 2:
             width = max(column for _, column, _ in spanning) + 1
             cells = list(cells) + [None] * (width - len(cells))
             for _, column, value in spanning:

@@ -1652,3 +1652,26 @@ def test_a_group_saying_where_over_labels_saying_what_names_the_place_columns(tm
     assert valid[columns + ["price_point", "unit"]].values.tolist() == [
         ["TR", "Ayvalık", "GR", "Lesvos", 2500, "per_person"],
     ]
+
+
+def test_a_merged_column_running_past_a_blank_row_and_a_note_fills_neither(tmp_path):
+    # The source merged down to the last line: filled, the blank spacer became a row and the
+    # note below the table a row of two cells, published in the quarantine with a phone number.
+    import openpyxl
+
+    note = "Napomena: cijene od informanta Marka B. (telefon 065 123 456)."
+    path = tmp_path / "merge_note.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["obs_id", "origin_country", "destination_country", "price_point", "source"])
+    sheet.append(["P1", "RS", "HU", 3000, "Field notes"])
+    sheet.append([])
+    sheet.append(["P2", "RS", "AT", 5000])
+    sheet.append([note])
+    sheet.merge_cells("E2:E5")
+    book.save(path)
+    (chunk,) = read_all(path)
+    assert chunk.frame.index.tolist() == [2, 4, 5]  # the blank row 3 is no row
+    assert chunk.frame.loc[4, "source_title"] == "Field notes"
+    assert chunk.frame.loc[5, "row_cells"] == json.dumps([note], ensure_ascii=False)
+    assert chunk.frame.loc[5, ["obs_id", "source_title"]].isna().all()
