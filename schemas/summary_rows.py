@@ -46,9 +46,8 @@ def summary_labels(cells: pd.DataFrame) -> pd.Series:
         if column not in cells:
             continue
         text = cells[column]
-        matched = pc.match_substring_regex(pa.array(text.array), _SUMMARY)
-        summary = pd.Series(matched.to_numpy(zero_copy_only=False), index=cells.index)
-        if summary.any():
-            said = (column + " = " + text).where(summary.fillna(False).astype(bool))
-            found = found.fillna(said)
+        matched = pc.fill_null(pc.match_substring_regex(pa.array(text.array), _SUMMARY), False)
+        if pc.any(matched).as_py():  # most chunks have no summary row: nothing more to do
+            summary = matched.to_numpy(zero_copy_only=False)
+            found = found.fillna((column + " = " + text).where(summary))
     return found
