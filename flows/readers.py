@@ -1047,6 +1047,8 @@ def _read_xlsx(path, canonical, chunk_rows, layout: FileLayout) -> Iterator[RawC
                 first = [(start + 1 + n, cells) for n, cells in enumerate(head[start:])]
                 later = ((len(head) + 1 + n, cells) for n, cells in enumerate(rows))
                 numbered = _filled_down(_concat(first, later), _merged_down(sheet, start))
+                unit = header.index("unit") if "unit" in header else None
+                numbered = _percents_as_units_say(numbered, unit)
                 for chunk in _chunks(numbered, header, chunk_rows, sheet.title, typed=True):
                     chunk.currencies, chunk.units = currencies, units
                     repeats = _header_rows(chunk.frame, table, canonical)
@@ -1122,19 +1124,47 @@ def _filled_down(
         yield number, cells
 
 
+class _ShownAsPercent(float):
+    """A workbook number the sheet shows as a percentage, as stored (0.015 shown ``1.5%``):
+    which of the two it means depends on its row's unit (:func:`_percents_as_units_say`)."""
+
+
+def _percents_as_units_say(
+    numbered: Iterable[tuple[int, list]], unit: int | None
+) -> Iterator[tuple[int, list]]:
+    """The numbered rows with each number shown as a percentage read as the percentage shown
+    (1.5) where the row's unit is a percentage (``percent_of_gdp``) or there is no unit
+    column, and as stored (2.5 shown ``250%``) where it is anything else (a ratio): Excel
+    stores ``1.5%`` typed into a cell as 0.015, published a hundred times too small as a
+    share of GDP; a ratio of 2.5 formatted as a percentage was published as 250."""
+    for number, cells in numbered:
+        if any(isinstance(cell, _ShownAsPercent) for cell in cells):
+            said = (
+                str(cells[unit]).strip().lower() if unit is not None and unit < len(cells) else ""
+            )
+            shown = unit is None or said.startswith("percent")
+            cells = [
+                (
+                    float(Decimal(repr(cell)) * 100) if shown else float(cell)
+                )  # 1.5, not 1.5000000000000002
+                if isinstance(cell, _ShownAsPercent)
+                else cell
+                for cell in cells
+            ]
+        yield number, cells
+
+
 def _sheet_value(cell) -> object:
     """A workbook cell's value as the sheet shows it: a date shown as a month or a year only
-    is that month or year (``2020-05``, ``2020``), a number shown as a percentage is that
-    percentage (0.015 shown ``1.5%`` is 1.5).
+    is that month or year (``2020-05``, ``2020``); a number shown as a percentage is marked
+    so (:class:`_ShownAsPercent`), for its row's unit to say which it means.
 
     Excel turns ``May 2020`` or ``05/2020`` typed into a cell into 1 May 2020 shown
-    ``mmm-yy``: the period a person sees is the month, not its first day. Excel turns ``1.5%``
-    typed into a cell into 0.015: read as stored, an estimate in ``percent_of_gdp`` was
-    published a hundred times too small."""
+    ``mmm-yy``: the period a person sees is the month, not its first day."""
     value = cell.value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "%" in _shown(cell.number_format):
-            return float(Decimal(repr(value)) * 100)  # exact: 0.015 is 1.5, not 1.5000000000000002
+            return _ShownAsPercent(value)
         return value
     if not isinstance(value, dt.date):
         return value

@@ -1515,6 +1515,27 @@ def test_a_workbooks_percentages_are_read_as_the_percent_shown(tmp_path):
     assert shares == [["E1", 1.5], ["E2", 10], ["E3", 5.5]]
 
 
+def test_a_ratio_a_workbook_shows_as_a_percentage_is_read_as_stored(tmp_path):
+    # 2.5 times the origin's price, formatted 250%: read as the percentage shown, it was
+    # published as a ratio of 250. The unit of its row says which the number means.
+    import openpyxl
+
+    path = tmp_path / "ratios.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["obs_id", "flow", "commodity", "market_level", "location_country", "date",
+                  "price_point", "unit", "source_title"])  # fmt: skip
+    sheet.append(["R1", "drugs", "cocaine", "retail", "AT", "2020", 2.5, "ratio_price_vs_origin",
+                  "Synthetic"])  # fmt: skip
+    sheet.append(["R2", "money", "laundering_share", "estimate", "AL", "2020", 0.3,
+                  "percent_premium", "Synthetic"])  # fmt: skip
+    for row in (2, 3):
+        sheet.cell(row, 7).number_format = "0%"
+    book.save(path)
+    (chunk,) = read_all(path)
+    assert chunk.frame["price_point"].tolist() == ["2.5", "30"]
+
+
 def test_a_cell_merged_down_a_workbooks_rows_gives_its_value_to_each_of_them(tmp_path):
     # A field sheet merges the origin over the legs leaving it: read as written, the rows
     # below the first were blank there and published as legs from nowhere (? -> AT).
