@@ -11,8 +11,8 @@ counted again as one more source in the medians, and a total of 5,300 EUR stood 
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from schemas.buffers import matches
 
 #: The columns naming a row in a table, where its summary rows say what they are.
 LABEL_COLUMNS = ("obs_id", "origin_place", "destination_place", "location_place", "route_or_leg")
@@ -46,8 +46,7 @@ def summary_labels(cells: pd.DataFrame) -> pd.Series:
         if column not in cells:
             continue
         text = cells[column]
-        matched = pc.fill_null(pc.match_substring_regex(pa.array(text.array), _SUMMARY), False)
-        if pc.any(matched).as_py():  # most chunks have no summary row: nothing more to do
-            summary = matched.to_numpy(zero_copy_only=False)
+        summary = matches(text, _SUMMARY)
+        if summary.any():  # most chunks have no summary row: nothing more to do
             found = found.fillna((column + " = " + text).where(summary))
     return found
